@@ -1,0 +1,3 @@
+// Isomorphic protocol: wire format, manifest schema, sketch and drift math.
+export type * from './manifest-types.js';
+export type * from './wire-types.js';
