@@ -1,3 +1,4 @@
 // Isomorphic protocol: wire format, manifest schema, sketch and drift math.
 export type * from './manifest-types.js';
 export type * from './wire-types.js';
+export * from './baseline.js';
