@@ -2,6 +2,15 @@
 // these hooks; the telemetry module aggregates and delivers. Every hook must be
 // cheap, synchronous where it can be, and must never throw into the caller.
 import type { BackendName, LoadRecord, Variant } from '../../protocol/wire-types.js';
+import type { FeatureBaseline } from '../../protocol/manifest-types.js';
+import type { ImageLayout } from '../../protocol/baseline.js';
+
+/** What the recorder needs to bin inputs on device for drift (from the manifest's baseline). */
+export interface DriftSpec {
+  features: readonly FeatureBaseline[];
+  /** Needed when a feature is an image summary ('mean' | 'ink' | 'std'). */
+  image?: ImageLayout;
+}
 
 export interface PredictionEvent {
   /** Prediction id handed to the caller (for feedback). */
@@ -18,6 +27,18 @@ export interface PredictionEvent {
   inputs?: () => Float32Array[];
   /** InferScopeError code when predict failed. */
   error?: string;
+  /** The version's drift baseline; with `inputs`, each example is binned on device. Pass
+   *  the same object every time (the recorder keeps no copy). */
+  baseline?: DriftSpec;
+}
+
+/** Per-feature attributions of one explained prediction (absolute values are aggregated). */
+export interface ExplanationEvent {
+  model: string;
+  version: string;
+  backend: BackendName;
+  variant: Variant;
+  attributions: Record<string, number>;
 }
 
 export type LoadEvent = Omit<LoadRecord, 'count'>;
@@ -28,6 +49,10 @@ export interface Telemetry {
   recordPrediction(event: PredictionEvent): void;
   recordLoad(event: LoadEvent): void;
   recordCache(event: CacheEvent, n?: number): void;
+  /** Fold one explanation into the version's feature importance (sum of |attribution|, n). */
+  recordExplanation(event: ExplanationEvent): void;
+  /** True for the fraction `explainSampleRate` of calls: whether to explain this prediction. */
+  sampleExplanation(): boolean;
   /** Join a ground-truth label to an earlier prediction. Resolves false if the id is unknown or expired. */
   feedback(predictionId: string, label: string): Promise<boolean>;
   /** Resolves when everything recorded so far is sent or persisted in the outbox. */

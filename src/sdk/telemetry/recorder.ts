@@ -1,0 +1,257 @@
+// On-device aggregation. Each hook folds one event into per-(model, version,
+// backend, variant) aggregates; take() hands the window over as wire objects and
+// starts a new one. Hot path (recordPrediction) is a few map lookups and array
+// increments: no allocation beyond the first event of a key, no I/O, no throw.
+import { Sketch } from '../../protocol/sketch.js';
+import { binExample } from '../../protocol/baseline.js';
+import type { CacheCounts, LoadRecord, ModelAggregate, SketchJSON } from '../../protocol/wire-types.js';
+import { createFeedbackMap, type FeedbackMapOptions } from './feedback-map.js';
+import type { CacheEvent, ExplanationEvent, LoadEvent, PredictionEvent } from './types.js';
+
+export type VitalName = 'LCP' | 'INP' | 'CLS' | 'FCP' | 'TTFB';
+
+/** Distinct class labels kept per aggregate; the rest count under OTHER_LABEL. */
+export const MAX_CLASSES = 1000;
+export const OTHER_LABEL = '(other)';
+/** Distinct load records kept per window; further ones are dropped (counted). */
+export const MAX_LOADS = 200;
+
+interface Agg {
+  model: string;
+  version: string;
+  backend: ModelAggregate['backend'];
+  variant: ModelAggregate['variant'];
+  predictions: number;
+  errors: Record<string, number>;
+  latency: Sketch;
+  scores: number[];
+  classes: Map<string, number>;
+  features?: Map<string, number[]>;
+  confusion?: Map<string, number>;
+  importance?: Map<string, { sum: number; n: number }>;
+}
+
+export interface RecorderSnapshot {
+  window: { start: number; end: number };
+  models: ModelAggregate[];
+  loads: LoadRecord[];
+  cache?: CacheCounts;
+  vitals?: Partial<Record<VitalName, SketchJSON>>;
+  /** Events dropped by the recorder's own bounds (load records). */
+  dropped: number;
+}
+
+export interface RecorderOptions {
+  /** Fraction of predictions recorded (0 < r <= 1). */
+  sampleRate?: number;
+  feedback?: FeedbackMapOptions;
+  now?: () => number;
+  random?: () => number;
+}
+
+export interface Recorder {
+  recordPrediction(e: PredictionEvent): void;
+  recordLoad(e: LoadEvent): void;
+  recordCache(e: CacheEvent, n?: number): void;
+  recordExplanation(e: ExplanationEvent): void;
+  /** A web-vitals report; a metric id counts once (CLS re-reports the same id as it grows). */
+  recordVital(name: VitalName, id: string, value: number): void;
+  feedback(predictionId: string, label: string): boolean;
+  /** Predictions recorded in the current window. */
+  readonly pending: number;
+  /** The current window as wire objects, or null when nothing was recorded; resets it. */
+  take(): RecorderSnapshot | null;
+}
+
+// The collector refuses these as map keys (they would reach Object.prototype).
+const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+/** A label as a wire map key: non-empty, at most 128 chars, never a prototype key. */
+export const safeLabel = (s: string): string => {
+  const t = s.slice(0, 128);
+  return t === '' ? '(empty)' : FORBIDDEN.has(t) ? `_${t}` : t;
+};
+
+const keyOf = (e: { model: string; version: string; backend: string; variant: string }) =>
+  e.model + '\u0000' + e.version + '\u0000' + e.backend + '\u0000' + e.variant;
+
+export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, random = Math.random }: RecorderOptions = {}): Recorder {
+  const pendingLabels = createFeedbackMap({ now, ...feedback });
+  let aggs = new Map<string, Agg>();
+  let loads = new Map<string, LoadRecord>();
+  let cache: CacheCounts | undefined;
+  let vitals = new Map<VitalName, Sketch>();
+  let pendingVitals = new Map<string, { name: VitalName; value: number }>();
+  const countedVitals = new Set<string>();
+  let start = now();
+  let predictions = 0;
+  let events = 0;
+  let dropped = 0;
+
+  const agg = (e: { model: string; version: string; backend: Agg['backend']; variant: Agg['variant'] }, key = keyOf(e)): Agg => {
+    let a = aggs.get(key);
+    if (!a) {
+      a = {
+        model: e.model, version: e.version, backend: e.backend, variant: e.variant,
+        predictions: 0, errors: {}, latency: new Sketch(), scores: new Array<number>(10).fill(0), classes: new Map(),
+      };
+      aggs.set(key, a);
+    }
+    return a;
+  };
+  const bump = (m: Map<string, number>, k: string, n = 1) => {
+    const c = m.get(k);
+    if (c !== undefined) m.set(k, c + n);
+    else if (m.size < MAX_CLASSES) m.set(k, n);
+    else m.set(OTHER_LABEL, (m.get(OTHER_LABEL) ?? 0) + n);
+  };
+
+  function recordPrediction(e: PredictionEvent): void {
+    if (sampleRate < 1 && random() >= sampleRate) return;
+    const key = keyOf(e);
+    const a = agg(e, key);
+    events++;
+    if (e.error !== undefined) {
+      const code = ERROR_CODE.test(e.error) ? e.error : 'UNKNOWN';
+      a.errors[code] = (a.errors[code] ?? 0) + 1;
+      return;
+    }
+    const top = e.top;
+    const n = top && top.length > 0 ? top.length : 1;
+    a.predictions += n;
+    predictions += n;
+    a.latency.add(e.ms);
+    if (top) {
+      for (let i = 0; i < top.length; i++) {
+        const t = top[i]!;
+        if (t.score >= 0) a.scores[t.score >= 1 ? 9 : Math.floor(t.score * 10)]!++;
+        bump(a.classes, t.label !== undefined ? safeLabel(t.label) : String(t.index));
+      }
+      const first = top[0];
+      if (first) pendingLabels.remember(e.id, key, first.label !== undefined ? safeLabel(first.label) : String(first.index));
+    }
+    if (e.baseline && e.inputs) binInputs(a, e.baseline, e.inputs());
+  }
+
+  function binInputs(a: Agg, spec: NonNullable<PredictionEvent['baseline']>, rows: Float32Array[]): void {
+    const feats = spec.features;
+    const f = (a.features ??= new Map());
+    for (const row of rows) {
+      const bins = binExample(feats, row, spec.image);
+      for (let j = 0; j < feats.length; j++) {
+        const b = bins[j]!;
+        if (b < 0) continue; // NaN has no bin
+        let counts = f.get(feats[j]!.name);
+        if (!counts) f.set(feats[j]!.name, (counts = new Array<number>(feats[j]!.edges.length + 1).fill(0)));
+        counts[b]!++;
+      }
+    }
+  }
+
+  function recordLoad(e: LoadEvent): void {
+    events++;
+    // Identical loads fold together; ms becomes their mean (bytes are per load).
+    const key = JSON.stringify([e.model, e.version, e.variant, e.backend, e.source, e.bytes, e.fallbacks, e.error ?? null, e.candidateFallback ?? null]);
+    const prev = loads.get(key);
+    const ms = Math.min(3_600_000, Math.max(0, e.ms));
+    if (prev) { prev.ms = (prev.ms * prev.count + ms) / (prev.count + 1); prev.count++; return; }
+    if (loads.size >= MAX_LOADS) { dropped++; return; }
+    const rec: LoadRecord = { model: e.model, version: e.version, variant: e.variant, backend: e.backend, source: e.source, bytes: Math.max(0, Math.round(e.bytes)), ms, fallbacks: e.fallbacks.map((f) => ({ backend: f.backend, reason: f.reason.slice(0, 200) })), count: 1 };
+    if (e.error !== undefined) rec.error = e.error;
+    if (e.candidateFallback !== undefined) rec.candidateFallback = e.candidateFallback.slice(0, 200);
+    loads.set(key, rec);
+  }
+
+  function recordCache(e: CacheEvent, n = 1): void {
+    if (!(n > 0)) return;
+    events++;
+    cache ??= { hit: 0, miss: 0, evicted: 0, unavailable: 0, integrityFailures: 0 };
+    if (e in cache) cache[e] += Math.round(n);
+  }
+
+  function recordExplanation(e: ExplanationEvent): void {
+    events++;
+    const a = agg(e);
+    const imp = (a.importance ??= new Map());
+    for (const [name, v] of Object.entries(e.attributions)) {
+      if (!Number.isFinite(v)) continue;
+      const k = safeLabel(name);
+      const cur = imp.get(k);
+      if (cur) { cur.sum += Math.abs(v); cur.n++; } else if (imp.size < 512) imp.set(k, { sum: Math.abs(v), n: 1 });
+    }
+  }
+
+  function recordVital(name: VitalName, id: string, value: number): void {
+    if (countedVitals.has(id) || !(value >= 0)) return;
+    events++;
+    pendingVitals.set(id, { name, value }); // latest report wins until the window closes
+  }
+
+  function feedbackFn(predictionId: string, label: string): boolean {
+    const p = pendingLabels.take(predictionId);
+    if (!p) return false;
+    const [model, version, backend, variant] = p.key.split('\u0000') as [string, string, Agg['backend'], Agg['variant']];
+    const a = agg({ model, version, backend, variant }, p.key);
+    events++;
+    const cell = JSON.stringify([p.predicted, safeLabel(String(label))]);
+    const conf = (a.confusion ??= new Map());
+    conf.set(cell, (conf.get(cell) ?? 0) + 1);
+    return true;
+  }
+
+  function take(): RecorderSnapshot | null {
+    if (events === 0 && dropped === 0) return null;
+    for (const [id, v] of pendingVitals) {
+      countedVitals.add(id);
+      let s = vitals.get(v.name);
+      if (!s) vitals.set(v.name, (s = new Sketch()));
+      s.add(v.value);
+    }
+    const end = now();
+    const snap: RecorderSnapshot = {
+      window: { start, end: Math.max(start, end) },
+      models: [...aggs.values()].map(toWire),
+      loads: [...loads.values()],
+      dropped,
+    };
+    if (cache) snap.cache = cache;
+    if (vitals.size) snap.vitals = Object.fromEntries([...vitals].map(([k, s]) => [k, s.toJSON()]));
+    aggs = new Map();
+    loads = new Map();
+    cache = undefined;
+    vitals = new Map();
+    pendingVitals = new Map();
+    start = end;
+    predictions = 0;
+    events = 0;
+    dropped = 0;
+    return snap;
+  }
+
+  const guard = <A extends unknown[], R>(fn: (...a: A) => R, fallback: R) => (...args: A): R => {
+    try { return fn(...args); } catch { return fallback; } // telemetry never throws into the page
+  };
+  return {
+    recordPrediction: guard(recordPrediction, undefined),
+    recordLoad: guard(recordLoad, undefined),
+    recordCache: guard(recordCache, undefined),
+    recordExplanation: guard(recordExplanation, undefined),
+    recordVital: guard(recordVital, undefined),
+    feedback: guard(feedbackFn, false),
+    get pending() { return predictions; },
+    take,
+  };
+}
+
+function toWire(a: Agg): ModelAggregate {
+  const m: ModelAggregate = {
+    model: a.model, version: a.version, backend: a.backend, variant: a.variant,
+    predictions: a.predictions, errors: a.errors, latency: a.latency.toJSON(),
+    scores: a.scores.some((c) => c > 0) ? a.scores : [],
+    classes: Object.fromEntries(a.classes),
+  };
+  if (a.features) m.features = Object.fromEntries(a.features);
+  if (a.confusion) m.confusion = [...a.confusion].map(([cell, n]) => [...(JSON.parse(cell) as [string, string]), n]);
+  if (a.importance) m.importance = Object.fromEntries(a.importance);
+  return m;
+}

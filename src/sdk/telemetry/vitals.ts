@@ -1,0 +1,23 @@
+// Host-page web-vitals (LCP, INP, CLS, FCP, TTFB) via the `web-vitals` package,
+// imported lazily and only in a window context (never in a Worker or Node).
+import type { VitalName } from './recorder.js';
+
+export type VitalSink = (name: VitalName, id: string, value: number) => void;
+
+/** Start observing; resolves true when observers were registered. Never throws. */
+export async function observeVitals(sink: VitalSink, isActive: () => boolean): Promise<boolean> {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return false;
+  try {
+    const wv = await import('web-vitals');
+    // web-vitals has no way to unsubscribe; after dispose() reports are ignored.
+    const report = (m: { name: string; id: string; value: number }) => { if (isActive()) sink(m.name as VitalName, m.id, m.value); };
+    wv.onLCP(report);
+    wv.onINP(report);
+    wv.onCLS(report);
+    wv.onFCP(report);
+    wv.onTTFB(report);
+    return true;
+  } catch {
+    return false;
+  }
+}
