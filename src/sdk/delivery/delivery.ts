@@ -1,0 +1,240 @@
+// Delivery: target (id + channel, or a model.json URL) -> verified tf.io.ModelArtifacts from
+// the cache or the network, with staged rollout, candidate fallback, LRU cache and events.
+// The client compiles the artifacts on a backend; `load` takes that step as a callback so a
+// candidate that fails its self-test still falls back to stable.
+import { pickVersion, resolveUrl, rolloutBucket } from '../../protocol/manifest.js';
+import type { Manifest } from '../../protocol/manifest-types.js';
+import { InferScopeError } from '../errors.js';
+import type { Telemetry } from '../telemetry/types.js';
+import { openDeliveryDb, type DeliveryDb } from './db.js';
+import { directFromNetwork, fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch-version.js';
+import { installId as readInstallId } from './install-id.js';
+import { withLock } from './locks.js';
+import { createManifestSource, type ManifestSource } from './manifest-source.js';
+import { saveModel } from './save.js';
+import { sha256Hex } from './sha256.js';
+import { deleteModels, getMeta, listModels, setMeta } from './store.js';
+import type { CachedModel, DeliveryEvent, LoadProgress, VersionRef } from './types.js';
+
+export type LoadTarget = { id: string; channel?: string } | { url: string };
+
+export interface DeliveryOptions {
+  manifestUrl?: string;
+  /** Revalidate the manifest (If-None-Match) at most this often. Default 5 minutes. */
+  manifestMaxAgeMs?: number;
+  /** false: never touch IndexedDB. idbFactory: an IDBFactory to use instead of globalThis.indexedDB. */
+  cache?: { maxBytes?: number; idbFactory?: IDBFactory } | false;
+  /** Ask the browser to keep the cache under storage pressure (navigator.storage.persist()). */
+  persist?: boolean;
+  fetch?: typeof globalThis.fetch;
+  /** Use this anonymous id for rollout buckets instead of the stored random one. */
+  installId?: string;
+  telemetry?: Pick<Telemetry, 'recordCache'>;
+  onEvent?: (e: DeliveryEvent) => void;
+}
+
+export interface LoadOptions {
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+  /** When every candidate fails, serve the most recently used cached version of the id. Default false. */
+  fallbackToCached?: boolean;
+}
+
+export interface Delivered<T> extends Fetched {
+  value: T;
+  ms: number;
+  /** Why the rollout candidate was abandoned on this device, if it was. */
+  candidateFallback?: string;
+}
+
+export function createDelivery({
+  manifestUrl, manifestMaxAgeMs = 5 * 60_000, cache = {}, persist = false,
+  fetch = globalThis.fetch.bind(globalThis), installId, telemetry, onEvent,
+}: DeliveryOptions = {}) {
+  const maxBytes = (cache && cache.maxBytes) || 200e6;
+  const emit = (e: DeliveryEvent) => {
+    try {
+      if (e.type === 'cache-unavailable') telemetry?.recordCache('unavailable');
+      if (e.type === 'integrity-failure') telemetry?.recordCache('integrityFailures');
+      onEvent?.(e);
+    } catch { /* a listener's bug must not break a load */ }
+  };
+  let dbp: Promise<DeliveryDb | null> | undefined;
+  const db = () => (dbp ??= (cache === false ? Promise.resolve({ db: null, reason: 'cache: false' }) : openDeliveryDb(cache.idbFactory)).then(({ db, reason }) => {
+    if (!db && cache !== false) emit({ type: 'cache-unavailable', reason: `${reason}; loading from the network only` });
+    if (db && persist) {
+      (globalThis.navigator as Navigator | undefined)?.storage?.persist?.()
+        .then((granted) => emit({ type: 'persist', granted }), () => emit({ type: 'persist', granted: false }));
+    }
+    return db;
+  }));
+  let manifests: ManifestSource | undefined;
+  const manifest = async (): Promise<Manifest> => {
+    if (!manifestUrl) throw new InferScopeError('MODEL_NOT_FOUND', 'load by id needs createClient({ manifestUrl }); or load({ url }) a model.json directly');
+    const d = await db();
+    manifests ??= createManifestSource({
+      url: manifestUrl, maxAgeMs: manifestMaxAgeMs, fetch, onEvent: emit,
+      load: async () => (d ? getMeta(d, `manifest:${manifestUrl}`) : undefined),
+      save: async (s) => { if (d) await setMeta(d, `manifest:${manifestUrl}`, s); },
+    });
+    return manifests.get();
+  };
+  let idp: Promise<string> | undefined;
+  const getInstallId = () => (idp ??= installId ? Promise.resolve(installId) : db().then(readInstallId));
+
+  /** Versions to try for a target, best first: [candidate, stable], [stable] or [direct]. */
+  async function resolve(target: LoadTarget): Promise<VersionRef[]> {
+    if ('url' in target) return [{ id: target.url, version: '', variant: 'direct', url: target.url }];
+    const { id, channel = 'stable' } = target;
+    const m = await manifest();
+    const model = m.models[id];
+    if (!model) throw new InferScopeError('MODEL_NOT_FOUND', `no model "${id}" in ${manifestUrl}; it lists: ${Object.keys(m.models).join(', ') || 'none'}`);
+    const ch = model.channels[channel];
+    if (!ch) throw new InferScopeError('MODEL_NOT_FOUND', `model "${id}" has no channel "${channel}"; it has: ${Object.keys(model.channels).join(', ')}`);
+    const ref = (version: string, variant: 'stable' | 'candidate'): VersionRef => {
+      const entry = model.versions[version]!;
+      return { id, version, variant, entry, url: resolveUrl(entry.url, manifestUrl!) };
+    };
+    const pick = pickVersion(ch, rolloutBucket(await getInstallId(), id));
+    return pick.variant === 'candidate' ? [ref(pick.version, 'candidate'), ref(ch.version, 'stable')] : [ref(ch.version, 'stable')];
+  }
+
+  async function store(f: Fetched, d: DeliveryDb | null) {
+    if (!d || !f.toStore) return;
+    await saveModel(d, f.toStore.record, f.toStore.data, { maxBytes, onEvent: emit, onEvicted: (n) => telemetry?.recordCache('evicted', n) });
+  }
+
+  async function direct(url: string, ctx: FetchContext): Promise<Fetched> {
+    const d = ctx.db;
+    const metaKey = `direct:${url}`;
+    const known = d ? await getMeta<{ etag: string | null; version: string }>(d, metaKey).catch(() => undefined) : undefined;
+    const cachedRef: VersionRef | undefined = known && { id: url, version: known.version, variant: 'direct', url };
+    const cached = async () => (cachedRef ? fromCache(cachedRef, ctx) : null);
+    let res: Response | undefined;
+    try {
+      res = await fetch(url, { headers: known?.etag ? { 'if-none-match': known.etag } : {}, cache: 'no-cache' });
+    } catch (err) {
+      const hit = await cached();
+      if (hit) return hit;
+      throw new InferScopeError('NETWORK', `GET ${url} failed: ${(err as Error)?.message ?? err}`, { cause: err });
+    }
+    if (res.status === 304 || res.status >= 500) {
+      // 304: unchanged. 5xx: the server is failing; a cached copy beats an error.
+      const hit = await cached();
+      if (hit) return hit;
+      if (res.status === 304) res = await fetch(url, { cache: 'reload' });
+    }
+    if (!res.ok) throw new InferScopeError('NETWORK', `GET ${url} answered ${res.status} ${res.statusText}`.trim());
+    const etag = res.headers.get('etag');
+    const body = await res.arrayBuffer();
+    const version = ((await sha256Hex(body)) ?? '').slice(0, 12);
+    const remember = async () => { if (d && version) await setMeta(d, metaKey, { etag, version }).catch(() => {}); };
+    const hit = version ? await fromCache({ id: url, version, variant: 'direct', url }, ctx) : null;
+    if (hit) { await remember(); return hit; }
+    const got = await directFromNetwork(url, body, ctx);
+    await store(got, d);
+    await remember();
+    return got;
+  }
+
+  /** Verified artifacts of one version: cache first, then network (one download across tabs). */
+  async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}): Promise<Fetched> {
+    const d = await db();
+    const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal };
+    if (ref.variant === 'direct') return direct(ref.url, ctx);
+    const count = (f: Fetched) => {
+      telemetry?.recordCache(f.source === 'cache' ? 'hit' : 'miss');
+      emit({ type: f.source === 'cache' ? 'cache-hit' : 'cache-miss', id: ref.id, version: ref.version, bytes: f.bytes });
+      return f;
+    };
+    const hit = await fromCache(ref, ctx);
+    if (hit) return count(hit);
+    // Another tab may be installing this version: wait for it, then look again.
+    return count(await withLock(`inferscope:${ref.id}@${ref.version}`, async () => {
+      const again = await fromCache(ref, ctx);
+      if (again) return again;
+      const got = await fromNetwork(ref, ctx);
+      await store(got, d);
+      return got;
+    }));
+  }
+
+  /**
+   * resolve + fetch + the caller's `compile` (build on a backend, self-test, warm up). A rollout
+   * candidate that fails any step falls back to stable, and the reason is returned.
+   */
+  async function load<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
+    const t0 = now();
+    opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 0, total: 1 });
+    const refs = await resolve(target);
+    opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 1, total: 1 });
+    let candidateFallback: string | undefined;
+    let lastErr: unknown;
+    for (const ref of refs) {
+      try {
+        const f = await fetchVersion(ref, opts);
+        const value = await compile(f);
+        if (ref.variant !== 'direct') void retire(ref.id, f.ref.version);
+        return { ...f, value, ms: now() - t0, candidateFallback };
+      } catch (err) {
+        lastErr = err;
+        if (ref.variant !== 'candidate') break;
+        candidateFallback = `${(err as InferScopeError).code ?? 'ERROR'}: ${(err as Error)?.message ?? err}`;
+        emit({ type: 'candidate-fallback', id: ref.id, version: ref.version, stable: refs[1]!.version, reason: candidateFallback });
+      }
+    }
+    if (opts.fallbackToCached && !('url' in target)) {
+      const tried = new Set(refs.map((r) => r.version));
+      const d = await db();
+      const older = d ? (await listModels(d)).filter((r) => r.id === target.id && !tried.has(r.version)).sort((a, b) => b.lastUsed - a.lastUsed) : [];
+      for (const r of older) {
+        const hit = await fromCache({ id: r.id, version: r.version, variant: 'stable', url: r.url, entry: r.entry }, { db: d, fetch, onEvent: emit, onProgress: opts.onProgress });
+        if (hit) return { ...hit, value: await compile(hit), ms: now() - t0, candidateFallback };
+      }
+    }
+    throw lastErr;
+  }
+
+  /** After a successful load: drop cached versions of `id` no channel names any more. */
+  async function retire(id: string, loaded: string) {
+    const d = await db();
+    if (!d || !manifestUrl) return;
+    try {
+      const model = (await manifest()).models[id];
+      if (!model) return;
+      const named = new Set([loaded, ...Object.values(model.channels).flatMap((c) => [c.version, c.candidate?.version ?? c.version])]);
+      const old = (await listModels(d)).filter((r) => r.id === id && !named.has(r.version));
+      for (const r of await deleteModels(d, old.map((o) => o.key))) emit({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason: 'replaced' });
+      if (old.length) telemetry?.recordCache('evicted', old.length);
+    } catch { /* best effort: LRU catches what this misses */ }
+  }
+
+  /** What the cache holds, most recently used first. */
+  async function cached(): Promise<CachedModel[]> {
+    const d = await db();
+    if (!d) return [];
+    return (await listModels(d)).sort((a, b) => b.lastUsed - a.lastUsed)
+      .map(({ id, version, bytes, lastUsed, url }) => ({ id, version, bytes, lastUsed, url }));
+  }
+
+  /** Removes one version, or every version of `id`; resolves how many were removed. */
+  async function evict(id: string, version?: string): Promise<number> {
+    const d = await db();
+    if (!d) return 0;
+    const keys = (await listModels(d)).filter((r) => r.id === id && (version === undefined || r.version === version)).map((r) => r.key);
+    const gone = await deleteModels(d, keys);
+    for (const r of gone) emit({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason: 'manual' });
+    return gone.length;
+  }
+
+  /** Closes the database connection; safe to call twice. */
+  async function dispose() {
+    const d = await dbp?.catch(() => null);
+    d?.close();
+  }
+
+  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose };
+}
+
+export type Delivery = ReturnType<typeof createDelivery>;
+const now = () => (globalThis.performance ?? Date).now();

@@ -1,0 +1,160 @@
+// One model version -> verified bytes of model.json and its shards, from the cache when it
+// holds the whole version, otherwise from the network (fetching only the files the cache
+// lacks). Nothing is stored until every file has passed its check.
+import type { io } from '@tensorflow/tfjs-core';
+import type { ManifestFile } from '../../protocol/manifest-types.js';
+import { modelJsonName, resolveUrl } from '../../protocol/manifest.js';
+import { InferScopeError } from '../errors.js';
+import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
+import type { DeliveryDb } from './db.js';
+import { fetchBytes, looksLikeHtml, verifyFile } from './download.js';
+import { sha256Hex } from './sha256.js';
+import { deleteModels, modelKey, readModel, storedFiles, touchModel } from './store.js';
+import type { DeliveryEvent, LoadProgress, ModelRecord, VersionRef } from './types.js';
+
+export interface Fetched {
+  ref: VersionRef;
+  artifacts: io.ModelArtifacts;
+  source: 'network' | 'cache';
+  /** Bytes of the whole version; `downloaded` of them came over the network. */
+  bytes: number;
+  downloaded: number;
+  /** The record to store (network loads whose files all verified); null when served from cache. */
+  toStore: { record: ModelRecord; data: Map<string, ArrayBuffer> } | null;
+}
+
+export interface FetchContext {
+  db: DeliveryDb | null;
+  fetch: typeof globalThis.fetch;
+  onEvent: (e: DeliveryEvent) => void;
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+const label = (ref: VersionRef, path: string) => `${ref.id}@${ref.version} ${path}`;
+
+function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, ArrayBuffer>): io.ModelArtifacts {
+  const own = files.find((f) => f.path === modelJsonName(ref.url))!;
+  const json = parseModelJson(data.get(own.sha256)!, ref.url);
+  const byUrl = new Map(files.map((f) => [resolveUrl(f.path, ref.url), f]));
+  const shards = shardUrls(json, ref.url).map((u) => {
+    const f = byUrl.get(u);
+    if (!f) throw new InferScopeError('INTEGRITY', `${label(ref, u)}: model.json names this shard but the manifest does not list it`);
+    return data.get(f.sha256)!;
+  });
+  return toArtifacts(json, shards);
+}
+
+/** The cached version when complete and (integrity on) every file still hashes right. */
+export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fetched | null> {
+  if (!ctx.db) return null;
+  const key = modelKey(ref.id, ref.version);
+  const hit = await readModel(ctx.db, key).catch(() => null);
+  if (!hit) return null;
+  const { record, data } = hit;
+  const total = record.bytes;
+  ctx.onProgress?.({ phase: 'download', source: 'cache', loaded: total, total });
+  let verified = 0;
+  for (const f of record.files) {
+    try {
+      await verifyFile(label(ref, f.path), data.get(f.sha256)!, f);
+    } catch {
+      // Storage corrupted under us: drop the version so the network path re-installs it.
+      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: f.path, source: 'cache' });
+      await deleteModels(ctx.db, [key]).catch(() => {});
+      return null;
+    }
+    verified += f.bytes;
+    ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: verified, total });
+  }
+  await touchModel(ctx.db, key).catch(() => {});
+  const r = { ...ref, url: record.url };
+  return { ref: r, artifacts: assemble(r, record.files, data), source: 'cache', bytes: total, downloaded: 0, toStore: null };
+}
+
+/** Downloads what the cache lacks of a manifest version and verifies every file. */
+export async function fromNetwork(ref: VersionRef, ctx: FetchContext): Promise<Fetched> {
+  const entry = ref.entry!;
+  const have = ctx.db ? await storedFiles(ctx.db, entry.files.map((f) => f.sha256)).catch(() => new Map<string, ArrayBuffer>()) : new Map<string, ArrayBuffer>();
+  const missing = entry.files.filter((f) => !have.has(f.sha256));
+  const total = missing.reduce((n, f) => n + f.bytes, 0);
+  let loaded = 0;
+  let verified = 0;
+  let unchecked = false;
+  const data = new Map(have);
+  let queue = missing.slice();
+  const worker = async () => {
+    for (let f = queue.shift(); f; f = queue.shift()) {
+      const got = await fetchBytes(resolveUrl(f.path, ref.url), {
+        fetch: ctx.fetch, signal: ctx.signal, maxBytes: f.bytes,
+        onBytes: (n) => ctx.onProgress?.({ phase: 'download', source: 'network', loaded: (loaded += n), total }),
+      });
+      try {
+        if (!(await verifyFile(label(ref, f.path), got.data, f, got.contentType))) unchecked = true;
+      } catch (err) {
+        ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: f.path, source: 'network' });
+        throw err;
+      }
+      data.set(f.sha256, got.data);
+      ctx.onProgress?.({ phase: 'verify', source: 'network', loaded: (verified += f.bytes), total });
+    }
+  };
+  try {
+    // A few files at a time: model versions have a handful of shards.
+    await Promise.all(Array.from({ length: Math.min(4, missing.length) }, worker));
+  } catch (err) {
+    queue = [];
+    throw err;
+  }
+  const artifacts = assemble(ref, entry.files, data);
+  const bytes = entry.files.reduce((n, f) => n + f.bytes, 0);
+  const now = Date.now();
+  const record: ModelRecord = { key: modelKey(ref.id, ref.version), id: ref.id, version: ref.version, url: ref.url, files: entry.files, bytes, lastUsed: now, storedAt: now, entry };
+  // Without WebCrypto (an insecure origin) nothing could be checked: use it, never cache it.
+  if (unchecked) ctx.onEvent({ type: 'cache-unavailable', reason: 'WebCrypto is missing (insecure origin?): files not verified, not cached' });
+  return { ref, artifacts, source: 'network', bytes, downloaded: total, toStore: unchecked ? null : { record, data } };
+}
+
+/**
+ * A direct model.json URL (no manifest): hashes are computed on download; the version is the
+ * first 12 hex characters of model.json's SHA-256. Shards are checked against the sizes the
+ * weights manifest implies, and HTML served in their place is refused.
+ */
+export async function directFromNetwork(url: string, body: ArrayBuffer, ctx: FetchContext): Promise<Fetched> {
+  const json = parseModelJson(body, url);
+  const sha = (await sha256Hex(body)) ?? 'unverified';
+  const ref: VersionRef = { id: url, version: sha.slice(0, 12), variant: 'direct', url };
+  const urls = shardUrls(json, url);
+  const expected = expectedGroupBytes(json);
+  const files: ManifestFile[] = [{ path: modelJsonName(url), sha256: sha, bytes: body.byteLength }];
+  const data = new Map([[sha, body]]);
+  const shards: ArrayBuffer[] = [];
+  let loaded = 0;
+  for (const u of urls) {
+    const got = await fetchBytes(u, {
+      fetch: ctx.fetch, signal: ctx.signal,
+      onBytes: (n) => ctx.onProgress?.({ phase: 'download', source: 'network', loaded: (loaded += n), total: 0 }),
+    });
+    if (looksLikeHtml(got.data, got.contentType)) {
+      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: u, source: 'network' });
+      throw new InferScopeError('INTEGRITY', `${u}: an HTML page came instead of a weight shard (wrong URL or a server fallback page?)`);
+    }
+    const h = (await sha256Hex(got.data)) ?? `unverified-${u}`;
+    files.push({ path: u, sha256: h, bytes: got.data.byteLength });
+    data.set(h, got.data);
+    shards.push(got.data);
+  }
+  let at = 0;
+  json.weightsManifest.forEach((g, i) => {
+    const size = shards.slice(at, (at += g.paths.length)).reduce((n, s) => n + s.byteLength, 0);
+    const want = expected[i];
+    if (want != null && size !== want) {
+      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: g.paths.join(', '), source: 'network' });
+      throw new InferScopeError('INTEGRITY', `${url}: weight group ${i} (${g.paths.join(', ')}) has ${size} bytes, its weights need ${want} (truncated or wrong files)`);
+    }
+  });
+  const bytes = files.reduce((n, f) => n + f.bytes, 0);
+  const now = Date.now();
+  const record: ModelRecord = { key: modelKey(ref.id, ref.version), id: ref.id, version: ref.version, url, files, bytes, lastUsed: now, storedAt: now };
+  return { ref, artifacts: toArtifacts(json, shards), source: 'network', bytes, downloaded: bytes, toStore: sha === 'unverified' ? null : { record, data } };
+}

@@ -1,0 +1,189 @@
+// Delivery in Node: real HTTP server counting requests, fake-indexeddb as the IndexedDB.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createDelivery, type DeliveryEvent, type DeliveryOptions } from '../../src/sdk/delivery/index.js';
+import type { Fetched } from '../../src/sdk/delivery/fetch-version.js';
+import { isInferScopeError } from '../../src/sdk/errors.js';
+import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
+
+const x = Array.from({ length: 16 }, (_, i) => (i % 5) / 5);
+const compile = async (f: Fetched) => {
+  const m = await tfl.loadLayersModel(tf.io.fromMemory(f.artifacts));
+  const y = Array.from((m.predict(tf.tensor2d([x])) as tf.Tensor).dataSync());
+  m.dispose();
+  return y;
+};
+
+let v1: FixtureModel, v2: FixtureModel;
+let server: TestServer;
+let idb: IDBFactory;
+let events: DeliveryEvent[];
+
+beforeAll(async () => {
+  v1 = await buildModel({ bodySeed: 1, headSeed: 1, tag: 'v1' });
+  v2 = await buildModel({ bodySeed: 1, headSeed: 2, tag: 'v2' }); // same body shard, new head
+});
+beforeEach(async () => {
+  server = await startServer();
+  idb = new IDBFactory(); // a fresh, empty "browser profile"
+  events = [];
+  server.putModel('/digits/1', v1);
+  server.putModel('/digits/2', v2);
+  server.putManifest(manifestOf('digits', { '1': versionEntry('digits/1/model.json', v1) }, { stable: { version: '1' } }));
+});
+afterEach(() => server.close());
+
+const client = (o: DeliveryOptions = {}) =>
+  createDelivery({ manifestUrl: `${server.url}/manifest.json`, cache: { idbFactory: idb }, onEvent: (e) => events.push(e), ...o });
+const modelRequests = () => [...server.hits].filter(([p]) => p !== '/manifest.json').reduce((n, [, c]) => n + c, 0);
+
+describe('versions', () => {
+  it('v1 then v2: downloads only the files v2 changed, and a reload downloads nothing', async () => {
+    const a = client();
+    const first = await a.load({ id: 'digits' }, compile);
+    expect(first.source).toBe('network');
+    expect(first.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    await a.dispose();
+
+    server.putManifest(manifestOf('digits', { '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
+    const b = client(); // a reload: fresh memory, same IndexedDB
+    const second = await b.load({ id: 'digits' }, compile);
+    expect(second.ref.version).toBe('2');
+    expect(second.value).toEqual(v2.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(server.count('/digits/2/model.json')).toBe(1);
+    expect(server.count('/digits/2/head.bin')).toBe(1);
+    expect(server.count('/digits/2/body.bin')).toBe(0); // same SHA-256 as v1's body: served from the store
+    expect(second.downloaded).toBe(v2.files.get('model.json')!.byteLength + v2.files.get('head.bin')!.byteLength);
+    await new Promise((r) => setTimeout(r, 50)); // retire() of v1 runs after the load resolves
+    expect((await b.cached()).map((c) => c.version)).toEqual(['2']);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'evicted', version: '1', reason: 'replaced' }));
+    await b.dispose();
+
+    const before = modelRequests();
+    const c = client();
+    const third = await c.load({ id: 'digits' }, compile);
+    expect(third.source).toBe('cache');
+    expect(modelRequests()).toBe(before); // no request for model files at all
+    await c.dispose();
+  });
+
+  it('serves the cached version when the server is down, and says the manifest is the last good one', async () => {
+    const a = client();
+    await a.load({ id: 'digits' }, compile);
+    await a.dispose();
+    await server.close();
+    const b = client();
+    const r = await b.load({ id: 'digits' }, compile);
+    expect(r.source).toBe('cache');
+    expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(events).toContainEqual(expect.objectContaining({ type: 'manifest-fallback', reason: expect.stringContaining('unreachable') }));
+    await b.dispose();
+  });
+
+  it('uses the last good manifest on a 5xx, and MANIFEST_FETCH when there is none', async () => {
+    server.failWith = 503;
+    await expect(client().load({ id: 'digits' }, compile)).rejects.toMatchObject({ code: 'MANIFEST_FETCH', message: expect.stringContaining('503') });
+    server.failWith = null;
+    await client().load({ id: 'digits' }, compile);
+    server.failWith = 503;
+    const r = await client().load({ id: 'digits' }, compile);
+    expect(r.source).toBe('cache');
+  });
+
+  it('revalidates the manifest with If-None-Match at most every manifestMaxAgeMs', async () => {
+    const a = client({ manifestMaxAgeMs: 200 });
+    await a.load({ id: 'digits' }, compile);
+    await a.load({ id: 'digits' }, compile);
+    expect(server.count('/manifest.json')).toBe(1);
+    await new Promise((r) => setTimeout(r, 250));
+    await a.load({ id: 'digits' }, compile);
+    expect(server.count('/manifest.json')).toBe(2); // answered 304 (etag unchanged)
+    server.putManifest(manifestOf('digits', { '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
+    await new Promise((r) => setTimeout(r, 250));
+    expect((await a.load({ id: 'digits' }, compile)).ref.version).toBe('2');
+  });
+
+  it('names what is missing: unknown model id, unknown channel', async () => {
+    await expect(client().load({ id: 'nope' }, compile)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('it lists: digits') });
+    await expect(client().load({ id: 'digits', channel: 'beta' }, compile)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('it has: stable') });
+  });
+
+  it('refuses an invalid manifest with MANIFEST_INVALID naming the field', async () => {
+    server.put('/manifest.json', JSON.stringify({ schemaVersion: 1, models: { digits: { channels: {}, versions: { '1': { url: 'm.json' } } } } }), 'application/json');
+    await expect(client().load({ id: 'digits' }, compile)).rejects.toMatchObject({ code: 'MANIFEST_INVALID', message: expect.stringContaining('models.digits.versions.1.format') });
+  });
+});
+
+describe('integrity', () => {
+  const bad: [string, (b: Uint8Array) => Uint8Array | string, string | RegExp][] = [
+    ['corrupted', (b) => { const c = b.slice(); c[10] ^= 0xff; return c; }, /digits@1 head\.bin: SHA-256 is [0-9a-f]{64}, the manifest says/],
+    ['truncated', (b) => b.slice(0, b.byteLength - 7), /digits@1 head\.bin: expected \d+ bytes, got \d+ \(truncated\)/],
+    ['HTML instead of binary', () => '<!doctype html><html><body>app shell</body></html>', /head\.bin: .*an HTML page came instead of the file/],
+  ];
+  it.each(bad)('%s shard -> INTEGRITY naming the file, nothing cached', async (_n, mangle, message) => {
+    const body = mangle(v1.files.get('head.bin')!);
+    server.put('/digits/1/head.bin', body, typeof body === 'string' ? 'text/html' : 'application/octet-stream');
+    const a = client();
+    const err = await a.load({ id: 'digits' }, compile).catch((e) => e);
+    expect(isInferScopeError(err, 'INTEGRITY')).toBe(true);
+    expect(err.message).toMatch(message);
+    expect(await a.cached()).toEqual([]);
+    expect(events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: 'head.bin', source: 'network' });
+    // The next load re-downloads the version (body.bin included: nothing was stored).
+    server.putModel('/digits/1', v1);
+    expect((await a.load({ id: 'digits' }, compile)).source).toBe('network');
+    expect(server.count('/digits/1/body.bin')).toBe(2);
+  });
+
+  it('a bad new version leaves the cached one serving when the caller allows it', async () => {
+    await client().load({ id: 'digits' }, compile);
+    server.putManifest(manifestOf('digits', { '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
+    server.put('/digits/2/head.bin', v1.files.get('head.bin')!); // right size, wrong bytes
+    await expect(client().load({ id: 'digits' }, compile)).rejects.toMatchObject({ code: 'INTEGRITY' });
+    const r = await client().load({ id: 'digits' }, compile, { fallbackToCached: true });
+    expect(r.ref.version).toBe('1');
+    expect(r.source).toBe('cache');
+  });
+
+  it('a cached file corrupted on disk is detected, dropped and downloaded again', async () => {
+    await client().load({ id: 'digits' }, compile);
+    const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
+    const sha = versionEntry('', v1).files.find((f) => f.path === 'head.bin')!.sha256;
+    await new Promise((res) => {
+      const tx = db.transaction('files', 'readwrite');
+      tx.objectStore('files').put({ sha256: sha, bytes: 60 * 4 + 12, data: new ArrayBuffer(v1.files.get('head.bin')!.byteLength) });
+      tx.oncomplete = res;
+    });
+    db.close();
+    const r = await client().load({ id: 'digits' }, compile);
+    expect(r.source).toBe('network');
+    expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: 'head.bin', source: 'cache' });
+  });
+});
+
+describe('direct URL loads', () => {
+  it('are cached too: model.json revalidated by ETag, shards not fetched again', async () => {
+    const url = `${server.url}/digits/1/model.json`;
+    const a = client({ manifestUrl: undefined });
+    const first = await a.load({ url }, compile);
+    expect(first.source).toBe('network');
+    expect(first.ref.version).toMatch(/^[0-9a-f]{12}$/);
+    const r = await client({ manifestUrl: undefined }).load({ url }, compile);
+    expect(r.source).toBe('cache');
+    expect(server.count('/digits/1/model.json')).toBe(2); // the second answered 304
+    expect(server.count('/digits/1/body.bin')).toBe(1);
+  });
+
+  it('refuse HTML served for a shard, and a short shard, with INTEGRITY', async () => {
+    server.put('/digits/1/head.bin', '<!doctype html><p>index</p>', 'text/html');
+    await expect(client({ manifestUrl: undefined }).load({ url: `${server.url}/digits/1/model.json` }, compile))
+      .rejects.toMatchObject({ code: 'INTEGRITY', message: expect.stringContaining('head.bin: an HTML page came instead of a weight shard') });
+    server.put('/digits/1/head.bin', v1.files.get('head.bin')!.slice(0, 20));
+    await expect(client({ manifestUrl: undefined }).load({ url: `${server.url}/digits/1/model.json` }, compile))
+      .rejects.toMatchObject({ code: 'INTEGRITY', message: expect.stringContaining('weight group 1 (head.bin) has 20 bytes') });
+  });
+});
