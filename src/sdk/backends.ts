@@ -1,0 +1,115 @@
+// Backend readiness: import the tfjs backend module lazily (only where it can run), initialize
+// it with a timeout, and run the known-answer self-test. A backend that is not usable is a
+// value with a reason, not an exception — except ASSET_INVALID, which is a deployment error
+// the site owner must see.
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName } from '../protocol/wire-types.js';
+import type { Capabilities } from './capabilities.js';
+import { exclusive, onBackend } from './engine-gate.js';
+import { InferScopeError, isInferScopeError } from './errors.js';
+import { selfTest } from './self-test.js';
+import { setupWasm } from './wasm-assets.js';
+
+export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'wasm', 'webgl', 'cpu']);
+
+export type Readiness = { ok: true } | { ok: false; reason: string };
+
+/** Test hooks (not public API): make a backend fail its self-test or hang its init. */
+export interface BackendTestHooks { corruptSelfTest?: BackendName[]; hangInit?: BackendName[] }
+
+export interface BackendContext {
+  caps: Capabilities;
+  assetsUrl?: string;
+  initTimeoutMs: number;
+  selfTest: boolean;
+  fetch: typeof fetch;
+  hooks?: BackendTestHooks;
+}
+
+function unavailableReason(name: BackendName, caps: Capabilities): string | null {
+  if (name === 'webgpu' && !caps.webgpu) return 'navigator.gpu is missing: WebGPU is not available here';
+  if (name === 'webgl' && !caps.webgl) return 'no canvas (document or OffscreenCanvas) for a WebGL context';
+  if (name === 'wasm' && !caps.wasm) return 'WebAssembly is not available here';
+  return null;
+}
+
+// Each import() names its module literally so bundlers split them into lazy chunks.
+function importBackend(name: BackendName): Promise<unknown> {
+  switch (name) {
+    case 'webgpu': return import('@tensorflow/tfjs-backend-webgpu');
+    case 'wasm': return import('@tensorflow/tfjs-backend-wasm');
+    case 'webgl': return import('@tensorflow/tfjs-backend-webgl');
+    case 'cpu': return import('@tensorflow/tfjs-backend-cpu');
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => { timer = setTimeout(() => resolve('timeout'), ms); });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+async function initialize(name: BackendName, ctx: BackendContext): Promise<Readiness> {
+  const missing = unavailableReason(name, ctx.caps);
+  if (missing) return { ok: false, reason: missing };
+  let mod: unknown;
+  try {
+    mod = await importBackend(name);
+  } catch (err) {
+    return { ok: false, reason: `could not import the ${name} backend: ${(err as Error).message}` };
+  }
+  if (tf.findBackend(name)) return { ok: true }; // initialized earlier on this page
+  if (tf.findBackendFactory(name) == null) {
+    return { ok: false, reason: `the ${name} backend was removed from tfjs on this page after an earlier failure` };
+  }
+  let release = () => {};
+  if (name === 'wasm') {
+    const setup = await setupWasm(mod as typeof import('@tensorflow/tfjs-backend-wasm'), { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch });
+    release = setup.release;
+  }
+  try {
+    const init = ctx.hooks?.hangInit?.includes(name) ? new Promise<boolean>(() => {}) : tf.setBackend(name);
+    const result = await withTimeout(init.catch((err: Error) => err), ctx.initTimeoutMs);
+    if (result === 'timeout') {
+      // Drop the hung init so the engine does not wait on it forever (tfjs makes the pending
+      // promise obsolete in removeBackend); this backend stays unavailable on this page.
+      try { tf.removeBackend(name); } catch { /* already gone */ }
+      return { ok: false, reason: `initialization timed out after ${ctx.initTimeoutMs} ms` };
+    }
+    if (result instanceof Error) return { ok: false, reason: `initialization failed: ${result.message}` };
+    if (!result) return { ok: false, reason: 'initialization failed (tfjs setBackend returned false)' };
+    return { ok: true };
+  } finally {
+    release();
+  }
+}
+
+/**
+ * Make `name` ready: imported, initialized (bounded by initTimeoutMs) and self-tested.
+ * Memoized per client in `cache`; a failed attempt is remembered too, because re-running a
+ * hung GPU init would hang again.
+ */
+export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map<BackendName, Promise<Readiness>>): Promise<Readiness> {
+  let p = cache.get(name);
+  if (!p) {
+    p = (async (): Promise<Readiness> => {
+      const init = await exclusive(() => initialize(name, ctx));
+      if (!init.ok || !ctx.selfTest) return init;
+      const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
+      const wrong = await onBackend(name, () => selfTest(corrupt));
+      return wrong ? { ok: false, reason: wrong } : { ok: true };
+    })().catch((err: unknown): Readiness => {
+      if (isInferScopeError(err)) { cache.delete(name); throw err; }
+      return { ok: false, reason: `unexpected failure: ${(err as Error).message}` };
+    });
+    cache.set(name, p);
+  }
+  return p;
+}
+
+export function assertBackendNames(names: readonly string[]): asserts names is BackendName[] {
+  const bad = names.filter((n) => !DEFAULT_BACKENDS.includes(n as BackendName));
+  if (bad.length || names.length === 0) {
+    throw new InferScopeError('BACKEND_UNAVAILABLE', `backends must be a non-empty list of ${DEFAULT_BACKENDS.join(', ')}; got ${JSON.stringify(names)}`);
+  }
+}

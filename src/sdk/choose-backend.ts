@@ -1,0 +1,127 @@
+// Where a model runs: the first backend that is ready, self-tested and runs the real model
+// ('first-working'), or the one that runs it fastest ('fastest', remembered per model version).
+import * as tf from '@tensorflow/tfjs-core';
+import type { InputSpec } from '../protocol/manifest-types.js';
+import type { BackendName } from '../protocol/wire-types.js';
+import { ensureBackend, type BackendContext, type Readiness } from './backends.js';
+import { onBackend } from './engine-gate.js';
+import { isInferScopeError } from './errors.js';
+import { createTfModel, type TensorInfo, type TfModel } from './tf-model.js';
+import type { VerdictStore } from './verdict-store.js';
+
+export type BackendPolicy = 'first-working' | 'fastest';
+export interface Fallback { backend: BackendName; reason: string }
+
+export interface Placement {
+  backend: BackendName;
+  tfm: TfModel;
+  fallbacks: Fallback[];
+  /** Backends after the chosen one, in preference order: where predict goes if this one fails. */
+  remaining: BackendName[];
+  /** Median ms per backend when 'fastest' timed them in this load. */
+  timings?: Partial<Record<BackendName, number>>;
+}
+
+export interface PlaceOptions {
+  ctx: BackendContext;
+  readiness: Map<BackendName, Promise<Readiness>>;
+  warmup: boolean;
+  specs?: InputSpec[];
+}
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** Zeros the shape of each input: free batch = 1, other free dims from the spec or 32. */
+export function dummyInputs(infos: TensorInfo[], specs: InputSpec[] = []): tf.Tensor[] {
+  return infos.map((info, i) => {
+    const spec = specs.find((s) => s.name === info.name) ?? specs[i];
+    const shape = info.shape.map((d, k) => {
+      if (d !== -1) return d;
+      if (spec?.shape?.[k] != null && spec.shape[k]! > 0) return spec.shape[k]!;
+      if (k === 0) return 1;
+      if (spec?.image && k === 1) return spec.image.height;
+      if (spec?.image && k === 2) return spec.image.width;
+      return 32;
+    });
+    return tf.zeros(shape, info.dtype);
+  });
+}
+
+/** One full run (inputs → outputs read back); used for warm-up and timing. */
+export async function runOnce(backend: BackendName, tfm: TfModel, specs?: InputSpec[]): Promise<number> {
+  const t0 = performance.now();
+  const outs = await onBackend(backend, async () => {
+    const ins = dummyInputs(tfm.inputs, specs);
+    try { return await tfm.run(ins); } finally { tf.dispose(ins); }
+  });
+  try { await Promise.all(outs.map((o) => o.data())); } finally { tf.dispose(outs); }
+  return performance.now() - t0;
+}
+
+/** Ready + instantiated + (optionally) warmed up on `backend`, or the reason it is not. */
+export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArtifacts, o: PlaceOptions): Promise<TfModel | string> {
+  const ready = await ensureBackend(backend, o.ctx, o.readiness);
+  if (!ready.ok) return ready.reason;
+  let tfm: TfModel | undefined;
+  try {
+    tfm = await onBackend(backend, () => createTfModel(artifacts));
+    if (o.warmup) await runOnce(backend, tfm, o.specs);
+    return tfm;
+  } catch (err) {
+    if (isInferScopeError(err, 'MODEL_INVALID')) throw err;
+    try { tfm?.dispose(); } catch { /* backend may be gone */ }
+    return `${tfm ? 'running the model' : 'building the model'} failed: ${reasonOf(err)}`;
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[]): Promise<Placement | null> {
+  for (let i = 0; i < order.length; i++) {
+    const backend = order[i]!;
+    const r = await tryBackend(backend, artifacts, o);
+    if (typeof r !== 'string') return { backend, tfm: r, fallbacks, remaining: order.slice(i + 1) };
+    fallbacks.push({ backend, reason: r });
+  }
+  return null;
+}
+
+/** Place the model per policy. Resolves null (with every reason in `fallbacks`) if no backend works. */
+export async function placeModel(
+  artifacts: tf.io.ModelArtifacts,
+  candidates: BackendName[],
+  policy: BackendPolicy,
+  o: PlaceOptions & { verdicts: VerdictStore; verdictKey: string; runs: number },
+): Promise<{ placement: Placement | null; fallbacks: Fallback[] }> {
+  const fallbacks: Fallback[] = [];
+  if (policy === 'first-working') return { placement: await firstWorking(candidates, artifacts, o, fallbacks), fallbacks };
+
+  const verdict = await o.verdicts.get(o.verdictKey);
+  if (verdict && candidates.includes(verdict.backend)) {
+    const order = [verdict.backend, ...candidates.filter((b) => b !== verdict.backend)];
+    return { placement: await firstWorking(order, artifacts, o, fallbacks), fallbacks };
+  }
+  const timings: Partial<Record<BackendName, number>> = {};
+  let best: { backend: BackendName; tfm: TfModel; ms: number } | null = null;
+  for (const backend of candidates) {
+    const r = await tryBackend(backend, artifacts, { ...o, warmup: true });
+    if (typeof r === 'string') { fallbacks.push({ backend, reason: r }); continue; }
+    try {
+      const times: number[] = [];
+      for (let i = 0; i < o.runs; i++) times.push(await runOnce(backend, r, o.specs));
+      const ms = median(times);
+      timings[backend] = ms;
+      if (!best || ms < best.ms) { best?.tfm.dispose(); best = { backend, tfm: r, ms }; } else r.dispose();
+    } catch (err) {
+      r.dispose();
+      fallbacks.push({ backend, reason: `timing the model failed: ${reasonOf(err)}` });
+    }
+  }
+  if (!best) return { placement: null, fallbacks };
+  await o.verdicts.put(o.verdictKey, { backend: best.backend, timings, at: Date.now() });
+  const remaining = candidates.filter((b) => b !== best!.backend && timings[b] != null);
+  return { placement: { backend: best.backend, tfm: best.tfm, fallbacks, remaining, timings }, fallbacks };
+}

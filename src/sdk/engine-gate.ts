@@ -1,0 +1,42 @@
+// tfjs has ONE engine per page with ONE active backend (global state). Models that
+// InferScope loads keep their weights on the backend they were loaded on, so every
+// operation that creates or runs tensors for a model goes through this gate: it
+// serializes work per engine and switches the engine to the model's backend first.
+// Synchronous graph execution is atomic within one turn; executeAsync yields between ops,
+// which is why the gate is a queue rather than a plain switch.
+import * as tf from '@tensorflow/tfjs-core';
+
+interface Gate { tail: Promise<unknown> }
+// Keyed by the engine object, filled lazily: nothing happens at import time.
+const gates = new WeakMap<object, Gate>();
+
+function gateFor(): Gate {
+  const engine = tf.engine();
+  let gate = gates.get(engine);
+  if (!gate) { gate = { tail: Promise.resolve() }; gates.set(engine, gate); }
+  return gate;
+}
+
+/** Run `fn` with the engine on `backend`, after every earlier gated task has settled. */
+export function onBackend<T>(backend: string, fn: () => T | Promise<T>): Promise<T> {
+  const gate = gateFor();
+  const run = async (): Promise<T> => {
+    if (tf.getBackend() !== backend) {
+      const ok = await tf.setBackend(backend);
+      if (!ok) throw new Error(`tfjs could not switch to the '${backend}' backend`);
+    }
+    return fn();
+  };
+  const result = gate.tail.then(run, run);
+  gate.tail = result.catch(() => undefined);
+  return result;
+}
+
+/** Run `fn` after earlier gated work, without choosing a backend (backend initialization). */
+export function exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+  const gate = gateFor();
+  const run = async () => fn();
+  const result = gate.tail.then(run, run);
+  gate.tail = result.catch(() => undefined);
+  return result;
+}

@@ -1,0 +1,54 @@
+// Image inputs: ImageData, HTMLImageElement, HTMLCanvasElement, HTMLVideoElement, ImageBitmap,
+// OffscreenCanvas, or ImageData-like { data, width, height } (works in Node and Workers).
+// Feature-detected: no constructor is assumed to exist.
+import * as tf from '@tensorflow/tfjs-core';
+import type { InputSpec } from '../protocol/manifest-types.js';
+
+export type PixelSource =
+  | ImageData | HTMLImageElement | HTMLCanvasElement | HTMLVideoElement | ImageBitmap | OffscreenCanvas
+  | { data: Uint8Array | Uint8ClampedArray; width: number; height: number };
+
+const CTORS = ['ImageData', 'HTMLImageElement', 'HTMLCanvasElement', 'HTMLVideoElement', 'ImageBitmap', 'OffscreenCanvas'] as const;
+
+export function isPixelSource(x: unknown): x is PixelSource {
+  if (x == null || typeof x !== 'object') return false;
+  const g = globalThis as unknown as Record<string, unknown>;
+  for (const name of CTORS) {
+    const C = g[name];
+    if (typeof C === 'function' && x instanceof (C as new () => object)) return true;
+  }
+  const p = x as { data?: unknown; width?: unknown; height?: unknown };
+  return typeof p.width === 'number' && typeof p.height === 'number' && (p.data instanceof Uint8Array || p.data instanceof Uint8ClampedArray);
+}
+
+export interface ImagePlan { height: number; width: number; channels: 1 | 3; scale: number; offset: number; invert: boolean; dtype: tf.DataType }
+
+/** How pixels become the model input: the load-time spec wins, else the model's [?, h, w, c] shape. */
+export function imagePlan(modelShape: number[], dtype: tf.DataType, spec?: InputSpec): ImagePlan | string {
+  const img = spec?.image;
+  const height = img?.height ?? modelShape[1] ?? -1;
+  const width = img?.width ?? modelShape[2] ?? -1;
+  const channels = img?.channels ?? (modelShape[3] === 1 ? 1 : 3);
+  if (modelShape.length !== 4) return `the model input has shape [${modelShape}], not an image batch [n,height,width,channels]`;
+  // Integer inputs (e.g. uint8 detectors) take raw 0..255 pixels; float inputs default to 0..1.
+  const scale = img?.scale ?? (dtype === 'int32' ? 1 : 1 / 255);
+  return { height, width, channels: channels as 1 | 3, scale, offset: img?.offset ?? 0, invert: img?.invert ?? false, dtype };
+}
+
+/** One [1, h, w, c] tensor from pixels, resized and normalized. Call inside the engine gate. */
+export function pixelsToTensor(src: PixelSource, plan: ImagePlan): tf.Tensor {
+  return tf.tidy(() => {
+    let x: tf.Tensor = tf.browser.fromPixels(src as Parameters<typeof tf.browser.fromPixels>[0], 3);
+    const [h, w] = x.shape;
+    const height = plan.height > 0 ? plan.height : h!;
+    const width = plan.width > 0 ? plan.width : w!;
+    x = tf.cast(x, 'float32');
+    if (h !== height || w !== width) x = tf.image.resizeBilinear(x as tf.Tensor3D, [height, width]);
+    if (plan.invert) x = tf.sub(255, x);
+    // Grayscale by luminance (ITU-R BT.601), not tfjs's red-channel shortcut.
+    if (plan.channels === 1) x = tf.sum(tf.mul(x, tf.tensor1d([0.299, 0.587, 0.114])), -1, true);
+    if (plan.scale !== 1 || plan.offset !== 0) x = tf.add(tf.mul(x, plan.scale), plan.offset);
+    if (plan.dtype === 'int32') x = tf.cast(tf.round(x), 'int32');
+    return tf.expandDims(x, 0);
+  });
+}

@@ -1,0 +1,149 @@
+// Turning what the caller passes into the model's input tensors, checking shape and dtype first
+// (host side, cheap) so a mistake says "expected [..] got [..]" instead of a tfjs stack trace.
+import * as tf from '@tensorflow/tfjs-core';
+import type { InputSpec } from '../protocol/manifest-types.js';
+import { InferScopeError } from './errors.js';
+import { imagePlan, isPixelSource, pixelsToTensor, type ImagePlan, type PixelSource } from './image-input.js';
+import type { TensorInfo } from './tf-model.js';
+
+type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
+export interface NestedArray extends Array<number | NestedArray> {}
+export type InputValue = tf.Tensor | TypedArray | NestedArray | PixelSource | PixelSource[];
+/** One value for a single-input model; for several inputs, an array in model order or a record by name. */
+export type ModelInput = InputValue | InputValue[] | Record<string, InputValue>;
+
+/** A validated input, not yet a tensor (tensors are made on the model's backend, in the gate). */
+export type Prepared =
+  | { kind: 'values'; values: Float32Array | Int32Array; shape: number[]; dtype: 'float32' | 'int32'; batch: number }
+  | { kind: 'tensor'; tensor: tf.Tensor; shape: number[]; batch: number }
+  | { kind: 'pixels'; sources: PixelSource[]; plan: ImagePlan; batch: number };
+
+const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
+const shapeError = (name: string, want: readonly number[], got: readonly number[], extra = '') =>
+  new InferScopeError('INPUT_SHAPE', `input '${name}': expected ${fmt(want)} got ${fmt(got)}${extra} (-1 = any size)`);
+
+const isTensor = (x: unknown): x is tf.Tensor => x instanceof tf.Tensor;
+const isTyped = (x: unknown): x is TypedArray => ArrayBuffer.isView(x) && !(x instanceof DataView);
+
+function nestedShape(x: NestedArray, name: string): number[] {
+  const shape: number[] = [];
+  let cur: unknown = x;
+  while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
+  if (typeof cur !== 'number') throw new InferScopeError('INPUT_INVALID', `input '${name}': nested arrays must hold numbers, found ${typeof cur}`);
+  return shape;
+}
+
+function flatten(x: NestedArray, shape: number[], name: string): Float64Array {
+  const out = new Float64Array(shape.reduce((a, b) => a * b, 1));
+  let at = 0;
+  const walk = (v: unknown, depth: number) => {
+    if (depth === shape.length) {
+      if (typeof v !== 'number') throw new InferScopeError('INPUT_SHAPE', `input '${name}': ragged nested array (expected a number at depth ${depth})`);
+      out[at++] = v; return;
+    }
+    if (!Array.isArray(v) || v.length !== shape[depth]) {
+      throw new InferScopeError('INPUT_SHAPE', `input '${name}': ragged nested array (expected length ${shape[depth]} at depth ${depth}, got ${Array.isArray(v) ? v.length : typeof v})`);
+    }
+    for (const e of v) walk(e, depth + 1);
+  };
+  walk(x, 0);
+  return out;
+}
+
+/** Check `got` against the model shape; a single example (rank one less) gets a batch of 1. */
+function fitShape(info: TensorInfo, got: number[]): number[] {
+  const want = info.shape;
+  const shape = got.length === want.length - 1 && want[0] === -1 ? [1, ...got] : got;
+  if (shape.length !== want.length || want.some((d, i) => d !== -1 && d !== shape[i])) throw shapeError(info.name, want, got);
+  return shape;
+}
+
+/** Shape of a flat typed array: free dims other than the batch must be given by the spec. */
+function flatShape(info: TensorInfo, length: number, spec?: InputSpec): number[] {
+  const want = spec?.shape?.length === info.shape.length ? info.shape.map((d, i) => (d === -1 ? spec.shape[i]! : d)) : info.shape;
+  const free = want.map((d, i) => (d === -1 ? i : -1)).filter((i) => i >= 0);
+  const known = want.reduce((a, d) => (d === -1 ? a : a * d), 1);
+  if (free.length > 1 || length % known !== 0 || (free.length === 0 && length !== known)) {
+    throw shapeError(info.name, info.shape, [length], ' (a flat array: pass a nested array or a tf.Tensor to give the shape)');
+  }
+  return want.map((d) => (d === -1 ? length / known : d));
+}
+
+function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: string): Float32Array | Int32Array {
+  if (dtype === 'int32') {
+    if (values instanceof Int32Array) return values;
+    const out = new Int32Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isInteger(v)) throw new InferScopeError('INPUT_SHAPE', `input '${name}': expected int32 got a fractional value ${v} at element ${i}`);
+      out[i] = v;
+    }
+    return out;
+  }
+  if (dtype !== 'float32') throw new InferScopeError('INPUT_INVALID', `input '${name}': model input dtype ${dtype} is not supported from arrays; pass a tf.Tensor`);
+  return values instanceof Float32Array ? values : Float32Array.from(values);
+}
+
+function prepareOne(value: InputValue, info: TensorInfo, spec?: InputSpec): Prepared {
+  if (isTensor(value)) {
+    const shape = fitShape(info, value.shape);
+    if (value.dtype !== info.dtype) throw new InferScopeError('INPUT_SHAPE', `input '${info.name}': expected dtype ${info.dtype} got ${value.dtype}`);
+    return { kind: 'tensor', tensor: value, shape, batch: shape[0] ?? 1 };
+  }
+  if (isPixelSource(value) || (Array.isArray(value) && value.length > 0 && isPixelSource(value[0]))) {
+    const sources = (Array.isArray(value) ? value : [value]) as PixelSource[];
+    const plan = imagePlan(info.shape, info.dtype, spec);
+    if (typeof plan === 'string') throw new InferScopeError('INPUT_INVALID', `input '${info.name}': got an image but ${plan}`);
+    return { kind: 'pixels', sources, plan, batch: sources.length };
+  }
+  if (isTyped(value)) {
+    const shape = flatShape(info, value.length, spec);
+    return { kind: 'values', values: toDtype(value, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
+  }
+  if (Array.isArray(value)) {
+    const got = nestedShape(value as NestedArray, info.name);
+    const shape = fitShape(info, got);
+    const flat = flatten(value as NestedArray, got, info.name);
+    return { kind: 'values', values: toDtype(flat, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
+  }
+  throw new InferScopeError('INPUT_INVALID', `input '${info.name}': unsupported value (${Object.prototype.toString.call(value)}); pass a typed array, nested array, tf.Tensor or image`);
+}
+
+/** Validate and normalize the caller's input against the model's inputs (host side, no tensors). */
+export function prepareInputs(input: ModelInput, infos: TensorInfo[], specs: InputSpec[] = []): Prepared[] {
+  const specFor = (info: TensorInfo, i: number) => specs.find((s) => s.name === info.name) ?? (specs.length === infos.length ? specs[i] : undefined);
+  if (infos.length === 1) return [prepareOne(input as InputValue, infos[0]!, specFor(infos[0]!, 0))];
+  let values: InputValue[];
+  if (Array.isArray(input) && input.length === infos.length) values = input as InputValue[];
+  else if (input != null && typeof input === 'object' && !isTensor(input) && !isTyped(input) && !isPixelSource(input) && !Array.isArray(input)) {
+    const rec = input as Record<string, InputValue>;
+    const missing = infos.filter((i) => !(i.name in rec)).map((i) => i.name);
+    if (missing.length) throw new InferScopeError('INPUT_INVALID', `missing input(s) ${missing.join(', ')}; the model takes ${infos.map((i) => i.name).join(', ')}`);
+    values = infos.map((i) => rec[i.name]!);
+  } else {
+    throw new InferScopeError('INPUT_INVALID', `the model takes ${infos.length} inputs (${infos.map((i) => i.name).join(', ')}); pass an array of ${infos.length} values or a record by name`);
+  }
+  return values.map((v, i) => prepareOne(v, infos[i]!, specFor(infos[i]!, i)));
+}
+
+/** Make tensors on the engine's current backend. Returns them plus the ones the SDK owns. */
+export function materialize(prepared: Prepared[]): { tensors: tf.Tensor[]; owned: tf.Tensor[] } {
+  const tensors: tf.Tensor[] = [];
+  const owned: tf.Tensor[] = [];
+  for (const p of prepared) {
+    let t: tf.Tensor;
+    if (p.kind === 'tensor') {
+      t = p.shape.length === p.tensor.rank ? p.tensor : tf.reshape(p.tensor, p.shape);
+      if (t !== p.tensor) owned.push(t);
+    }
+    else if (p.kind === 'values') { t = tf.tensor(p.values, p.shape, p.dtype); owned.push(t); }
+    else {
+      t = p.sources.length === 1
+        ? pixelsToTensor(p.sources[0]!, p.plan)
+        : tf.tidy(() => tf.concat(p.sources.map((s) => pixelsToTensor(s, p.plan)), 0));
+      owned.push(t);
+    }
+    tensors.push(t);
+  }
+  return { tensors, owned };
+}

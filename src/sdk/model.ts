@@ -1,0 +1,182 @@
+// A loaded model: predict with shape checks, plain-data results, telemetry, and failover to the
+// next backend when the current one breaks mid-session (lost GPU device, missing kernel).
+import * as tf from '@tensorflow/tfjs-core';
+import type { InputSpec, OutputSpec } from '../protocol/manifest-types.js';
+import type { BackendName } from '../protocol/wire-types.js';
+import { tryBackend, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
+import { onBackend } from './engine-gate.js';
+import { InferScopeError, isInferScopeError } from './errors.js';
+import { materialize, prepareInputs, type ModelInput } from './inputs.js';
+import { INTERNAL, type ModelInternals } from './model-internal.js';
+import { readOutputs, topK, type OutputData, type TopEntry } from './outputs.js';
+import { randomId } from './random-id.js';
+import type { LoadTarget } from './resolve-target.js';
+import type { Telemetry } from './telemetry/index.js';
+
+export interface Prediction {
+  /** Pass to client.feedback(id, label) when the true label is known. */
+  id: string;
+  /** The first output, flattened. */
+  data: Float32Array;
+  shape: number[];
+  /** With one example: its top-k classes; with a batch: the top class of each example. Needs a [batch, classes] output. */
+  top?: { label: string; score: number }[];
+  /** Wall time of predict() in milliseconds (inputs in, numbers out). */
+  ms: number;
+  /** Every output, when the model has more than one. */
+  outputs?: OutputData[];
+}
+
+export interface Model {
+  readonly id: string;
+  readonly version: string;
+  /** The backend the model runs on now. */
+  readonly backend: BackendName;
+  /** Backends skipped or abandoned, with why, in the order it happened. */
+  readonly fallbacks: readonly Fallback[];
+  readonly format: 'graph-model' | 'layers-model';
+  predict(input: ModelInput): Promise<Prediction>;
+  dispose(): void;
+}
+
+export interface ModelDeps {
+  target: LoadTarget;
+  artifacts: tf.io.ModelArtifacts;
+  placement: Placement;
+  place: PlaceOptions;
+  telemetry: Telemetry;
+  topK: number;
+  onDispose(): void;
+}
+
+export function createModel(deps: ModelDeps): Model {
+  const { target, artifacts, place, telemetry, topK: k, onDispose } = deps;
+  let { backend, tfm, remaining } = deps.placement;
+  const fallbacks: Fallback[] = [...deps.placement.fallbacks];
+  const specs: InputSpec[] = target.inputs ?? [];
+  const outSpecs: OutputSpec[] = target.outputs ?? [];
+  const labels = outSpecs[0]?.labels;
+  const outNames = tfm.outputs.map((o) => o.name);
+  let disposed = false;
+  let generation = 0;
+  let switching: Promise<boolean> | null = null;
+
+  const disposedError = () => new InferScopeError('DISPOSED', `model '${target.id}' was disposed; load it again`);
+
+  // Move to the next backend after `reason` broke the current one. Deduplicated: concurrent
+  // failures of the same generation share one switch.
+  function failover(gen: number, reason: string): Promise<boolean> {
+    if (gen !== generation) return Promise.resolve(true);
+    switching ??= (async () => {
+      fallbacks.push({ backend, reason });
+      try { tfm.dispose(); } catch { /* the backend may be gone */ }
+      while (remaining.length) {
+        const next = remaining.shift()!;
+        const r = await tryBackend(next, artifacts, place);
+        if (typeof r !== 'string') { backend = next; tfm = r; generation++; return true; }
+        fallbacks.push({ backend: next, reason: r });
+      }
+      return false;
+    })().finally(() => { switching = null; });
+    return switching;
+  }
+
+  async function predict(input: ModelInput): Promise<Prediction> {
+    if (disposed) throw disposedError();
+    const t0 = performance.now();
+    const id = randomId();
+    const record = (ms: number, top?: TopEntry[][], error?: string, inputs?: () => Float32Array[]) => {
+      try {
+        telemetry.recordPrediction({
+          id, model: target.id, version: target.version, backend, variant: target.variant, ms, error, inputs,
+          top: top?.map((t) => ({ index: t[0]!.index, label: labels?.[t[0]!.index], score: t[0]!.score })),
+        });
+      } catch { /* telemetry never throws into predict */ }
+    };
+    try {
+      const prepared = prepareInputs(input, tfm.inputs, specs);
+      for (;;) {
+        const gen = generation, current = tfm, on = backend;
+        let baselineCopy: tf.Tensor | null = null;
+        try {
+          const outs = await onBackend(on, () => {
+            const { tensors, owned } = materialize(prepared);
+            if (target.baseline) baselineCopy = tf.clone(tensors[0]!);
+            const release = () => { for (const t of owned) t.dispose(); };
+            let r: tf.Tensor[] | Promise<tf.Tensor[]>;
+            try { r = current.run(tensors); } catch (err) { release(); throw err; }
+            if (r instanceof Promise) return r.finally(release);
+            release();
+            return r;
+          });
+          const outputs = await readOutputs(outs, outNames);
+          const inputs = await readBaselineInputs(baselineCopy);
+          const first = outputs[0]!;
+          const classes = first.shape.length === 2 ? first.shape[1]! : 0;
+          const tops = classes > 1 ? topK(first, k, labels) : undefined;
+          const ms = performance.now() - t0;
+          record(ms, tops, undefined, inputs);
+          const result: Prediction = { id, data: first.data, shape: first.shape, ms };
+          if (tops && (labels || tops.length > 0)) {
+            result.top = (tops.length === 1 ? tops[0]! : tops.map((t) => t[0]!)).map(({ label, score }) => ({ label, score }));
+          }
+          if (outputs.length > 1) result.outputs = outputs;
+          return result;
+        } catch (err) {
+          (baselineCopy as tf.Tensor | null)?.dispose();
+          if (disposed) throw disposedError();
+          if (isInferScopeError(err)) throw err;
+          if (!(await failover(gen, `predict failed: ${(err as Error)?.message ?? String(err)}`))) {
+            throw new InferScopeError('PREDICT_FAILED', `predict failed on every backend: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`, { cause: err });
+          }
+        }
+      }
+    } catch (err) {
+      const e = isInferScopeError(err) ? err : new InferScopeError('PREDICT_FAILED', `predict failed: ${(err as Error)?.message}`, { cause: err });
+      record(performance.now() - t0, undefined, e.code);
+      throw e;
+    }
+  }
+
+  const internalsObj: ModelInternals = {
+    tfModel: () => tfm,
+    backend: () => backend,
+    inputSpecs: specs,
+    outputSpecs: outSpecs,
+    artifacts,
+    prepare: (input) => prepareInputs(input, tfm.inputs, specs),
+    onBackend: (fn) => { if (disposed) return Promise.reject(disposedError()); return onBackend(backend, fn); },
+    timings: deps.placement.timings,
+  };
+
+  const model: Model & { [INTERNAL]: ModelInternals } = {
+    id: target.id,
+    version: target.version,
+    get backend() { return backend; },
+    get fallbacks() { return fallbacks.slice(); },
+    format: tfm.format,
+    predict,
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      try { tfm.dispose(); } catch { /* backend may be gone */ }
+      onDispose();
+    },
+    [INTERNAL]: internalsObj,
+  };
+  Object.defineProperty(model, INTERNAL, { enumerable: false });
+  return model;
+}
+
+/** Per-example flattened input values for drift, read only for models with a baseline. */
+async function readBaselineInputs(copy: tf.Tensor | null): Promise<(() => Float32Array[]) | undefined> {
+  if (!copy) return undefined;
+  try {
+    const values = Float32Array.from(await copy.data() as ArrayLike<number>);
+    const n = copy.shape[0] ?? 1;
+    const per = values.length / n;
+    return () => Array.from({ length: n }, (_, i) => values.subarray(i * per, (i + 1) * per));
+  } finally {
+    copy.dispose();
+  }
+}

@@ -1,0 +1,67 @@
+// What client.load() was asked for, resolved to one concrete model version to fetch.
+// The delivery layer (manifest + channels + rollout) plugs in here: resolveLoadTarget is the
+// single function that turns `load('digits', { channel })` or `load({ url })` into a target.
+import type { Baseline, InputSpec, ModelFormat, OutputSpec } from '../protocol/manifest-types.js';
+import type { Variant } from '../protocol/wire-types.js';
+import { InferScopeError } from './errors.js';
+import type { LoadProgress } from './fetch-model.js';
+
+export interface LoadTarget {
+  id: string;
+  version: string;
+  variant: Variant;
+  /** Absolute or page-relative model.json URL. */
+  url: string;
+  format?: ModelFormat;
+  inputs?: InputSpec[];
+  outputs?: OutputSpec[];
+  /** Training baseline for drift; when present, predictions hand telemetry their inputs (lazily). */
+  baseline?: Baseline;
+}
+
+interface CommonLoadOptions {
+  /** Input specs (shape, dtype, image resize/normalization); override what the model says. */
+  inputs?: InputSpec[];
+  /** Output specs; `labels` of the first output give `top` its label text. */
+  outputs?: OutputSpec[];
+  onProgress?: (p: LoadProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** `client.load({ url })`: a converter model.json URL, no manifest needed. */
+export interface UrlLoadOptions extends CommonLoadOptions {
+  url: string;
+  /** Model id reported in telemetry; default: the URL's parent folder name. */
+  id?: string;
+  /** Version reported in telemetry and used to key the backend verdict; default 'direct'. */
+  version?: string;
+}
+
+/** `client.load('digits', { channel })`: a model id from the manifest. */
+export interface IdLoadOptions extends CommonLoadOptions {
+  channel?: string;
+}
+
+function idFromUrl(url: string): string {
+  const parts = url.split(/[?#]/)[0]!.split('/').filter(Boolean);
+  return parts.length >= 2 ? parts[parts.length - 2]! : 'model';
+}
+
+/** Resolve a load request to one model version. */
+export async function resolveLoadTarget(
+  target: string | UrlLoadOptions,
+  options: IdLoadOptions,
+  context: { manifestUrl?: string },
+): Promise<LoadTarget> {
+  if (typeof target === 'string') {
+    throw new InferScopeError('MODEL_NOT_FOUND',
+      `Loading model '${target}' by id needs a manifest: create the client with the manifestUrl option ` +
+      `(manifest delivery ${context.manifestUrl ? 'is not part of this build yet' : 'was not configured'}). ` +
+      `Load a model.json directly with client.load({ url }).`);
+  }
+  if (target == null || typeof target.url !== 'string' || target.url === '') {
+    throw new InferScopeError('MODEL_NOT_FOUND', 'client.load() needs a model id or { url: "…/model.json" }');
+  }
+  const { url, id = idFromUrl(url), version = 'direct', inputs, outputs } = target;
+  return { id, version, variant: 'direct', url, inputs, outputs };
+}

@@ -1,0 +1,86 @@
+// One tfjs model instance (graph-model or layers-model) built from artifacts on the engine's
+// current backend, with a uniform run() and signature, whatever the converter format.
+import * as tf from '@tensorflow/tfjs-core';
+import type { GraphModel } from '@tensorflow/tfjs-converter';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import type { ModelFormat } from '../protocol/manifest-types.js';
+import { InferScopeError } from './errors.js';
+
+export interface TensorInfo { name: string; shape: number[]; dtype: tf.DataType }
+
+export interface TfModel {
+  format: ModelFormat;
+  /** True when the graph has control flow or dynamic-shape ops (NMS, Where): runs via executeAsync. */
+  async: boolean;
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+  /** The tfjs object (GraphModel or LayersModel), for explain and advanced use. */
+  model: GraphModel | LayersModel;
+  /** Runs the model; the caller owns (must dispose) the returned tensors. Inputs are not disposed. */
+  run(inputs: tf.Tensor[]): tf.Tensor[] | Promise<tf.Tensor[]>;
+  dispose(): void;
+}
+
+// Ops that make tfjs-converter refuse model.execute() and require executeAsync(); the same sets
+// as tfjs-converter/src/executor/model_analysis.ts (CONTROL_FLOW_OPS, DYNAMIC_SHAPE_OPS,
+// HASH_TABLE_OPS). Read from the topology so the caller never sees tfjs's "use executeAsync" error.
+const ASYNC_OPS = new Set([
+  'Switch', 'Merge', 'Enter', 'Exit', 'NextIteration', 'StatelessIf', 'StatelessWhile', 'if', 'While',
+  'NonMaxSuppressionV2', 'NonMaxSuppressionV3', 'NonMaxSuppressionV5', 'Where',
+  'HashTable', 'HashTableV2', 'LookupTableImport', 'LookupTableImportV2', 'LookupTableFind',
+  'LookupTableFindV2', 'LookupTableSize', 'LookupTableSizeV2',
+]);
+
+interface GraphTopology { node?: { op: string }[]; library?: { function?: { nodeDef?: { op: string }[] }[] } }
+
+export function needsExecuteAsync(topology: unknown): boolean {
+  const t = topology as GraphTopology;
+  const ops = [...(t.node ?? []), ...(t.library?.function ?? []).flatMap((f) => f.nodeDef ?? [])];
+  return ops.some((n) => ASYNC_OPS.has(n.op));
+}
+
+export function detectFormat(artifacts: tf.io.ModelArtifacts): ModelFormat {
+  if (artifacts.format === 'graph-model' || artifacts.format === 'layers-model') return artifacts.format;
+  const topo = artifacts.modelTopology as { node?: unknown; model_config?: unknown; class_name?: unknown } | undefined;
+  if (topo && Array.isArray(topo.node)) return 'graph-model';
+  if (topo && (topo.model_config != null || topo.class_name != null)) return 'layers-model';
+  throw new InferScopeError('MODEL_INVALID', 'model.json is neither a graph-model nor a layers-model (no format, no node list, no model_config)');
+}
+
+const free = (d: number | null | undefined) => (d == null || d < 0 ? -1 : d);
+
+/** Build the model on the engine's current backend. Call inside onBackend(). */
+export async function createTfModel(artifacts: tf.io.ModelArtifacts): Promise<TfModel> {
+  const format = detectFormat(artifacts);
+  const handler = tf.io.fromMemory(artifacts);
+  if (format === 'graph-model') {
+    const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
+    const model = await loadGraphModel(handler);
+    const async = needsExecuteAsync(artifacts.modelTopology);
+    const inputs = model.inputs.map((i) => ({ name: i.name, shape: (i.shape ?? []).map(free), dtype: i.dtype }));
+    const outputs = model.outputs.map((o) => ({ name: o.name, shape: (o.shape ?? []).map(free), dtype: o.dtype }));
+    const names = inputs.map((i) => i.name);
+    const outNames = model.outputNodes;
+    const feed = (ts: tf.Tensor[]) => Object.fromEntries(names.map((n, k) => [n, ts[k]!])) as tf.NamedTensorMap;
+    const asList = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]);
+    return {
+      format, async, inputs, outputs, model,
+      run: async
+        ? async (ts) => asList(await model.executeAsync(feed(ts), outNames))
+        : (ts) => asList(model.execute(feed(ts), outNames)),
+      dispose: () => model.dispose(),
+    };
+  }
+  const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
+  const model = await loadLayersModel(handler);
+  const inputs = model.inputs.map((i) => ({ name: i.name, shape: i.shape.map(free), dtype: i.dtype }));
+  const outputs = model.outputs.map((o) => ({ name: o.name, shape: o.shape.map(free), dtype: o.dtype }));
+  return {
+    format, async: false, inputs, outputs, model,
+    run: (ts) => {
+      const r = model.predict(ts.length === 1 ? ts[0]! : ts);
+      return Array.isArray(r) ? r : [r];
+    },
+    dispose: () => model.dispose(),
+  };
+}
