@@ -1,0 +1,111 @@
+// Read side: model list, model report, Prometheus /metrics, health. Reports need the
+// admin token; /metrics and /healthz are meant for the scraper and the load balancer
+// and expose aggregates only.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { classification } from '../protocol/classification.js';
+import type { AppConfig } from './config.js';
+import { assertAdmin } from './auth.js';
+import { CollectorError } from './errors.js';
+import type { ManifestSource } from './manifest.js';
+import type { GaugeSample, Metrics } from './metrics.js';
+import { buildReport } from './report.js';
+import type { Store } from './store/types.js';
+import { emptyState, mergeState, type AggState } from './aggregate.js';
+import type { ConfusionCell } from '../protocol/wire-types.js';
+
+export interface AdminDeps {
+  store: Store;
+  manifest: ManifestSource;
+  metrics: Metrics;
+  adminToken: string;
+  keys: Map<string, AppConfig>;
+  retentionMs: number;
+  /** Cache for the database-backed gauges on /metrics. */
+  gaugeTtlMs?: number;
+}
+
+const DAY = 86_400_000;
+
+function time(v: unknown, field: string, fallback: number): number {
+  if (v === undefined || v === '') return fallback;
+  if (typeof v !== 'string') throw new CollectorError('BAD_REQUEST', 400, `${field} must be given once`, { field });
+  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  if (!Number.isFinite(n)) throw new CollectorError('BAD_REQUEST', 400, `${field} must be ms since epoch or an ISO date, got ${JSON.stringify(v.slice(0, 40))}`, { field });
+  return n;
+}
+
+function optText(v: unknown, field: string): string | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !v || v.length > 128) throw new CollectorError('BAD_REQUEST', 400, `${field} must be a non-empty string of at most 128 characters`, { field });
+  return v;
+}
+
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
+  const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000 } = deps;
+  const admin = async (req: FastifyRequest) => assertAdmin(req, adminToken, keys);
+
+  app.get('/healthz', async () => {
+    await store.migrations();
+    return { ok: true, storage: store.kind };
+  });
+
+  app.get('/v1/models', { preHandler: admin }, async () => {
+    const rows = await store.models(Date.now() - retentionMs);
+    return { models: rows };
+  });
+
+  app.get('/v1/models/:id/report', { preHandler: admin }, async (req) => {
+    const q = req.query as Record<string, unknown>;
+    const model = (req.params as { id: string }).id;
+    if (!model || model.length > 128) throw new CollectorError('BAD_REQUEST', 400, 'model id must be 1-128 characters', { field: 'id' });
+    const to = time(q.to, 'to', Date.now());
+    const from = time(q.from, 'from', to - DAY);
+    if (from >= to) throw new CollectorError('BAD_REQUEST', 400, '"from" must be before "to"', { field: 'from' });
+    if (to - from > 400 * DAY) throw new CollectorError('BAD_REQUEST', 400, 'a report spans at most 400 days', { field: 'from' });
+    const shortMin = q.shortMinutes === undefined ? 60 : Number(q.shortMinutes);
+    if (!(Number.isInteger(shortMin) && shortMin > 0)) throw new CollectorError('BAD_REQUEST', 400, 'shortMinutes must be a positive integer', { field: 'shortMinutes' });
+    const filters = { version: optText(q.version, 'version'), backend: optText(q.backend, 'backend'), app: optText(q.app, 'app') };
+    const rows = await store.rows({ model, from, to, ...filters });
+    return buildReport(rows, manifest, { model, from, to, shortMs: shortMin * 60_000, filters });
+  });
+
+  let gaugeCache: { at: number; value: Promise<GaugeSample[]> } | null = null;
+  async function computeGauges(): Promise<GaugeSample[]> {
+    const now = Date.now();
+    const out: GaugeSample[] = [];
+    for (const { app: appId, model } of await store.models(now - DAY)) {
+      const rows = (await store.rows({ model, app: appId, from: now - DAY, to: now + 60_000 })).filter((r) => r.version !== '');
+      const versions = new Map<string, { long: AggState; short: AggState }>();
+      for (const r of rows) {
+        const v = versions.get(r.version) ?? { long: emptyState(), short: emptyState() };
+        mergeState(v.long, r.state);
+        if (r.minute >= now - 3600_000) mergeState(v.short, r.state);
+        versions.set(r.version, v);
+      }
+      for (const [version, s] of versions) {
+        const capped = metrics.capped(model, version);
+        const labels = { app: appId, model: capped.model, version: capped.version };
+        const cells: ConfusionCell[] = Object.entries(s.long.confusion).map(([k, n]) => { const [p, a] = JSON.parse(k) as [string, string]; return [p, a, n]; });
+        const cls = classification(cells);
+        if (cls.accuracy !== null) out.push({ name: 'inferscope_model_accuracy', labels, value: cls.accuracy });
+        if (cls.macro.f1 !== null) out.push({ name: 'inferscope_model_f1', labels, value: cls.macro.f1 });
+        const report = await buildReport(rows.filter((r) => r.version === version), manifest, { model, from: now - DAY, to: now + 60_000, shortMs: 3600_000 + 60_000, maxPoints: 1 });
+        for (const f of report.versions[0]?.drift.features ?? []) {
+          if (f.short.psi !== null) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: f.name }, value: f.short.psi });
+        }
+        const p = report.versions[0]?.drift.prediction?.short.psi;
+        if (p !== null && p !== undefined) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: '_prediction' }, value: p });
+      }
+    }
+    return out;
+  }
+
+  app.get('/metrics', async (_req, reply) => {
+    if (!gaugeCache || Date.now() - gaugeCache.at > gaugeTtlMs) {
+      gaugeCache = { at: Date.now(), value: computeGauges() };
+      gaugeCache.value.catch(() => { gaugeCache = null; });
+    }
+    const gauges = await gaugeCache.value.catch(() => [] as GaugeSample[]);
+    return reply.type('text/plain; version=0.0.4; charset=utf-8').send(metrics.render(gauges));
+  });
+}

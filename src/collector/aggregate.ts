@@ -1,0 +1,208 @@
+// Batches become deltas of time-bucketed aggregates; aggregates merge by addition.
+// We store aggregates, never events: one row per (app, model, version, backend,
+// variant, minute) plus one page-level row per (app, model, minute) holding what a
+// batch says about the page (web vitals, dropped counts, cache, client families).
+import { Sketch } from '../protocol/sketch.js';
+import type { Batch, SketchJSON, CacheCounts } from '../protocol/wire-types.js';
+
+export const MINUTE = 60_000;
+
+export interface RowKey {
+  app: string;
+  model: string;
+  /** '' on page-level rows. */
+  version: string;
+  /** A backend name, 'none' for loads that failed before choosing one, '' on page-level rows. */
+  backend: string;
+  /** '' on page-level rows. */
+  variant: string;
+  /** Start of the minute, ms since epoch. */
+  minute: number;
+}
+
+export interface LoadState {
+  count: number;
+  failed: number;
+  bytes: number;
+  ms: SketchJSON | null;
+  source: Record<string, number>;
+  errors: Record<string, number>;
+  /** "backend reason" -> count. */
+  fallbacks: Record<string, number>;
+  candidateFallbacks: Record<string, number>;
+}
+
+export interface AggState {
+  batches: number;
+  /** Predictions as counted by the collector: recorded / sampleRate. */
+  predictions: number;
+  /** Predictions the clients recorded (before scaling). */
+  sampled: number;
+  /** Errors by code, scaled like predictions. */
+  errors: Record<string, number>;
+  latency: SketchJSON | null;
+  scores: number[];
+  classes: Record<string, number>;
+  features: Record<string, number[]>;
+  /** JSON.stringify([predicted, actual]) -> count. */
+  confusion: Record<string, number>;
+  importance: Record<string, { sum: number; n: number }>;
+  loads: LoadState | null;
+  // Page-level rows only.
+  vitals?: Record<string, SketchJSON>;
+  dropped?: { queue: number; outbox: number };
+  cache?: CacheCounts;
+  clients?: Record<string, number>;
+}
+
+export interface RowDelta { key: RowKey; state: AggState }
+
+export function emptyState(): AggState {
+  return { batches: 0, predictions: 0, sampled: 0, errors: {}, latency: null, scores: [], classes: {}, features: {}, confusion: {}, importance: {}, loads: null };
+}
+
+export function keyString(k: RowKey): string {
+  return `${k.app}\u0000${k.model}\u0000${k.version}\u0000${k.backend}\u0000${k.variant}\u0000${k.minute}`;
+}
+
+/** Total order used to lock rows, so concurrent writers never deadlock. */
+export function compareKeys(a: RowKey, b: RowKey): number {
+  const sa = keyString(a);
+  const sb = keyString(b);
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+function addMap(into: Record<string, number>, from: Record<string, number> | undefined, scale = 1): void {
+  if (!from) return;
+  for (const k of Object.keys(from)) into[k] = (into[k] ?? 0) + from[k]! * scale;
+}
+
+function addArray(into: number[], from: readonly number[]): number[] {
+  const out = into.length >= from.length ? into : [...into, ...new Array<number>(from.length - into.length).fill(0)];
+  for (let i = 0; i < from.length; i++) out[i] = (out[i] ?? 0) + from[i]!;
+  return out;
+}
+
+function mergeSketch(a: SketchJSON | null | undefined, b: SketchJSON | null | undefined): SketchJSON | null {
+  if (!b || b.count === 0) return a ?? null;
+  if (!a || a.count === 0) return b;
+  if (Math.abs(a.alpha - b.alpha) > 1e-12) return a.count >= b.count ? a : b; // different accuracy: keep the larger (never throw on ingest)
+  return Sketch.fromJSON(a).merge(b).toJSON();
+}
+
+function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null {
+  if (!b) return a;
+  if (!a) return structuredClone(b);
+  a.count += b.count;
+  a.failed += b.failed;
+  a.bytes += b.bytes;
+  a.ms = mergeSketch(a.ms, b.ms);
+  addMap(a.source, b.source);
+  addMap(a.errors, b.errors);
+  addMap(a.fallbacks, b.fallbacks);
+  addMap(a.candidateFallbacks, b.candidateFallbacks);
+  return a;
+}
+
+/** Fold `b` into `a` (mutates and returns `a`). Addition only, so merge order never matters. */
+export function mergeState(a: AggState, b: AggState): AggState {
+  a.batches += b.batches;
+  a.predictions += b.predictions;
+  a.sampled += b.sampled;
+  addMap(a.errors, b.errors);
+  a.latency = mergeSketch(a.latency, b.latency);
+  a.scores = addArray(a.scores, b.scores);
+  addMap(a.classes, b.classes);
+  for (const f of Object.keys(b.features)) a.features[f] = addArray(a.features[f] ?? [], b.features[f]!);
+  addMap(a.confusion, b.confusion);
+  for (const f of Object.keys(b.importance)) {
+    const cur = (a.importance[f] ??= { sum: 0, n: 0 });
+    cur.sum += b.importance[f]!.sum;
+    cur.n += b.importance[f]!.n;
+  }
+  a.loads = mergeLoads(a.loads, b.loads);
+  if (b.vitals) {
+    a.vitals ??= {};
+    for (const k of Object.keys(b.vitals)) a.vitals[k] = mergeSketch(a.vitals[k], b.vitals[k])!;
+  }
+  if (b.dropped) {
+    a.dropped ??= { queue: 0, outbox: 0 };
+    a.dropped.queue += b.dropped.queue;
+    a.dropped.outbox += b.dropped.outbox;
+  }
+  if (b.cache) {
+    a.cache ??= { hit: 0, miss: 0, evicted: 0, unavailable: 0, integrityFailures: 0 };
+    addMap(a.cache as unknown as Record<string, number>, b.cache as unknown as Record<string, number>);
+  }
+  if (b.clients) addMap((a.clients ??= {}), b.clients);
+  return a;
+}
+
+/** Merge deltas that share a key; the result is sorted in lock order. */
+export function combineDeltas(deltas: Iterable<RowDelta>): RowDelta[] {
+  const byKey = new Map<string, RowDelta>();
+  for (const d of deltas) {
+    const k = keyString(d.key);
+    const cur = byKey.get(k);
+    if (cur) mergeState(cur.state, d.state);
+    else byKey.set(k, { key: d.key, state: structuredClone(d.state) });
+  }
+  return [...byKey.values()].sort((x, y) => compareKeys(x.key, y.key));
+}
+
+/**
+ * The row deltas one valid batch contributes. Its minute is the end of the batch window,
+ * clamped to `now` so a device with a clock in the future cannot write ahead of time.
+ */
+export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[] {
+  const minute = Math.floor(Math.min(batch.window.end, now) / MINUTE) * MINUTE;
+  const scale = 1 / batch.sampleRate;
+  const rows = new Map<string, RowDelta>();
+  const row = (model: string, version: string, backend: string, variant: string): AggState => {
+    const key: RowKey = { app, model, version, backend, variant, minute };
+    const k = keyString(key);
+    let d = rows.get(k);
+    if (!d) { d = { key, state: emptyState() }; rows.set(k, d); }
+    return d.state;
+  };
+  for (const m of batch.models) {
+    const s = row(m.model, m.version, m.backend, m.variant);
+    s.predictions += m.predictions * scale;
+    s.sampled += m.predictions;
+    addMap(s.errors, m.errors, scale);
+    s.latency = mergeSketch(s.latency, m.latency);
+    s.scores = addArray(s.scores, m.scores);
+    addMap(s.classes, m.classes);
+    for (const f of Object.keys(m.features ?? {})) s.features[f] = addArray(s.features[f] ?? [], m.features![f]!);
+    for (const [p, a, c] of m.confusion ?? []) addMap(s.confusion, { [JSON.stringify([p, a])]: c });
+    for (const f of Object.keys(m.importance ?? {})) {
+      const cur = (s.importance[f] ??= { sum: 0, n: 0 });
+      cur.sum += m.importance![f]!.sum;
+      cur.n += m.importance![f]!.n;
+    }
+  }
+  for (const l of batch.loads) {
+    const s = row(l.model, l.version, l.backend ?? 'none', l.variant);
+    const ms = new Sketch();
+    ms.add(l.ms, l.count);
+    const load: LoadState = {
+      count: l.count, failed: l.error ? l.count : 0, bytes: l.bytes * l.count, ms: ms.toJSON(),
+      source: { [l.source]: l.count }, errors: l.error ? { [l.error]: l.count } : {},
+      fallbacks: {}, candidateFallbacks: l.candidateFallback ? { [l.candidateFallback]: l.count } : {},
+    };
+    for (const f of l.fallbacks) addMap(load.fallbacks, { [`${f.backend} ${f.reason}`]: l.count });
+    s.loads = mergeLoads(s.loads, load);
+  }
+  // Page-level facts go to one row per model named in the batch (or the app's '' row).
+  const models = new Set([...batch.models.map((m) => m.model), ...batch.loads.map((l) => l.model)]);
+  if (models.size === 0) models.add('');
+  for (const model of models) {
+    const s = row(model, '', '', '');
+    s.batches = 1;
+    if (batch.vitals) s.vitals = { ...batch.vitals } as Record<string, SketchJSON>;
+    s.dropped = { queue: batch.dropped.queue, outbox: batch.dropped.outbox };
+    if (batch.cache) s.cache = { ...batch.cache };
+    s.clients = { [`browser:${batch.client.browser}`]: 1, [`os:${batch.client.os}`]: 1, [`device:${batch.client.device}`]: 1 };
+  }
+  return [...rows.values()];
+}

@@ -1,0 +1,64 @@
+// GET / : one page of charts (uPlot, served from node_modules) over the report API.
+// The page holds no data of its own: it asks for the admin token (from the URL
+// fragment #token=..., which never reaches a server log, or a form field) and calls
+// /v1/models and /v1/models/:id/report like any other client.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { DASHBOARD_SCRIPT } from './dashboard-script.js';
+
+const PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>InferScope collector</title>
+<link rel="stylesheet" href="/assets/uplot.min.css">
+<style>
+body{font:14px system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d232b}
+header{display:flex;gap:12px;align-items:center;padding:10px 18px;background:#1d232b;color:#fff;flex-wrap:wrap}
+header h1{font-size:16px;margin:0 12px 0 0} header label{font-size:12px;opacity:.85}
+header select,header input,header button{font:inherit;padding:3px 6px}
+#status{font-size:12px;opacity:.8}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px;padding:14px 18px 0}
+.kpi{background:#fff;border-radius:6px;padding:10px 12px;box-shadow:0 1px 2px #0002}
+.kpi b{display:block;font-size:20px;margin-top:2px} .kpi span{font-size:12px;color:#5b6470}
+.grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:14px;padding:14px 18px}
+.card{background:#fff;border-radius:6px;padding:10px 12px;box-shadow:0 1px 2px #0002;min-height:260px}
+.card h2{font-size:13px;margin:0 0 6px;color:#39424e} .empty{color:#8a929c;font-size:12px;padding:40px 0;text-align:center}
+.bad{color:#b3261e}.ok{color:#1e7b34}
+</style></head>
+<body>
+<header><h1>InferScope</h1>
+<label>model <select id="model"></select></label>
+<label>range <select id="range"><option value="3600000">1 h</option><option value="21600000">6 h</option><option value="86400000" selected>24 h</option><option value="604800000">7 d</option></select></label>
+<label>admin token <input id="token" type="password" size="24"></label><button id="go">Show</button>
+<span id="status"></span></header>
+<section class="kpis" id="kpis"></section>
+<section class="grid">
+<div class="card"><h2>Latency percentiles (ms)</h2><div id="c-latency" class="chart"></div></div>
+<div class="card"><h2>Predictions per interval</h2><div id="c-predictions" class="chart"></div></div>
+<div class="card"><h2>Errors per interval</h2><div id="c-errors" class="chart"></div></div>
+<div class="card"><h2>Drift per feature (PSI, short and long window)</h2><div id="c-drift" class="chart"></div></div>
+<div class="card"><h2>Accuracy / F1 per class (feedback)</h2><div id="c-accuracy" class="chart"></div></div>
+<div class="card"><h2>Backend mix (predictions)</h2><div id="c-backends" class="chart"></div></div>
+</section>
+<script src="/assets/uplot.iife.min.js"></script>
+<script>${'${SCRIPT}'}</script>
+</body></html>`;
+
+export function registerDashboard(app: FastifyInstance): void {
+  const dist = dirname(createRequire(import.meta.url).resolve('uplot'));
+  const assets: Record<string, { file: string; type: string }> = {
+    'uplot.iife.min.js': { file: join(dist, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+    'uplot.min.css': { file: join(dist, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
+  };
+  const cache = new Map<string, Buffer>();
+  const html = PAGE.replace('${SCRIPT}', DASHBOARD_SCRIPT);
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
+  app.get('/assets/:name', async (req, reply) => {
+    const a = assets[(req.params as { name: string }).name];
+    if (!a) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such asset' } });
+    let body = cache.get(a.file);
+    if (!body) cache.set(a.file, (body = readFileSync(a.file)));
+    return reply.type(a.type).header('cache-control', 'public, max-age=3600').send(body);
+  });
+}

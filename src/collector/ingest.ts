@@ -1,0 +1,84 @@
+// POST /v1/batches: authenticate the app key (URL ?key= or body appKey, so sendBeacon
+// works), check the Origin against the app, rate-limit per key, validate strictly,
+// and answer only after the batch is durably merged.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { validateBatch } from '../protocol/wire.js';
+import { batchToDeltas } from './aggregate.js';
+import type { AppConfig } from './config.js';
+import { CollectorError } from './errors.js';
+import type { Metrics } from './metrics.js';
+import type { Writer } from './writer.js';
+
+export interface IngestDeps {
+  keys: Map<string, AppConfig>;
+  writer: Writer;
+  metrics: Metrics;
+  defaultRateLimit: { max: number; windowSeconds: number };
+  now?: () => number;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest { inferscopeApp?: AppConfig; inferscopeKey?: string; inferscopeOutcome?: string }
+}
+
+function keyFrom(req: FastifyRequest): string | undefined {
+  const q = (req.query as Record<string, unknown> | undefined)?.key;
+  if (typeof q === 'string' && q) return q;
+  const b = req.body as Record<string, unknown> | null | undefined;
+  return b && typeof b === 'object' && typeof b.appKey === 'string' ? b.appKey : undefined;
+}
+
+export function originAllowed(app: AppConfig, origin: string | undefined): boolean {
+  return origin === undefined || app.origins.includes('*') || app.origins.includes(origin);
+}
+
+const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden_origin', 413: 'too_large', 415: 'unsupported', 429: 'rate_limited' };
+
+export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
+  const { keys, writer, metrics, defaultRateLimit, now = Date.now } = deps;
+  const limitOf = (req: FastifyRequest) => req.inferscopeApp?.rateLimit ?? defaultRateLimit;
+
+  app.post('/v1/batches', {
+    config: {
+      rateLimit: {
+        hook: 'preHandler',
+        keyGenerator: (req: FastifyRequest) => req.inferscopeKey ?? 'anonymous',
+        max: async (req: FastifyRequest) => limitOf(req).max,
+        timeWindow: async (req: FastifyRequest) => limitOf(req).windowSeconds * 1000,
+      },
+    },
+    preValidation: async (req) => {
+      const key = keyFrom(req);
+      const q = (req.query as Record<string, unknown> | undefined)?.key;
+      const b = req.body as Record<string, unknown> | null;
+      if (typeof q === 'string' && b && typeof b === 'object' && typeof b.appKey === 'string' && b.appKey !== q) {
+        throw new CollectorError('BAD_REQUEST', 400, 'the app key in the URL (?key=) and batch.appKey differ; send one key', { field: 'batch.appKey' });
+      }
+      if (!key) throw new CollectorError('UNAUTHORIZED', 401, 'missing app key: add ?key=<ingest key> to the URL or "appKey" to the batch');
+      const appCfg = keys.get(key);
+      if (!appCfg) throw new CollectorError('UNAUTHORIZED', 401, 'unknown app key; check the key in your telemetry options against the collector config');
+      const origin = req.headers.origin;
+      if (!originAllowed(appCfg, typeof origin === 'string' ? origin : undefined)) {
+        throw new CollectorError('FORBIDDEN_ORIGIN', 403, `origin ${origin} is not allowed for app ${appCfg.id}; add it to the app's "origins" in the collector config`);
+      }
+      req.inferscopeApp = appCfg;
+      req.inferscopeKey = key;
+    },
+  }, async (req, reply) => {
+    const result = validateBatch(req.body);
+    if (!result.ok) throw new CollectorError('SCHEMA', 400, result.message, { field: result.field });
+    const appId = req.inferscopeApp!.id;
+    const t = now();
+    const counted = await writer.write({ app: appId, batchId: result.batch.batchId, receivedAt: t, deltas: batchToDeltas(appId, result.batch, t) })
+      .catch((err: unknown) => { throw new CollectorError('UNAVAILABLE', 503, 'storage is unavailable; the batch was not stored, retry later', { cause: err }); });
+    if (counted) metrics.recordBatch(appId, result.batch);
+    req.inferscopeOutcome = counted ? 'accepted' : 'duplicate';
+    return reply.code(200).send({ ok: true, batchId: result.batch.batchId, counted });
+  });
+
+  app.addHook('onResponse', async (req, reply) => {
+    if (req.routeOptions.url !== '/v1/batches' || req.method !== 'POST') return;
+    const status = req.inferscopeOutcome ?? OUTCOME_BY_STATUS[reply.statusCode] ?? (reply.statusCode >= 500 ? 'error' : 'other');
+    metrics.inc('inferscope_ingest_batches_total', { status });
+  });
+}

@@ -1,0 +1,99 @@
+// `inferscope collector` / `inferscope-collector`: parse flags, load the config (or make a
+// development one), start, and stop cleanly on SIGINT/SIGTERM.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { developmentConfig, loadConfigFile, type CollectorConfig } from './config.js';
+import { CollectorError } from './errors.js';
+import { startCollector, type RunningCollector } from './server.js';
+
+export { startCollector } from './server.js';
+export type { CollectorOptions, RunningCollector } from './server.js';
+
+export const USAGE = `inferscope collector [options]
+
+  --port <n>             port to listen on (default 8470; 0 = any free port)
+  --host <addr>          address to bind (default 127.0.0.1; 0.0.0.0 in containers)
+  --db <file.sqlite>     SQLite file, created on first run (default inferscope.sqlite)
+  --postgres <url>       PostgreSQL URL instead of SQLite (several replicas may share it)
+  --config <file.json>   apps (id, keys, origins, rateLimit) and adminToken
+  --manifest <path|url>  model manifest with drift baselines (default models/manifest.json if present)
+  --retention-days <n>   keep aggregates and batch ids this many days (default 30)
+  -h, --help             this text
+
+Without --config a development app is created and its ingest key and admin token are printed.
+INFERSCOPE_ADMIN_TOKEN sets the admin token (config file wins).`;
+
+export interface MainIO {
+  out?: (line: string) => void;
+  err?: (line: string) => void;
+  env?: Record<string, string | undefined>;
+  /** Install SIGINT/SIGTERM handlers (default true). */
+  signals?: boolean;
+}
+
+/**
+ * Run the collector from command-line arguments. Resolves with the running collector,
+ * or null after --help. Throws a CollectorError with code CONFIG on bad flags or config.
+ * @example await main(['--port', '8470', '--db', 'data/collector.sqlite']);
+ */
+export async function main(argv: string[], io: MainIO = {}): Promise<RunningCollector | null> {
+  const { out = (l) => process.stdout.write(l + '\n'), err = (l) => process.stderr.write(l + '\n'), env = process.env, signals = true } = io;
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, postgres: { type: 'string' },
+        config: { type: 'string' }, manifest: { type: 'string' }, 'retention-days': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    throw new CollectorError('CONFIG', 2, `${(e as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) { out(USAGE); return null; }
+  const num = (name: string, v: unknown, ok: (n: number) => boolean): number | undefined => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!ok(n)) throw new CollectorError('CONFIG', 2, `--${name} must be ${name === 'port' ? 'an integer 0-65535' : 'a number > 0'}, got ${String(v)}`);
+    return n;
+  };
+  const port = num('port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
+  const retentionDays = num('retention-days', values['retention-days'], (n) => n > 0);
+  if (values.db && values.postgres) throw new CollectorError('CONFIG', 2, 'pass either --db or --postgres, not both');
+
+  const dev = !values.config;
+  const config: CollectorConfig = dev ? developmentConfig(env) : loadConfigFile(values.config as string, env);
+  const manifest = (values.manifest as string | undefined) ?? config.manifest ?? (existsSync('models/manifest.json') ? 'models/manifest.json' : undefined);
+  const running = await startCollector({
+    config, port, retentionDays, manifest,
+    host: values.host as string | undefined,
+    db: values.db as string | undefined,
+    postgres: (values.postgres as string | undefined) ?? env.INFERSCOPE_POSTGRES_URL,
+  });
+  out(`inferscope collector listening on ${running.url} (storage: ${running.store.kind}${manifest ? `, manifest: ${manifest}` : ', no manifest: drift needs --manifest'})`);
+  if (dev) {
+    out(`development app "dev" (any origin). Ingest key: ${config.apps[0]!.keys[0]}`);
+    out(`admin token: ${config.adminToken}`);
+    out(`dashboard: ${running.url}/#token=${config.adminToken}`);
+    out(`send telemetry to ${running.url}/v1/batches?key=${config.apps[0]!.keys[0]}`);
+  }
+  if (signals) {
+    const stop = (sig: string) => {
+      err(`${sig}: finishing in-flight batches and closing`);
+      running.close().then(() => process.exit(0), () => process.exit(1));
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  }
+  return running;
+}
+
+// Run directly: node --import tsx src/collector/main.ts [flags]
+if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+  main(process.argv.slice(2)).catch((e: Error) => {
+    process.stderr.write(`${e.message}\n`);
+    process.exit(e instanceof CollectorError && e.code === 'CONFIG' ? 2 : 1);
+  });
+}

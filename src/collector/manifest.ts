@@ -1,0 +1,42 @@
+// The collector reads the model manifest only for drift baselines. It is re-read at
+// most once per `ttlMs`; a failed re-read keeps the last good copy (and says so).
+import { readFile } from 'node:fs/promises';
+import { validateManifest } from '../protocol/manifest.js';
+import type { Baseline, Manifest } from '../protocol/manifest-types.js';
+
+export interface ManifestSource {
+  /** Baseline of model@version, or a reason why there is none. */
+  baseline(model: string, version: string): Promise<{ baseline: Baseline } | { baseline: null; reason: string }>;
+}
+
+export function manifestSource({ location, ttlMs = 60_000 }: { location: string | undefined; ttlMs?: number }): ManifestSource {
+  let cached: { at: number; manifest: Manifest | null; error: string | null } | null = null;
+  let loading: Promise<void> | null = null;
+
+  async function load(): Promise<void> {
+    if (!location) { cached = { at: Date.now(), manifest: null, error: 'no manifest configured (--manifest)' }; return; }
+    try {
+      const text = /^https?:\/\//.test(location)
+        ? await fetch(location, { signal: AbortSignal.timeout(10_000) }).then((r) => { if (!r.ok) throw new Error(`HTTP ${r.status}`); return r.text(); })
+        : await readFile(location, 'utf8');
+      cached = { at: Date.now(), manifest: validateManifest(JSON.parse(text)), error: null };
+    } catch (err) {
+      cached = { at: Date.now(), manifest: cached?.manifest ?? null, error: `manifest ${location}: ${(err as Error).message}` };
+    }
+  }
+
+  return {
+    async baseline(model, version) {
+      if (!cached || Date.now() - cached.at > ttlMs) {
+        loading ??= load().finally(() => { loading = null; });
+        await loading;
+      }
+      const m = cached!.manifest;
+      if (!m) return { baseline: null, reason: cached!.error ?? 'no manifest' };
+      const v = m.models[model]?.versions[version];
+      if (!v) return { baseline: null, reason: `${model}@${version} is not in the manifest` };
+      if (!v.baseline) return { baseline: null, reason: `${model}@${version} has no baseline in the manifest` };
+      return { baseline: v.baseline };
+    },
+  };
+}

@@ -1,0 +1,149 @@
+// Prometheus exposition. Counters and histograms are per replica and in memory
+// (Prometheus scrapes every replica; sum them in PromQL). They grow only when a batch
+// is counted, so replays never inflate them. Gauges (drift, accuracy, F1) are computed
+// from the shared database, so every replica reports the same value: use max() over them.
+// Cardinality is capped: models beyond `maxModels` and versions beyond `maxVersions` per
+// model fold into the label value "_overflow".
+import type { Batch } from '../protocol/wire-types.js';
+
+export const OVERFLOW = '_overflow';
+/** Seconds. */
+export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+export const LOAD_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
+
+type Labels = Record<string, string>;
+interface Hist { labels: Labels; buckets: number[]; sum: number; count: number }
+
+export interface GaugeSample { name: string; labels: Labels; value: number }
+
+export interface MetricsOptions { maxModels?: number; maxVersions?: number; maxCodes?: number }
+
+const HELP: Record<string, [string, string]> = {
+  inferscope_predictions_total: ['counter', 'Predictions counted (recorded / sampleRate).'],
+  inferscope_prediction_errors_total: ['counter', 'Prediction errors by InferScopeError code.'],
+  inferscope_inference_latency_seconds: ['histogram', 'Inference latency from client sketches.'],
+  inferscope_model_load_seconds: ['histogram', 'Model load time by source (network, cache, memory).'],
+  inferscope_cache_requests_total: ['counter', 'Model loads served from cache (hit) or network (miss).'],
+  inferscope_ingest_batches_total: ['counter', 'Ingest requests by outcome.'],
+  inferscope_drift_score: ['gauge', 'Population stability index vs the manifest baseline over the short window (feature "_prediction" = predicted classes).'],
+  inferscope_model_accuracy: ['gauge', 'Accuracy from feedback over the long window.'],
+  inferscope_model_f1: ['gauge', 'Macro F1 from feedback over the long window.'],
+};
+
+function esc(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+function labelText(l: Labels): string {
+  const parts = Object.keys(l).map((k) => `${k}="${esc(l[k]!)}"`);
+  return parts.length ? `{${parts.join(',')}}` : '';
+}
+function fmt(n: number): string {
+  return Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+}
+
+export class Metrics {
+  private counters = new Map<string, Map<string, { labels: Labels; value: number }>>();
+  private hists = new Map<string, Map<string, Hist>>();
+  private models = new Set<string>();
+  private versions = new Map<string, Set<string>>();
+  private codes = new Set<string>();
+  private readonly maxModels: number;
+  private readonly maxVersions: number;
+  private readonly maxCodes: number;
+
+  constructor({ maxModels = 50, maxVersions = 10, maxCodes = 40 }: MetricsOptions = {}) {
+    this.maxModels = maxModels;
+    this.maxVersions = maxVersions;
+    this.maxCodes = maxCodes;
+  }
+
+  /** Model and version label values after the cardinality cap. */
+  capped(model: string, version: string): { model: string; version: string } {
+    if (!this.models.has(model)) {
+      if (this.models.size >= this.maxModels) return { model: OVERFLOW, version: OVERFLOW };
+      this.models.add(model);
+    }
+    let vs = this.versions.get(model);
+    if (!vs) this.versions.set(model, (vs = new Set()));
+    if (!vs.has(version)) {
+      if (vs.size >= this.maxVersions) return { model, version: OVERFLOW };
+      vs.add(version);
+    }
+    return { model, version };
+  }
+
+  inc(name: string, labels: Labels, by = 1): void {
+    let m = this.counters.get(name);
+    if (!m) this.counters.set(name, (m = new Map()));
+    const k = labelText(labels);
+    const cur = m.get(k);
+    if (cur) cur.value += by;
+    else m.set(k, { labels, value: by });
+  }
+
+  observe(name: string, bounds: readonly number[], labels: Labels, value: number, n = 1): void {
+    let m = this.hists.get(name);
+    if (!m) this.hists.set(name, (m = new Map()));
+    const k = labelText(labels);
+    let h = m.get(k);
+    if (!h) m.set(k, (h = { labels, buckets: new Array<number>(bounds.length).fill(0), sum: 0, count: 0 }));
+    for (let i = 0; i < bounds.length; i++) if (value <= bounds[i]!) h.buckets[i]! += n;
+    h.sum += value * n;
+    h.count += n;
+  }
+
+  /** Count one batch that was just stored (not a replay). */
+  recordBatch(app: string, batch: Batch): void {
+    const scale = 1 / batch.sampleRate;
+    for (const m of batch.models) {
+      const { model, version } = this.capped(m.model, m.version);
+      const labels = { app, model, version, backend: m.backend };
+      this.inc('inferscope_predictions_total', labels, m.predictions * scale);
+      for (const code of Object.keys(m.errors)) {
+        let c = code;
+        if (!this.codes.has(c)) { if (this.codes.size >= this.maxCodes) c = OVERFLOW; else this.codes.add(c); }
+        this.inc('inferscope_prediction_errors_total', { ...labels, code: c }, m.errors[code]! * scale);
+      }
+      // Each sketch bucket holds values within alpha of its representative value.
+      const s = m.latency;
+      const logGamma = Math.log((1 + s.alpha) / (1 - s.alpha));
+      if (s.zeros > 0) this.observe('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels, 0, s.zeros);
+      for (let j = 0; j < s.counts.length; j++) {
+        const n = s.counts[j]!;
+        if (n > 0) this.observe('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels, (2 * Math.exp((s.offset + j) * logGamma)) / (1 + Math.exp(logGamma)) / 1000, n);
+      }
+    }
+    for (const l of batch.loads) {
+      const { model, version } = this.capped(l.model, l.version);
+      const labels = { app, model, version, backend: l.backend ?? 'none' };
+      this.observe('inferscope_model_load_seconds', LOAD_BUCKETS, { ...labels, source: l.source }, l.ms / 1000, l.count);
+      this.inc('inferscope_cache_requests_total', { ...labels, result: l.source === 'network' ? 'miss' : 'hit' }, l.count);
+    }
+  }
+
+  /** Text exposition format 0.0.4, with `gauges` appended. */
+  render(gauges: GaugeSample[] = []): string {
+    const out: string[] = [];
+    const head = (name: string) => { const h = HELP[name]; if (h) out.push(`# HELP ${name} ${h[1]}`, `# TYPE ${name} ${h[0]}`); };
+    for (const [name, m] of this.counters) {
+      head(name);
+      for (const { labels, value } of m.values()) out.push(`${name}${labelText(labels)} ${fmt(value)}`);
+    }
+    for (const [name, m] of this.hists) {
+      head(name);
+      const bounds = name === 'inferscope_model_load_seconds' ? LOAD_BUCKETS : LATENCY_BUCKETS;
+      for (const h of m.values()) {
+        bounds.forEach((b, i) => out.push(`${name}_bucket${labelText({ ...h.labels, le: String(b) })} ${h.buckets[i]}`));
+        out.push(`${name}_bucket${labelText({ ...h.labels, le: '+Inf' })} ${h.count}`);
+        out.push(`${name}_sum${labelText(h.labels)} ${fmt(h.sum)}`, `${name}_count${labelText(h.labels)} ${h.count}`);
+      }
+    }
+    const byName = new Map<string, GaugeSample[]>();
+    for (const g of gauges) byName.set(g.name, [...(byName.get(g.name) ?? []), g]);
+    for (const [name, gs] of byName) {
+      head(name);
+      for (const g of gs) out.push(`${name}${labelText(g.labels)} ${fmt(g.value)}`);
+    }
+    return out.join('\n') + '\n';
+  }
+}

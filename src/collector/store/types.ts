@@ -1,0 +1,42 @@
+// Storage contract shared by the SQLite and PostgreSQL stores.
+import type { AggState, RowDelta, RowKey } from '../aggregate.js';
+
+export interface IngestItem {
+  app: string;
+  batchId: string;
+  receivedAt: number;
+  deltas: RowDelta[];
+}
+
+export interface RowQuery {
+  model: string;
+  from: number;
+  to: number;
+  version?: string;
+  backend?: string;
+  app?: string;
+}
+
+export interface StoredRow extends RowKey { state: AggState }
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /**
+   * Record the batches and merge the deltas of the new ones, all in one transaction.
+   * Resolves, once durable, with one flag per item: true = counted now, false = a replay
+   * (its batch id was already counted for that app).
+   */
+  ingest(items: IngestItem[]): Promise<boolean[]>;
+  /** Rows of one model in [from, to), page-level rows (version '') always included. */
+  rows(q: RowQuery): Promise<StoredRow[]>;
+  /** Models seen since `since`, with the last minute they were seen. */
+  models(since: number): Promise<{ app: string; model: string; lastMinute: number }[]>;
+  /** Delete aggregates and remembered batch ids older than `before` (ms). */
+  prune(before: number): Promise<{ aggregates: number; batches: number }>;
+  /** Applied migration versions, ascending. */
+  migrations(): Promise<number[]>;
+  close(): Promise<void>;
+}
+
+/** Thrown by stores on a transient conflict; the writer retries the group. */
+export const RETRYABLE_PG_CODES = new Set(['40P01', '40001']);

@@ -1,0 +1,227 @@
+// Strict validator for telemetry Batch v1 (wire-types.ts). The collector runs it on
+// every body before anything is stored: unknown fields, unknown enum values and
+// absurd numbers (negative, NaN, oversized sketches) are refused with the path of the
+// first bad field, so a client author can see exactly what to fix. Isomorphic.
+import type { Batch } from './wire-types.js';
+
+/** Bounds on what one batch may carry; generous for real clients, tight for abuse. */
+export const WIRE_LIMITS = Object.freeze({
+  models: 64,
+  loads: 256,
+  sketchBuckets: 2048,
+  mapKeys: 1024,
+  features: 512,
+  featureBins: 1001,
+  confusionCells: 10_000,
+  fallbacks: 16,
+  maxCount: 1e12,
+  maxWindowMs: 7 * 24 * 3600_000,
+});
+
+export const BACKENDS = ['webgpu', 'wasm', 'webgl', 'cpu'] as const;
+export const VARIANTS = ['stable', 'candidate', 'direct'] as const;
+export const DEVICES = ['desktop', 'mobile', 'tablet', 'server', 'unknown'] as const;
+export const LOAD_SOURCES = ['network', 'cache', 'memory'] as const;
+export const VITALS = ['LCP', 'INP', 'CLS', 'FCP', 'TTFB'] as const;
+
+export type WireResult = { ok: true; batch: Batch } | { ok: false; field: string; message: string };
+
+class Invalid extends Error {
+  constructor(readonly field: string, message: string) { super(message); }
+}
+
+const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
+const CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+const FAMILY = /^[a-z][a-z0-9_-]{0,23}$/;
+const BATCH_ID = /^[A-Za-z0-9_-]{16,64}$/;
+// Keys that would reach Object.prototype if a consumer used plain objects as maps.
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+type Obj = Record<string, unknown>;
+
+function object(v: unknown, path: string, required: string[], optional: string[] = []): Obj {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Invalid(path, `${path} must be an object`);
+  const o = v as Obj;
+  for (const k of Object.keys(o)) {
+    if (!required.includes(k) && !optional.includes(k)) {
+      throw new Invalid(`${path}.${k}`, `unknown field ${path}.${k} (allowed: ${[...required, ...optional].join(', ')})`);
+    }
+  }
+  for (const k of required) if (o[k] === undefined) throw new Invalid(`${path}.${k}`, `${path}.${k} is required`);
+  return o;
+}
+
+function count(v: unknown, path: string, integer: boolean): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid(path, `${path} must be a finite number, got ${JSON.stringify(v) ?? String(v)}`);
+  if (v < 0) throw new Invalid(path, `${path} must be >= 0, got ${v}`);
+  if (v > WIRE_LIMITS.maxCount) throw new Invalid(path, `${path} is absurdly large (${v} > ${WIRE_LIMITS.maxCount})`);
+  if (integer && !Number.isInteger(v)) throw new Invalid(path, `${path} must be an integer, got ${v}`);
+  return v;
+}
+
+function num(v: unknown, path: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new Invalid(path, `${path} must be a number in [${min}, ${max}], got ${JSON.stringify(v) ?? String(v)}`);
+  }
+  return v;
+}
+
+function str(v: unknown, path: string, re: RegExp, what: string): string {
+  if (typeof v !== 'string' || !re.test(v)) throw new Invalid(path, `${path} must be ${what}, got ${JSON.stringify(v)?.slice(0, 80) ?? String(v)}`);
+  return v;
+}
+
+function text(v: unknown, path: string, max: number): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new Invalid(path, `${path} must be a non-empty string of at most ${max} characters`);
+  if (FORBIDDEN_KEYS.has(v)) throw new Invalid(path, `${path} may not be ${JSON.stringify(v)}`);
+  return v;
+}
+
+function oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
+  if (typeof v !== 'string' || !values.includes(v as T)) throw new Invalid(path, `${path} must be one of ${values.join(', ')}, got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`);
+  return v as T;
+}
+
+function array(v: unknown, path: string, max: number, min = 0): unknown[] {
+  if (!Array.isArray(v)) throw new Invalid(path, `${path} must be an array`);
+  if (v.length > max) throw new Invalid(path, `${path} has ${v.length} entries; at most ${max} are allowed`);
+  if (v.length < min) throw new Invalid(path, `${path} needs at least ${min} entries`);
+  return v;
+}
+
+function record(v: unknown, path: string, max: number, each: (value: unknown, path: string, key: string) => void, keyRe?: RegExp): void {
+  const o = object(v, path, [], Object.keys(v && typeof v === 'object' ? v : {}));
+  const keys = Object.keys(o);
+  if (keys.length > max) throw new Invalid(path, `${path} has ${keys.length} keys; at most ${max} are allowed`);
+  for (const k of keys) {
+    const p = `${path}[${JSON.stringify(k).slice(0, 70)}]`;
+    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > 128 || FORBIDDEN_KEYS.has(k)) throw new Invalid(p, `${path} has an invalid key ${JSON.stringify(k).slice(0, 70)}`);
+    each(o[k], p, k);
+  }
+}
+
+function sketch(v: unknown, path: string, exact: boolean): void {
+  const s = object(v, path, ['alpha', 'offset', 'counts', 'zeros', 'count', 'sum', 'min', 'max']);
+  num(s.alpha, `${path}.alpha`, 1e-4, 0.5);
+  if (!Number.isInteger(s.offset) || Math.abs(s.offset as number) > 100_000) throw new Invalid(`${path}.offset`, `${path}.offset must be an integer within ±100000`);
+  const counts = array(s.counts, `${path}.counts`, WIRE_LIMITS.sketchBuckets);
+  let total = count(s.zeros, `${path}.zeros`, exact);
+  counts.forEach((c, i) => { total += count(c, `${path}.counts[${i}]`, exact); });
+  const n = count(s.count, `${path}.count`, exact);
+  if (exact && Math.abs(total - n) > 1e-6 * Math.max(1, n)) throw new Invalid(`${path}.count`, `${path}.count (${n}) does not equal zeros + sum(counts) (${total})`);
+  count(s.sum, `${path}.sum`, false);
+  const min = count(s.min, `${path}.min`, false);
+  const max = count(s.max, `${path}.max`, false);
+  if (min > max) throw new Invalid(`${path}.min`, `${path}.min (${min}) is greater than max (${max})`);
+}
+
+function modelAggregate(v: unknown, path: string, exact: boolean): void {
+  const m = object(v, path, ['model', 'version', 'backend', 'variant', 'predictions', 'errors', 'latency', 'scores', 'classes'], ['features', 'confusion', 'importance']);
+  str(m.model, `${path}.model`, ID, 'a model id (letters, digits, . _ - : @ /; at most 128)');
+  str(m.version, `${path}.version`, ID, 'a version (letters, digits, . _ - : @ /; at most 128)');
+  oneOf(m.backend, `${path}.backend`, BACKENDS);
+  oneOf(m.variant, `${path}.variant`, VARIANTS);
+  count(m.predictions, `${path}.predictions`, exact);
+  record(m.errors, `${path}.errors`, 64, (c, p) => count(c, p, exact), CODE);
+  sketch(m.latency, `${path}.latency`, exact);
+  const scores = array(m.scores, `${path}.scores`, 10);
+  if (scores.length !== 0 && scores.length !== 10) throw new Invalid(`${path}.scores`, `${path}.scores must have 10 bins (or be empty), got ${scores.length}`);
+  scores.forEach((c, i) => count(c, `${path}.scores[${i}]`, exact));
+  record(m.classes, `${path}.classes`, WIRE_LIMITS.mapKeys, (c, p) => count(c, p, exact));
+  if (m.features !== undefined) {
+    record(m.features, `${path}.features`, WIRE_LIMITS.features, (bins, p) => {
+      array(bins, p, WIRE_LIMITS.featureBins, 1).forEach((c, i) => count(c, `${p}[${i}]`, exact));
+    });
+  }
+  if (m.confusion !== undefined) {
+    array(m.confusion, `${path}.confusion`, WIRE_LIMITS.confusionCells).forEach((cell, i) => {
+      const p = `${path}.confusion[${i}]`;
+      const c = array(cell, p, 3, 3);
+      text(c[0], `${p}[0]`, 128);
+      text(c[1], `${p}[1]`, 128);
+      count(c[2], `${p}[2]`, exact);
+    });
+  }
+  if (m.importance !== undefined) {
+    record(m.importance, `${path}.importance`, WIRE_LIMITS.features, (e, p) => {
+      const o = object(e, p, ['sum', 'n']);
+      count(o.sum, `${p}.sum`, false);
+      count(o.n, `${p}.n`, exact);
+    });
+  }
+}
+
+function loadRecord(v: unknown, path: string): void {
+  const l = object(v, path, ['model', 'version', 'variant', 'backend', 'source', 'bytes', 'ms', 'fallbacks', 'count'], ['error', 'candidateFallback']);
+  str(l.model, `${path}.model`, ID, 'a model id');
+  str(l.version, `${path}.version`, ID, 'a version');
+  oneOf(l.variant, `${path}.variant`, VARIANTS);
+  if (l.backend !== null) oneOf(l.backend, `${path}.backend`, BACKENDS);
+  oneOf(l.source, `${path}.source`, LOAD_SOURCES);
+  count(l.bytes, `${path}.bytes`, true);
+  num(l.ms, `${path}.ms`, 0, 3_600_000);
+  array(l.fallbacks, `${path}.fallbacks`, WIRE_LIMITS.fallbacks).forEach((f, i) => {
+    const o = object(f, `${path}.fallbacks[${i}]`, ['backend', 'reason']);
+    oneOf(o.backend, `${path}.fallbacks[${i}].backend`, BACKENDS);
+    text(o.reason, `${path}.fallbacks[${i}].reason`, 200);
+  });
+  if (l.error !== undefined) str(l.error, `${path}.error`, CODE, 'an error code (UPPER_SNAKE_CASE)');
+  if (l.candidateFallback !== undefined) text(l.candidateFallback, `${path}.candidateFallback`, 200);
+  if (count(l.count, `${path}.count`, true) < 1) throw new Invalid(`${path}.count`, `${path}.count must be >= 1`);
+}
+
+function batch(v: unknown): void {
+  const b = object(v, 'batch', ['v', 'batchId', 'sdk', 'sentAt', 'window', 'sampleRate', 'client', 'models', 'loads', 'dropped'], ['appKey', 'dp', 'cache', 'vitals']);
+  if (b.v !== 1) throw new Invalid('batch.v', `batch.v must be 1 (this collector speaks wire format v1), got ${JSON.stringify(b.v)}`);
+  str(b.batchId, 'batch.batchId', BATCH_ID, '16 to 64 characters of [A-Za-z0-9_-]');
+  if (b.appKey !== undefined) text(b.appKey, 'batch.appKey', 128);
+  text(b.sdk, 'batch.sdk', 64);
+  num(b.sentAt, 'batch.sentAt', 0, 1e14);
+  const w = object(b.window, 'batch.window', ['start', 'end']);
+  const start = num(w.start, 'batch.window.start', 0, 1e14);
+  const end = num(w.end, 'batch.window.end', 0, 1e14);
+  if (end < start) throw new Invalid('batch.window.end', 'batch.window.end is before batch.window.start');
+  if (end - start > WIRE_LIMITS.maxWindowMs) throw new Invalid('batch.window', 'batch.window spans more than 7 days');
+  const rate = num(b.sampleRate, 'batch.sampleRate', 0, 1);
+  if (rate === 0) throw new Invalid('batch.sampleRate', 'batch.sampleRate must be > 0');
+  if (b.dp !== undefined) num(object(b.dp, 'batch.dp', ['epsilon']).epsilon, 'batch.dp.epsilon', 1e-6, 1000);
+  // Local DP noise makes counts fractional and sketch totals inexact; without it, counts are whole.
+  const exact = b.dp === undefined;
+  const c = object(b.client, 'batch.client', ['browser', 'browserMajor', 'os', 'device'], ['installHash']);
+  str(c.browser, 'batch.client.browser', FAMILY, 'a browser family in lower case');
+  num(c.browserMajor, 'batch.client.browserMajor', 0, 100_000);
+  if (!Number.isInteger(c.browserMajor)) throw new Invalid('batch.client.browserMajor', 'batch.client.browserMajor must be an integer');
+  str(c.os, 'batch.client.os', FAMILY, 'an OS family in lower case');
+  oneOf(c.device, 'batch.client.device', DEVICES);
+  if (c.installHash !== undefined) str(c.installHash, 'batch.client.installHash', /^[0-9a-f]{16}$/, '16 lowercase hex characters');
+  array(b.models, 'batch.models', WIRE_LIMITS.models).forEach((m, i) => modelAggregate(m, `batch.models[${i}]`, exact));
+  array(b.loads, 'batch.loads', WIRE_LIMITS.loads).forEach((l, i) => loadRecord(l, `batch.loads[${i}]`));
+  if (b.cache !== undefined) {
+    const cc = object(b.cache, 'batch.cache', ['hit', 'miss', 'evicted', 'unavailable', 'integrityFailures']);
+    for (const k of Object.keys(cc)) count(cc[k], `batch.cache.${k}`, true);
+  }
+  if (b.vitals !== undefined) {
+    const vt = object(b.vitals, 'batch.vitals', [], [...VITALS]);
+    for (const k of Object.keys(vt)) sketch(vt[k], `batch.vitals.${k}`, exact);
+  }
+  const d = object(b.dropped, 'batch.dropped', ['queue', 'outbox']);
+  count(d.queue, 'batch.dropped.queue', true);
+  count(d.outbox, 'batch.dropped.outbox', true);
+}
+
+/**
+ * Check that `input` (parsed JSON) is a valid Batch v1. Never throws.
+ * @example
+ * const r = validateBatch(JSON.parse(body));
+ * if (!r.ok) reply.code(400).send({ error: { field: r.field, message: r.message } });
+ */
+export function validateBatch(input: unknown): WireResult {
+  try {
+    batch(input);
+    return { ok: true, batch: input as Batch };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, field: err.field, message: err.message };
+    // Only a pathological input (e.g. a getter) lands here; still a refusal, never a crash.
+    return { ok: false, field: 'batch', message: `batch could not be validated: ${(err as Error)?.message ?? String(err)}` };
+  }
+}
