@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { meanRow, toBackground, type Background } from './background.js';
-import { integratedGradients, isNoGradient, type RawAttribution } from './integrated-gradients.js';
+import { missingGradients } from './gradients.js';
+import { integratedGradients, type RawAttribution } from './integrated-gradients.js';
 import { kernelShap, patchGroups } from './kernel-shap.js';
 import { argMax, checkClass, forward, inferKind, prepareInput } from './model-fn.js';
 import { present } from './present.js';
@@ -46,18 +47,16 @@ export async function explain(model: ExplainableModel, input: tf.Tensor | ArrayL
     const background = toBackground(options.background, options.backgroundWeights, size, seed);
 
     let used: ExplainMethod = method === 'kernel-shap' ? 'kernel-shap' : 'integrated-gradients';
-    let raw: RawAttribution;
     if (used === 'integrated-gradients') {
-      try {
-        raw = await runIG(model, x, kind, background, classIndex, options);
-      } catch (err) {
-        if (method !== 'auto' || !isNoGradient(err)) throw err;
-        used = 'kernel-shap';
-        raw = await runShap(model, x, kind, exampleShape, background, classIndex, options);
+      const missing = missingGradients(model, x);
+      if (missing.length && method === 'auto') used = 'kernel-shap';
+      else if (missing.length) {
+        throw new InferScopeError('INPUT_INVALID', `explain: integrated gradients needs gradients, but this model runs ${missing.join(', ')} which tfjs cannot differentiate; use method 'kernel-shap' (or 'auto')`);
       }
-    } else {
-      raw = await runShap(model, x, kind, exampleShape, background, classIndex, options);
     }
+    const raw: RawAttribution = used === 'integrated-gradients'
+      ? await runIG(model, x, kind, background, classIndex, options)
+      : await runShap(model, x, kind, exampleShape, background, classIndex, options);
     let sum = 0;
     for (const a of raw.attributions) sum += a;
     const inputData = Float32Array.from(await x.data());

@@ -53,9 +53,3 @@ export async function integratedGradients(
     total.dispose();
   }
 }
-
-/** True when tfjs refused to differentiate the model (an op without a registered gradient). */
-export function isNoGradient(err: unknown): boolean {
-  // tfjs has no error type for this; its message is the only signal (tape.ts).
-  return err instanceof Error && /gradient function not found/i.test(err.message);
-}

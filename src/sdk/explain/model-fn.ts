@@ -33,6 +33,10 @@ export function prepareInput(model: ExplainableModel, input: tf.Tensor | ArrayLi
       if (!shape || shape.includes(-1)) {
         throw new InferScopeError('INPUT_SHAPE', 'explain: pass the input as a tensor; this model does not declare a fixed input shape');
       }
+      const size = shape.reduce((a, b) => a * b, 1);
+      if (input.length !== size) {
+        throw new InferScopeError('INPUT_SHAPE', `explain: got ${input.length} input values; the model takes [${shape}] = ${size} per example`);
+      }
       x = tf.tensor(Array.from(input), shape, 'float32');
     }
     if (shape && x.rank === shape.length) x = tf.expandDims(x, 0);

@@ -1,0 +1,43 @@
+// The same explanation on every Node backend: cpu and wasm give the same attributions
+// (tolerance 1e-4 absolute; float32 kernels differ in summation order).
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { explain, type Explanation } from '../../src/sdk/explain/index.js';
+import { smallCnn, tabularMlp } from './explain-models.js';
+
+const TOL = 1e-4;
+beforeAll(async () => { await tf.setBackend('cpu'); });
+afterAll(async () => { await tf.setBackend('cpu'); });
+
+async function onEach(run: () => Promise<Explanation>): Promise<Record<string, Explanation>> {
+  const out: Record<string, Explanation> = {};
+  for (const backend of ['cpu', 'wasm']) {
+    expect(await tf.setBackend(backend)).toBe(true);
+    const before = tf.memory().numTensors;
+    out[backend] = await run();
+    expect(tf.memory().numTensors).toBe(before);
+  }
+  return out;
+}
+
+test('integrated gradients on a 28×28 CNN agree on cpu and wasm', async () => {
+  const cnn = smallCnn(28, 1, 10, 5);
+  const pixels = Float32Array.from({ length: 784 }, (_, i) => ((i * 7919) % 255) / 255);
+  const r = await onEach(() => explain(cnn, pixels));
+  expect(r.wasm.classIndex).toBe(r.cpu.classIndex);
+  expect(r.wasm.score).toBeCloseTo(r.cpu.score, 4);
+  const diff = Math.max(...r.cpu.attributions.map((a, i) => Math.abs(a - r.wasm.attributions[i])));
+  expect(diff).toBeLessThanOrEqual(TOL);
+});
+
+test('KernelSHAP on a tabular MLP agrees on cpu and wasm', async () => {
+  const mlp = tabularMlp(8, 3, 9);
+  const background = Array.from({ length: 12 }, (_, r) => Array.from({ length: 8 }, (_, i) => Math.sin(r * 8 + i)));
+  const x = [0.3, -1.2, 2, 0.7, -0.4, 1.1, 0, -2];
+  const r = await onEach(() => explain(mlp, x, { method: 'kernel-shap', background, features: 'abcdefgh'.split('') }));
+  const diff = Math.max(...r.cpu.attributions.map((a, i) => Math.abs(a - r.wasm.attributions[i])));
+  expect(diff).toBeLessThanOrEqual(TOL);
+  expect(r.wasm.features?.map((f) => f.name).join('')).toBe('abcdefgh');
+});
