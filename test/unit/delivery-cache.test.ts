@@ -49,7 +49,7 @@ describe('versions', () => {
     await a.dispose();
 
     server.putManifest(manifestOf('digits', { '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
-    const b = client(); // a reload: fresh memory, same IndexedDB
+    const b = client({ manifestMaxAgeMs: 0 }); // a reload (fresh memory, same IndexedDB) that revalidates
     const second = await b.load({ id: 'digits' }, compile);
     expect(second.ref.version).toBe('2');
     expect(second.value).toEqual(v2.predict(x).map((v) => expect.closeTo(v, 5)));
@@ -63,10 +63,12 @@ describe('versions', () => {
     await b.dispose();
 
     const before = modelRequests();
-    const c = client();
+    const manifests = server.count('/manifest.json');
+    const c = client(); // a reload within manifestMaxAgeMs of the last check
     const third = await c.load({ id: 'digits' }, compile);
     expect(third.source).toBe('cache');
     expect(modelRequests()).toBe(before); // no request for model files at all
+    expect(server.count('/manifest.json')).toBe(manifests); // nor for the manifest
     await c.dispose();
   });
 
@@ -75,7 +77,7 @@ describe('versions', () => {
     await a.load({ id: 'digits' }, compile);
     await a.dispose();
     await server.close();
-    const b = client();
+    const b = client({ manifestMaxAgeMs: 0 });
     const r = await b.load({ id: 'digits' }, compile);
     expect(r.source).toBe('cache');
     expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
@@ -89,8 +91,9 @@ describe('versions', () => {
     server.failWith = null;
     await client().load({ id: 'digits' }, compile);
     server.failWith = 503;
-    const r = await client().load({ id: 'digits' }, compile);
+    const r = await client({ manifestMaxAgeMs: 0 }).load({ id: 'digits' }, compile);
     expect(r.source).toBe('cache');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'manifest-fallback', reason: expect.stringContaining('answered 503') }));
   });
 
   it('revalidates the manifest with If-None-Match at most every manifestMaxAgeMs', async () => {
@@ -142,8 +145,8 @@ describe('integrity', () => {
     await client().load({ id: 'digits' }, compile);
     server.putManifest(manifestOf('digits', { '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
     server.put('/digits/2/head.bin', v1.files.get('head.bin')!); // right size, wrong bytes
-    await expect(client().load({ id: 'digits' }, compile)).rejects.toMatchObject({ code: 'INTEGRITY' });
-    const r = await client().load({ id: 'digits' }, compile, { fallbackToCached: true });
+    await expect(client({ manifestMaxAgeMs: 0 }).load({ id: 'digits' }, compile)).rejects.toMatchObject({ code: 'INTEGRITY' });
+    const r = await client({ manifestMaxAgeMs: 0 }).load({ id: 'digits' }, compile, { fallbackToCached: true });
     expect(r.ref.version).toBe('1');
     expect(r.source).toBe('cache');
   });

@@ -20,7 +20,7 @@ export interface ManifestSourceOptions {
 }
 
 export interface ManifestSource {
-  /** The current manifest; revalidates when older than maxAgeMs. `force` revalidates now. */
+  /** The current manifest; revalidates when last checked more than maxAgeMs ago. `force` revalidates now. */
   get(force?: boolean): Promise<Manifest>;
 }
 
@@ -32,7 +32,6 @@ export function createManifestSource({
   let inflight: Promise<Manifest> | null = null;
 
   const lastGood = async (reason: string, cause?: unknown): Promise<Manifest> => {
-    current ??= await load?.().catch(() => undefined);
     if (!current) {
       throw new InferScopeError(cause instanceof InferScopeError ? cause.code : 'MANIFEST_FETCH',
         `${reason}, and no earlier manifest is cached on this device`, { cause });
@@ -43,7 +42,6 @@ export function createManifestSource({
   };
 
   async function revalidate(): Promise<Manifest> {
-    current ??= await load?.().catch(() => undefined);
     const headers: Record<string, string> = {};
     if (current?.etag) headers['if-none-match'] = current.etag;
     let res: Response;
@@ -56,6 +54,7 @@ export function createManifestSource({
     if (res.status === 304 && current) {
       checkedAt = now();
       current = { ...current, fetchedAt: now() };
+      await save?.(current).catch(() => {});
       return current.manifest;
     }
     if (res.status >= 500) return lastGood(`manifest ${url} answered ${res.status}`);
@@ -74,9 +73,16 @@ export function createManifestSource({
     return manifest;
   }
 
+  let restored: Promise<void> | undefined;
   return {
-    get(force = false) {
-      if (current && !force && now() - checkedAt < maxAgeMs) return Promise.resolve(current.manifest);
+    async get(force = false) {
+      // The stored copy counts as fresh for maxAgeMs after it was last checked, across page
+      // loads too (like Cache-Control max-age): a warm start makes no request at all.
+      await (restored ??= (async () => {
+        const s = await load?.().catch(() => undefined);
+        if (s && !current) { current = s; checkedAt = s.fetchedAt; }
+      })());
+      if (current && !force && now() - checkedAt < maxAgeMs) return current.manifest;
       // One revalidation at a time; a failed one is dropped so the next call retries.
       inflight ??= revalidate().finally(() => { inflight = null; });
       return inflight;
