@@ -1,7 +1,7 @@
 // What other SDK modules (explain) may reach on a loaded model without it being public API.
 // The key is a Symbol that src/index.ts does not export.
 import type * as tf from '@tensorflow/tfjs-core';
-import type { InputSpec, OutputSpec } from '../protocol/manifest-types.js';
+import type { Baseline, InputSpec, OutputSpec } from '../protocol/manifest-types.js';
 import type { BackendName } from '../protocol/wire-types.js';
 import type { ModelInput, Prepared } from './inputs.js';
 import type { TfModel } from './tf-model.js';
@@ -20,6 +20,8 @@ export interface ModelInternals {
   prepare(input: ModelInput): Prepared[];
   /** Run `fn` with the engine on this model's backend, serialized with every other model. */
   onBackend<T>(fn: () => T | Promise<T>): Promise<T>;
+  /** The version's training baseline (explain uses it as KernelSHAP background). */
+  baseline?: Baseline;
   /** Median ms per backend measured by backendPolicy 'fastest' during load, if it timed. */
   timings?: Partial<Record<BackendName, number>>;
 }

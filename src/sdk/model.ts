@@ -10,6 +10,8 @@ import { materialize, prepareInputs, type ModelInput } from './inputs.js';
 import { INTERNAL, type ModelInternals } from './model-internal.js';
 import { readOutputs, topK, type OutputData, type TopEntry } from './outputs.js';
 import { randomId } from './random-id.js';
+import { explainWhenIdle } from './explain/idle.js';
+import type { ExplainOptions, Explanation } from './explain/types.js';
 import type { LoadTarget } from './resolve-target.js';
 import type { Telemetry } from './telemetry/index.js';
 
@@ -36,6 +38,8 @@ export interface Model {
   readonly fallbacks: readonly Fallback[];
   readonly format: 'graph-model' | 'layers-model';
   predict(input: ModelInput): Promise<Prediction>;
+  /** Attributions of one example's prediction (integrated gradients or KernelSHAP; loaded on first use). */
+  explain(input: ModelInput, options?: ExplainOptions): Promise<Explanation>;
   dispose(): void;
 }
 
@@ -85,6 +89,7 @@ export function createModel(deps: ModelDeps): Model {
     if (disposed) throw disposedError();
     const t0 = performance.now();
     const id = randomId();
+    const sampled = telemetry.sampleExplanation(); // explained later, in idle time
     const record = (ms: number, top?: TopEntry[][], error?: string, inputs?: () => Float32Array[]) => {
       try {
         telemetry.recordPrediction({
@@ -98,10 +103,12 @@ export function createModel(deps: ModelDeps): Model {
       for (;;) {
         const gen = generation, current = tfm, on = backend;
         let baselineCopy: tf.Tensor | null = null;
+        let explainCopy: tf.Tensor | null = null;
         try {
           const outs = await onBackend(on, () => {
             const { tensors, owned } = materialize(prepared);
             if (target.baseline) baselineCopy = tf.clone(tensors[0]!);
+            if (sampled) explainCopy = tf.slice(tensors[0]!, [0], [1]);
             const release = () => { for (const t of owned) t.dispose(); };
             let r: tf.Tensor[] | Promise<tf.Tensor[]>;
             try { r = current.run(tensors); } catch (err) { release(); throw err; }
@@ -116,6 +123,7 @@ export function createModel(deps: ModelDeps): Model {
           const tops = classes > 1 ? topK(first, k, labels) : undefined;
           const ms = performance.now() - t0;
           record(ms, tops, undefined, inputs);
+          if (explainCopy) explainWhenIdle(model, explainCopy, telemetry, { model: target.id, version: target.version, variant: target.variant });
           const result: Prediction = { id, data: first.data, shape: first.shape, ms };
           if (tops && (labels || tops.length > 0)) {
             result.top = (tops.length === 1 ? tops[0]! : tops.map((t) => t[0]!)).map(({ label, score }) => ({ label, score }));
@@ -124,6 +132,7 @@ export function createModel(deps: ModelDeps): Model {
           return result;
         } catch (err) {
           (baselineCopy as tf.Tensor | null)?.dispose();
+          (explainCopy as tf.Tensor | null)?.dispose();
           if (disposed) throw disposedError();
           if (isInferScopeError(err)) throw err;
           if (!(await failover(gen, `predict failed: ${(err as Error)?.message ?? String(err)}`))) {
@@ -147,6 +156,7 @@ export function createModel(deps: ModelDeps): Model {
     prepare: (input) => prepareInputs(input, tfm.inputs, specs),
     onBackend: (fn) => { if (disposed) return Promise.reject(disposedError()); return onBackend(backend, fn); },
     timings: deps.placement.timings,
+    baseline: target.baseline,
   };
 
   const model: Model & { [INTERNAL]: ModelInternals } = {
@@ -156,6 +166,10 @@ export function createModel(deps: ModelDeps): Model {
     get fallbacks() { return fallbacks.slice(); },
     format: tfm.format,
     predict,
+    explain: async (input, options) => {
+      if (disposed) throw disposedError();
+      return (await import('./explain/model-explain.js')).explainModel(model, input, options);
+    },
     dispose() {
       if (disposed) return;
       disposed = true;
