@@ -58,6 +58,11 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
   } catch (err) {
     return { ok: false, reason: `could not import the ${name} backend: ${(err as Error).message}` };
   }
+  if (ctx.hooks?.hangInit?.includes(name)) {
+    // Test hook: an init that never settles, to prove the timeout (tfjs is not touched).
+    await withTimeout(new Promise<never>(() => {}), ctx.initTimeoutMs);
+    return { ok: false, reason: `initialization timed out after ${ctx.initTimeoutMs} ms` };
+  }
   if (tf.findBackend(name)) return { ok: true }; // initialized earlier on this page
   if (tf.findBackendFactory(name) == null) {
     return { ok: false, reason: `the ${name} backend was removed from tfjs on this page after an earlier failure` };
@@ -68,8 +73,7 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
     release = setup.release;
   }
   try {
-    const init = ctx.hooks?.hangInit?.includes(name) ? new Promise<boolean>(() => {}) : tf.setBackend(name);
-    const result = await withTimeout(init.catch((err: Error) => err), ctx.initTimeoutMs);
+    const result = await withTimeout(tf.setBackend(name).catch((err: Error) => err), ctx.initTimeoutMs);
     if (result === 'timeout') {
       // Drop the hung init so the engine does not wait on it forever (tfjs makes the pending
       // promise obsolete in removeBackend); this backend stays unavailable on this page.

@@ -10,13 +10,14 @@ export type PixelSource =
 
 const CTORS = ['ImageData', 'HTMLImageElement', 'HTMLCanvasElement', 'HTMLVideoElement', 'ImageBitmap', 'OffscreenCanvas'] as const;
 
+function isPlatformImage(x: object): boolean {
+  const g = globalThis as unknown as Record<string, unknown>;
+  return CTORS.some((name) => typeof g[name] === 'function' && x instanceof (g[name] as new () => object));
+}
+
 export function isPixelSource(x: unknown): x is PixelSource {
   if (x == null || typeof x !== 'object') return false;
-  const g = globalThis as unknown as Record<string, unknown>;
-  for (const name of CTORS) {
-    const C = g[name];
-    if (typeof C === 'function' && x instanceof (C as new () => object)) return true;
-  }
+  if (isPlatformImage(x)) return true;
   const p = x as { data?: unknown; width?: unknown; height?: unknown };
   return typeof p.width === 'number' && typeof p.height === 'number' && (p.data instanceof Uint8Array || p.data instanceof Uint8ClampedArray);
 }
@@ -38,7 +39,11 @@ export function imagePlan(modelShape: number[], dtype: tf.DataType, spec?: Input
 /** One [1, h, w, c] tensor from pixels, resized and normalized. Call inside the engine gate. */
 export function pixelsToTensor(src: PixelSource, plan: ImagePlan): tf.Tensor {
   return tf.tidy(() => {
-    let x: tf.Tensor = tf.browser.fromPixels(src as Parameters<typeof tf.browser.fromPixels>[0], 3);
+    // tfjs only takes real ImageData objects; an ImageData-like RGBA buffer (Node, or data
+    // copied out of a canvas) is sliced to RGB here.
+    let x: tf.Tensor = isPlatformImage(src)
+      ? tf.browser.fromPixels(src as Parameters<typeof tf.browser.fromPixels>[0], 3)
+      : tf.slice(tf.tensor3d(Int32Array.from((src as { data: Uint8Array }).data), [src.height, src.width, 4]), [0, 0, 0], [-1, -1, 3]);
     const [h, w] = x.shape;
     const height = plan.height > 0 ? plan.height : h!;
     const width = plan.width > 0 ? plan.width : w!;
