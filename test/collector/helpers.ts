@@ -62,7 +62,7 @@ export function testManifest(): Manifest {
     schemaVersion: 1,
     models: {
       digits: {
-        channels: { stable: { version: '1.0.0', candidate: { version: '1.1.0', percent: 10 } } },
+        channels: { stable: { version: '1.0.0' } },
         versions: {
           '1.0.0': {
             url: 'digits/1.0.0/model.json', format: 'layers-model', quantization: 'none',
