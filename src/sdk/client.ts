@@ -11,11 +11,13 @@ import { assertBackendNames, DEFAULT_BACKENDS, type BackendTestHooks, type Readi
 import { detectCapabilities } from './capabilities.js';
 import { placeModel, type BackendPolicy } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
-import { fetchModel } from './fetch-model.js';
 import { createModel, type Model } from './model.js';
 import { resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
 import { createTelemetry, type TelemetryOptions } from './telemetry/index.js';
 import { createVerdictStore } from './verdict-store.js';
+import { createDelivery, type CachedModel, type DeliveryEvent, type LoadProgress } from './delivery/index.js';
+import { createChannels } from './delivery/channels.js';
+import type { VersionRef } from './delivery/types.js';
 
 export interface ClientOptions {
   /** Backends in order of preference. Default ['webgpu', 'wasm', 'webgl', 'cpu']. */
@@ -40,6 +42,14 @@ export interface ClientOptions {
   fetch?: typeof fetch;
   /** Manifest of models, versions and channels (needed to load by id). */
   manifestUrl?: string;
+  /** Revalidate the manifest (If-None-Match) at most this often, across page loads too. Default 300000 ms. */
+  manifestMaxAgeMs?: number;
+  /** Model cache in IndexedDB (content-addressed, LRU). Default { maxBytes: 200e6 }; false = network only. */
+  cache?: { maxBytes?: number; idbFactory?: IDBFactory } | false;
+  /** Ask the browser to keep the cache under storage pressure (navigator.storage.persist()). Default false. */
+  persist?: boolean;
+  /** Degraded paths delivery took (last good manifest, cache unavailable, candidate fallback, eviction). */
+  onDeliveryEvent?: (event: DeliveryEvent) => void;
   telemetry?: TelemetryOptions | false;
   /** @internal test hooks */
   testHooks?: BackendTestHooks;
@@ -49,6 +59,10 @@ export interface Client {
   /** Load a model.json ({ url }) or a manifest model id. */
   load(target: UrlLoadOptions): Promise<Model>;
   load(id: string, options?: IdLoadOptions): Promise<Model>;
+  /** Model versions stored in the cache, most recently used first, with bytes. */
+  cached(): Promise<CachedModel[]>;
+  /** Remove one cached version, or every version of `id`; resolves how many. Running models keep running. */
+  evict(id: string, version?: string): Promise<number>;
   /** Attach the true label to an earlier prediction. Resolves false if the id is unknown or expired. */
   feedback(predictionId: string, label: string): Promise<boolean>;
   flush(): Promise<void>;
@@ -75,6 +89,10 @@ export function createClient(options: ClientOptions = {}): Client {
     idbFactory,
     fetch: fetchFn = globalThis.fetch?.bind(globalThis),
     manifestUrl,
+    manifestMaxAgeMs = 300_000,
+    cache = {},
+    persist = false,
+    onDeliveryEvent,
     telemetry: telemetryOptions,
     testHooks,
   } = options;
@@ -89,52 +107,83 @@ export function createClient(options: ClientOptions = {}): Client {
   let verdicts: ReturnType<typeof createVerdictStore> | null = null;
   const models = new Set<Model>();
   let disposed = false;
+  const delivery = createDelivery({
+    manifestUrl, manifestMaxAgeMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined,
+    cache: cache === false || (idbFactory === false && !cache.idbFactory) ? false : { ...cache, idbFactory: cache.idbFactory ?? (idbFactory || undefined) },
+  });
+  const channels = createChannels({
+    delivery, manifestMaxAgeMs,
+    loadVersion: (id, channel, opts) => loadVersion(id, { ...opts, channel }),
+  });
 
   async function load(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
     if (disposed) throw new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
+    return typeof target === 'string' ? channels.load(target, loadOptions.channel ?? 'stable', loadOptions) : loadVersion(target, loadOptions);
+  }
+
+  // A manifest version's specs (the caller's inputs/outputs override them).
+  const targetOf = (ref: VersionRef, opts: IdLoadOptions): LoadTarget => ({
+    id: ref.id, version: ref.version, variant: ref.variant, url: ref.url, format: ref.entry?.format,
+    inputs: opts.inputs ?? ref.entry?.inputs, outputs: opts.outputs ?? ref.entry?.outputs, baseline: ref.entry?.baseline,
+  });
+
+  // One version: delivery (manifest, cache, integrity, rollout) hands verified artifacts to
+  // placement; a rollout candidate that fails either step falls back to stable inside delivery.load.
+  async function loadVersion(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
     const t0 = performance.now();
     const opts = typeof target === 'string' ? loadOptions : target;
+    const progress = opts.onProgress as ((p: LoadProgress) => void) | undefined;
     let resolved: LoadTarget | null = null;
     let bytes = 0;
+    let source: 'network' | 'cache' = 'network';
     let fallbacks: { backend: BackendName; reason: string }[] = [];
     try {
-      resolved = await resolveLoadTarget(target, loadOptions, { manifestUrl });
-      const fetched = await fetchModel(resolved.url, { fetch: fetchFn, onProgress: opts.onProgress, signal: opts.signal });
-      bytes = fetched.bytes;
-      verdicts ??= createVerdictStore(idbFactory);
-      const place = { ctx, readiness, warmup, specs: resolved.inputs };
-      const verdictKey = `${resolved.id}@${resolved.version}|${backends.join(',')}`;
-      const result = await placeModel(fetched.artifacts, backends, backendPolicy, { ...place, verdicts, verdictKey, runs: fastestRuns });
-      fallbacks = result.fallbacks;
-      if (!result.placement) {
-        throw new InferScopeError('BACKEND_UNAVAILABLE', `no backend could run ${resolved.url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
-      }
-      if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
-      const model = createModel({
-        target: resolved, artifacts: fetched.artifacts, placement: result.placement, place, telemetry, topK,
-        onDispose: () => models.delete(model),
-      });
+      const direct = typeof target === 'string' ? null : await resolveLoadTarget(target, loadOptions, { manifestUrl });
+      const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
+        resolved = direct ?? targetOf(fetched.ref, opts);
+        bytes = fetched.downloaded;
+        source = fetched.source;
+        progress?.({ phase: 'compile', source, loaded: 0, total: 1 });
+        verdicts ??= createVerdictStore(idbFactory);
+        const place = { ctx, readiness, warmup, specs: resolved.inputs };
+        const verdictKey = `${resolved.id}@${resolved.version}|${backends.join(',')}`;
+        const result = await placeModel(fetched.artifacts, backends, backendPolicy, { ...place, verdicts, verdictKey, runs: fastestRuns });
+        fallbacks = result.fallbacks;
+        if (!result.placement) {
+          throw new InferScopeError('BACKEND_UNAVAILABLE', `no backend could run ${resolved.url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
+        }
+        if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
+        progress?.({ phase: 'warmup', source, loaded: 1, total: 1 });
+        const model = createModel({
+          target: resolved, artifacts: fetched.artifacts, placement: result.placement, place, telemetry, topK,
+          onDispose: () => { models.delete(model); channels.forget(model); },
+        });
+        return model;
+      }, { onProgress: progress, signal: opts.signal });
+      const model = delivered.value;
       models.add(model);
-      recordLoad(resolved, result.placement.backend, bytes, performance.now() - t0, fallbacks);
+      recordLoad(resolved, model.backend, bytes, performance.now() - t0, fallbacks, undefined, undefined, source, delivered.candidateFallback);
       return model;
     } catch (err) {
       const e = isInferScopeError(err) ? err : new InferScopeError('MODEL_INVALID', `loading failed: ${(err as Error)?.message}`, { cause: err });
-      recordLoad(resolved, null, bytes, performance.now() - t0, fallbacks, e.code, typeof target === 'string' ? target : undefined);
+      recordLoad(resolved, null, bytes, performance.now() - t0, fallbacks, e.code, typeof target === 'string' ? target : undefined, source);
       throw e;
     }
   }
 
-  function recordLoad(t: LoadTarget | null, backend: BackendName | null, bytes: number, ms: number, fallbacks: { backend: BackendName; reason: string }[], error?: string, id?: string) {
+  function recordLoad(t: LoadTarget | null, backend: BackendName | null, bytes: number, ms: number, fallbacks: { backend: BackendName; reason: string }[], error?: string, id?: string, source: 'network' | 'cache' = 'network', candidateFallback?: string) {
     try {
       telemetry.recordLoad({
         model: t?.id ?? id ?? 'unknown', version: t?.version ?? 'unknown', variant: t?.variant ?? 'direct',
-        backend, source: 'network', bytes, ms, fallbacks, error,
+        backend, source, bytes, ms, fallbacks, error, ...(candidateFallback ? { candidateFallback } : {}),
       });
     } catch { /* telemetry never throws into load */ }
   }
 
   return {
     load: load as Client['load'],
+    cached: () => delivery.cached(),
+    evict: (id, version) => delivery.evict(id, version),
     feedback: (id, label) => telemetry.feedback(id, label),
     flush: () => telemetry.flush(),
     async dispose() {
@@ -142,6 +191,7 @@ export function createClient(options: ClientOptions = {}): Client {
       disposed = true;
       for (const m of [...models]) m.dispose();
       verdicts?.close();
+      await delivery.dispose();
       await telemetry.dispose();
     },
   };

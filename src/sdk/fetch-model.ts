@@ -5,6 +5,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from './errors.js';
 
 export interface LoadProgress {
+  /** Set by delivery (manifest/cache loads): which step, and whether bytes come from the network or the cache. */
+  phase?: 'manifest' | 'download' | 'verify' | 'compile' | 'warmup';
+  source?: 'network' | 'cache';
   /** Bytes received so far (model.json + shards). */
   loaded: number;
   /** Expected total bytes, when the server sent Content-Length for every file (else the weights' size). */

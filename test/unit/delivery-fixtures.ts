@@ -65,6 +65,8 @@ export interface TestServer {
   url: string;
   /** GET count per path (including 304s). */
   hits: Map<string, number>;
+  /** Bodies POSTed (telemetry batches), by path. */
+  posts: { path: string; body: string }[];
   put(path: string, body: Uint8Array | string, contentType?: string): void;
   putManifest(m: Manifest): void;
   /** Serve every path under `dir/` from a model. */
@@ -80,7 +82,7 @@ export async function startServer(): Promise<TestServer> {
   const files = new Map<string, { body: Uint8Array; type: string; etag: string }>();
   const hits = new Map<string, number>();
   const s: TestServer = {
-    url: '', hits, failWith: null,
+    url: '', hits, failWith: null, posts: [],
     put(path, body, type = 'application/octet-stream') {
       const b = typeof body === 'string' ? new TextEncoder().encode(body) : body;
       files.set(path, { body: b, type, etag: `"${sha256(b).slice(0, 16)}"` });
@@ -92,11 +94,17 @@ export async function startServer(): Promise<TestServer> {
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url!, 'http://x').pathname;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('cross-origin-resource-policy', 'cross-origin');
     res.setHeader('access-control-allow-headers', 'if-none-match');
     res.setHeader('access-control-expose-headers', 'etag');
+    if (req.method === 'OPTIONS') { res.writeHead(204).end(); return; } // CORS preflight: not counted
+    if (req.method === 'POST') {
+      let body = '';
+      req.on('data', (c) => { body += c; }).on('end', () => { s.posts.push({ path, body }); res.writeHead(204).end(); });
+      return;
+    }
+    hits.set(path, (hits.get(path) ?? 0) + 1);
     if (s.failWith) { res.writeHead(s.failWith).end('failing'); return; }
     const f = files.get(path);
     if (!f) { res.writeHead(404, { 'content-type': 'text/html' }).end('<!doctype html><title>404</title>'); return; }

@@ -1,25 +1,30 @@
 // The anonymous install id that picks rollout buckets: random, stored on this device, never sent
-// raw (telemetry only sends a daily-salted hash of it).
+// raw (telemetry only sends a daily-salted hash of it). Shared with telemetry: the same
+// localStorage key it uses, so both see one id in a page; IndexedDB where localStorage is missing
+// (workers); otherwise one per client.
+import { randomHex } from '../../protocol/privacy.js';
 import type { DeliveryDb } from './db.js';
 import { getMeta } from './store.js';
 
-export function randomId(): string {
-  const b = new Uint8Array(16);
-  globalThis.crypto.getRandomValues(b);
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
+const KEY = 'inferscope:install-id';
 
-/** Reads or creates the install id; without storage it lives as long as the client. */
 export async function installId(db: DeliveryDb | null): Promise<string> {
-  if (!db) return randomId();
   try {
-    const found = await getMeta<string>(db, 'installId');
+    const ls = (globalThis as { localStorage?: Storage }).localStorage;
+    if (ls) {
+      let id = ls.getItem(KEY);
+      if (!id) ls.setItem(KEY, (id = randomHex(16)));
+      return id;
+    }
+  } catch { /* sandboxed iframe, storage disabled: fall through */ }
+  if (!db) return randomHex(16);
+  try {
+    const found = await getMeta<string>(db, KEY);
     if (found) return found;
-    const id = randomId();
-    // add() fails if another tab stored one first; then that one wins.
-    await db.add('meta', id, 'installId').catch(() => {});
-    return (await getMeta<string>(db, 'installId')) ?? id;
+    // add() fails if another context stored one first; then that one wins.
+    await db.add('meta', randomHex(16), KEY).catch(() => {});
+    return (await getMeta<string>(db, KEY)) ?? randomHex(16);
   } catch {
-    return randomId();
+    return randomHex(16);
   }
 }

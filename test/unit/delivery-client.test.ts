@@ -1,0 +1,135 @@
+// client.load('digits', { channel }) through the real client (cpu backend, self-test on), delivery
+// underneath: versions, atomic swap, kill switch on a running model, cached()/evict(), progress
+// phases and what telemetry receives. Real HTTP server; fake-indexeddb.
+import 'fake-indexeddb/auto';
+import { IDBFactory } from 'fake-indexeddb';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { rolloutBucket } from '../../src/protocol/manifest.js';
+import type { Channel } from '../../src/protocol/manifest-types.js';
+import { createClient, type ClientOptions } from '../../src/sdk/client.js';
+import type { DeliveryEvent, LoadProgress } from '../../src/sdk/delivery/index.js';
+import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
+
+const x = Float32Array.from({ length: 16 }, (_, i) => (i % 4) / 4);
+let v1: FixtureModel, v2: FixtureModel;
+let server: TestServer;
+let idb: IDBFactory;
+let events: DeliveryEvent[];
+const clients: { dispose(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  v1 = await buildModel({ bodySeed: 1, headSeed: 1, tag: 'v1' });
+  v2 = await buildModel({ bodySeed: 1, headSeed: 7, tag: 'v2' });
+});
+beforeEach(async () => {
+  server = await startServer();
+  idb = new IDBFactory();
+  events = [];
+  server.putModel('/digits/1', v1);
+  server.putModel('/digits/2', v2);
+});
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((c) => c.dispose()));
+  await server.close();
+});
+
+const publish = (stable: Channel) => server.putManifest(manifestOf('digits', {
+  '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2),
+}, { stable }));
+function client(o: ClientOptions = {}) {
+  const c = createClient({
+    backends: ['cpu'], manifestUrl: `${server.url}/manifest.json`, cache: { idbFactory: idb }, idbFactory: idb,
+    onDeliveryEvent: (e) => events.push(e), ...o,
+  });
+  clients.push(c);
+  return c;
+}
+const near = (m: FixtureModel) => m.predict([...x]).map((v) => expect.closeTo(v, 5));
+const ids = Array.from({ length: 100 }, (_, i) => `install-${i}`);
+const inCandidate = ids.find((id) => rolloutBucket(id, 'digits') < 5000)!;
+
+describe('client.load by id', () => {
+  it('loads id + channel, reports phases and sources, then serves a reload from the cache', async () => {
+    publish({ version: '1' });
+    const progress: LoadProgress[] = [];
+    const a = client();
+    const model = await a.load('digits', { channel: 'stable', onProgress: (p) => progress.push(p) });
+    expect([model.id, model.version, model.backend]).toEqual(['digits', '1', 'cpu']);
+    expect(Array.from((await model.predict(x)).data)).toEqual(near(v1));
+    expect((await model.predict(x)).top?.[0]?.label).toMatch(/^[abc]$/); // labels from the manifest entry
+    expect([...new Set(progress.map((p) => `${p.phase}:${p.source}`))]).toEqual(['manifest:network', 'download:network', 'verify:network', 'compile:network', 'warmup:network']);
+    const last = progress.filter((p) => p.phase === 'download').at(-1)!;
+    expect(last.loaded).toBe(last.total);
+    expect(last.total).toBe(versionEntry('', v1).files.reduce((n, f) => n + f.bytes, 0));
+
+    const reload: LoadProgress[] = [];
+    const b = client();
+    const again = await b.load('digits', { onProgress: (p) => reload.push(p) });
+    expect(reload.some((p) => p.phase === 'download' && p.source === 'cache')).toBe(true);
+    expect(reload.some((p) => p.source === 'network' && p.phase !== 'manifest')).toBe(false);
+    expect(Array.from((await again.predict(x)).data)).toEqual(near(v1));
+    expect(await b.cached()).toEqual([expect.objectContaining({ id: 'digits', version: '1' })]);
+    expect(await b.evict('digits')).toBe(1);
+    expect(await b.cached()).toEqual([]);
+    expect(Array.from((await again.predict(x)).data)).toEqual(near(v1)); // the running model keeps running
+  });
+
+  it('swaps atomically when the channel moves: the old version serves until the new one passed', async () => {
+    publish({ version: '1' });
+    const c = client({ manifestMaxAgeMs: 100 });
+    const model = await c.load('digits');
+    publish({ version: '2' });
+    await new Promise((r) => setTimeout(r, 150));
+    // Predictions go on while v2 installs in the background (kicked by the stale manifest).
+    const seen = new Set<string>();
+    for (let i = 0; i < 200 && model.version !== '2'; i++) {
+      const r = await model.predict(x);
+      seen.add(Array.from(r.data).map((v) => v.toFixed(4)).join());
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(model.version).toBe('2');
+    expect(Array.from((await model.predict(x)).data)).toEqual(near(v2));
+    const answer = (m: FixtureModel) => m.predict([...x]).map((v) => v.toFixed(4)).join();
+    expect([...seen].every((s) => s === answer(v1) || s === answer(v2))).toBe(true); // only v1 or v2 answers, never an error
+    expect(server.count('/digits/2/body.bin')).toBe(0); // shared with v1: not downloaded again
+    expect(await c.load('digits')).toBe(model); // the same handle
+  });
+
+  it('the kill switch sends a running candidate back to stable at the next revalidation', async () => {
+    publish({ version: '1', candidate: { version: '2', percent: 50 } });
+    const c = client({ manifestMaxAgeMs: 0, telemetry: { endpoint: `${server.url}/v1/batches`, installId: inCandidate, compress: false, webVitals: false } });
+    const model = await c.load('digits');
+    expect(model.version).toBe('2');
+    publish({ version: '1', candidate: { version: '2', percent: 50 }, killSwitch: true });
+    expect(await c.load('digits')).toBe(model);
+    expect(model.version).toBe('1');
+    expect(Array.from((await model.predict(x)).data)).toEqual(near(v1));
+
+    await c.flush();
+    const loads = server.posts.filter((p) => p.path === '/v1/batches').flatMap((p) => JSON.parse(p.body).loads);
+    expect(loads).toEqual(expect.arrayContaining([
+      expect.objectContaining({ model: 'digits', version: '2', variant: 'candidate', source: 'network', backend: 'cpu' }),
+      expect.objectContaining({ model: 'digits', version: '1', variant: 'stable', source: 'network' }),
+    ]));
+  });
+
+  it('a candidate that fails integrity falls back to stable; telemetry gets the reason and the cache counts', async () => {
+    publish({ version: '1', candidate: { version: '2', percent: 50 } });
+    server.put('/digits/2/head.bin', new Uint8Array(v2.files.get('head.bin')!.byteLength)); // zeros
+    const c = client({ telemetry: { endpoint: `${server.url}/v1/batches`, installId: inCandidate, compress: false, webVitals: false } });
+    const model = await c.load('digits');
+    expect(model.version).toBe('1');
+    expect(events).toContainEqual(expect.objectContaining({ type: 'candidate-fallback', version: '2' }));
+    await c.flush();
+    const batches = server.posts.filter((p) => p.path === '/v1/batches').map((p) => JSON.parse(p.body));
+    const load = batches.flatMap((b) => b.loads).find((l: { version: string }) => l.version === '1');
+    expect(load).toMatchObject({ variant: 'stable', candidateFallback: expect.stringMatching(/^INTEGRITY: digits@2 head\.bin/) });
+    expect(batches.some((b) => b.cache?.integrityFailures === 1 && b.cache.miss >= 1)).toBe(true);
+  });
+
+  it('without a manifestUrl, loading by id says what to do', async () => {
+    const c = createClient({ backends: ['cpu'], cache: false });
+    clients.push(c);
+    await expect(c.load('digits')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('manifestUrl') });
+  });
+});
