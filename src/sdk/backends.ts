@@ -63,7 +63,9 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
     await withTimeout(new Promise<never>(() => {}), ctx.initTimeoutMs);
     return { ok: false, reason: `initialization timed out after ${ctx.initTimeoutMs} ms` };
   }
-  if (tf.findBackend(name)) return { ok: true }; // initialized earlier on this page
+  // Not tf.findBackend(): it starts initializing a registered backend as a side effect, with
+  // tfjs's default asset paths, before the WASM files could be checked.
+  if (tf.engine().registry[name] != null) return { ok: true }; // initialized earlier on this page
   if (tf.findBackendFactory(name) == null) {
     return { ok: false, reason: `the ${name} backend was removed from tfjs on this page after an earlier failure` };
   }

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const FIXTURES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../.tmp/fixtures');
-const STAMP = 'v3';
+const STAMP = 'v4';
 
 export type Quant = 'float32' | 'uint8' | 'uint16' | 'float16';
 export interface FixtureInfo { name: string; format: 'layers-model' | 'graph-model'; quant: Quant; shards: number; async: boolean; inputShape: number[] }
@@ -90,7 +90,7 @@ const op = (name: string, o: string, input: string[], attr: Record<string, unkno
 const matmul = (name: string, a: string, b: string) => op(name, 'MatMul', [a, b], { transpose_a: { b: false }, transpose_b: { b: false }, T: F });
 const biasAdd = (name: string, a: string, b: string) => op(name, 'BiasAdd', [a, b], { T: F, data_format: { s: b64('NHWC') } });
 
-type GraphKind = 'mlp' | 'conv' | 'async' | 'isnan';
+type GraphKind = 'mlp' | 'conv' | 'async' | 'einsum';
 
 function graphModel(kind: GraphKind): { nodes: object[]; weights: WeightEntry[]; inputShape: number[] } {
   const w = (name: string, shape: number[], seed: number): WeightEntry => ({ name, shape, dtype: 'float32', values: seeded(shape.reduce((a, b) => a * b, 1), seed) });
@@ -107,13 +107,10 @@ function graphModel(kind: GraphKind): { nodes: object[]; weights: WeightEntry[];
   }
   const weights = [w('l1/w', [4, 16], 21), w('l1/b', [16], 22), w('l2/w', [16, 3], 23), w('l2/b', [3], 24)];
   const nodes: object[] = [placeholder('x', [-1, 4]), constNode('l1/w', [4, 16]), constNode('l1/b', [16]), constNode('l2/w', [16, 3]), constNode('l2/b', [3])];
-  let first = 'x';
-  if (kind === 'isnan') {
-    // IsNan has no kernel in the wasm backend: a real "missing kernel" on one backend.
-    nodes.push(op('nan', 'IsNan', ['x']), op('nanf', 'Cast', ['nan'], { SrcT: { type: 'DT_BOOL' }, DstT: F }), op('x2', 'AddV2', ['x', 'nanf']));
-    first = 'x2';
-  }
-  nodes.push(matmul('l1/MatMul', first, 'l1/w'), biasAdd('l1/BiasAdd', 'l1/MatMul', 'l1/b'), op('l1/Relu', 'Relu', ['l1/BiasAdd']),
+  // Einsum has no kernel in the tfjs wasm backend (4.22): a real "missing kernel" on one backend.
+  nodes.push(kind === 'einsum'
+    ? op('l1/MatMul', 'Einsum', ['x', 'l1/w'], { T: F, N: { i: '2' }, equation: { s: b64('ij,jk->ik') } })
+    : matmul('l1/MatMul', 'x', 'l1/w'), biasAdd('l1/BiasAdd', 'l1/MatMul', 'l1/b'), op('l1/Relu', 'Relu', ['l1/BiasAdd']),
     matmul('l2/MatMul', 'l1/Relu', 'l2/w'), biasAdd('l2/BiasAdd', 'l2/MatMul', 'l2/b'), op('probs', 'Softmax', ['l2/BiasAdd']));
   if (kind === 'async') {
     // Where has a data-dependent output shape: tfjs-converter refuses execute() and needs executeAsync().
@@ -165,7 +162,7 @@ export const FIXTURES: FixtureInfo[] = [
   ]),
   { name: 'graph-conv', format: 'graph-model', quant: 'float32', shards: 2, async: false, inputShape: [-1, 8, 8, 1] },
   { name: 'graph-async', format: 'graph-model', quant: 'float32', shards: 1, async: true, inputShape: [-1, 4] },
-  { name: 'graph-isnan', format: 'graph-model', quant: 'float32', shards: 1, async: false, inputShape: [-1, 4] },
+  { name: 'graph-einsum', format: 'graph-model', quant: 'float32', shards: 1, async: false, inputShape: [-1, 4] },
 ];
 
 /** Build every fixture once into FIXTURES_DIR (atomic rename, safe across parallel test files). */
@@ -177,7 +174,7 @@ export async function ensureFixtures(): Promise<string> {
   for (const f of FIXTURES) {
     const dir = join(tmp, f.name);
     if (f.format === 'layers-model') await buildLayers(dir, f.quant, f.shards);
-    else buildGraph(dir, f.name === 'graph-conv' ? 'conv' : f.name === 'graph-async' ? 'async' : f.name === 'graph-isnan' ? 'isnan' : 'mlp', f.quant, f.shards);
+    else buildGraph(dir, f.name === 'graph-conv' ? 'conv' : f.name === 'graph-async' ? 'async' : f.name === 'graph-einsum' ? 'einsum' : 'mlp', f.quant, f.shards);
   }
   writeFileSync(join(tmp, 'STAMP'), STAMP);
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === STAMP) { rmSync(tmp, { recursive: true, force: true }); return FIXTURES_DIR; }
