@@ -4,6 +4,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-system.sh
 npx tsc -p tsconfig.json --noEmit
-npx vite build >/dev/null
+npm run build
 npx vitest run --config vitest.config.ts "$@"
 npx vitest run --config vitest.browser.config.ts

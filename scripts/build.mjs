@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// `npm run build`: every artefact the package ships.
+//   dist/index.js, dist/protocol.js      ESM library (tfjs external)      vite.config.ts
+//   dist/inferscope.iife.js + *.wasm     CDN bundle (global InferScope)   vite.cdn.config.ts
+//   dist/node/cli.js, collector.js       Node CLI and collector           vite.node.config.ts
+//   dist/types/                          declarations                     tsconfig.build.json
+// Prints the CDN bundle's SRI hash for the <script integrity> attribute.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const only = process.argv.slice(2);
+const want = (part) => only.length === 0 || only.includes(part);
+const run = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+
+if (want('lib')) run('npx', ['vite', 'build', '--logLevel', 'warn']);
+if (want('cdn')) {
+  run('npx', ['vite', 'build', '--config', 'vite.cdn.config.ts', '--logLevel', 'warn']);
+  const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
+    copyFileSync(join(wasmDir, 'dist', f), join('dist', f));
+  }
+  const bytes = readFileSync('dist/inferscope.iife.js');
+  const sri = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
+  console.log(`dist/inferscope.iife.js  ${(bytes.length / 1024).toFixed(0)} KiB  integrity="${sri}"`);
+}
+if (want('node') && existsSync('src/cli/main.ts')) run('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'warn']);
+if (want('types')) run('npx', ['tsc', '-p', 'tsconfig.build.json']);
