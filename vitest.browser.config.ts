@@ -22,6 +22,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/browser/**/*.test.ts'],
+    // Fixture models (built by the suite into .tmp/fixtures) must exist before the browser asks.
+    globalSetup: ['test/support/fixtures-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     fileParallelism: false,
