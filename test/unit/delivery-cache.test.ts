@@ -57,7 +57,6 @@ describe('versions', () => {
     expect(server.count('/digits/2/head.bin')).toBe(1);
     expect(server.count('/digits/2/body.bin')).toBe(0); // same SHA-256 as v1's body: served from the store
     expect(second.downloaded).toBe(v2.files.get('model.json')!.byteLength + v2.files.get('head.bin')!.byteLength);
-    await new Promise((r) => setTimeout(r, 50)); // retire() of v1 runs after the load resolves
     expect((await b.cached()).map((c) => c.version)).toEqual(['2']);
     expect(events).toContainEqual(expect.objectContaining({ type: 'evicted', version: '1', reason: 'replaced' }));
     await b.dispose();

@@ -7,7 +7,8 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rolloutBucket } from '../../src/protocol/manifest.js';
 import type { Channel } from '../../src/protocol/manifest-types.js';
 import { createClient, type ClientOptions } from '../../src/sdk/client.js';
-import type { DeliveryEvent, LoadProgress } from '../../src/sdk/delivery/index.js';
+import type { DeliveryEvent } from '../../src/sdk/delivery/index.js';
+import type { LoadProgress } from '../../src/sdk/fetch-model.js';
 import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
 
 const x = Float32Array.from({ length: 16 }, (_, i) => (i % 4) / 4);

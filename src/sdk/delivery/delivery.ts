@@ -7,12 +7,12 @@ import type { Manifest } from '../../protocol/manifest-types.js';
 import { InferScopeError } from '../errors.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { openDeliveryDb, type DeliveryDb } from './db.js';
-import { directFromNetwork, fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch-version.js';
+import { loadDirect } from './direct.js';
+import { fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch-version.js';
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
 import { createManifestSource, type ManifestSource } from './manifest-source.js';
 import { saveModel } from './save.js';
-import { sha256Hex } from './sha256.js';
 import { deleteModels, getMeta, listModels, setMeta } from './store.js';
 import type { CachedModel, DeliveryEvent, LoadProgress, VersionRef } from './types.js';
 
@@ -104,49 +104,16 @@ export function createDelivery({
     await saveModel(d, f.toStore.record, f.toStore.data, { maxBytes, onEvent: emit, onEvicted: (n) => telemetry?.recordCache('evicted', n) });
   }
 
-  async function direct(url: string, ctx: FetchContext): Promise<Fetched> {
-    const d = ctx.db;
-    const metaKey = `direct:${url}`;
-    const known = d ? await getMeta<{ etag: string | null; version: string }>(d, metaKey).catch(() => undefined) : undefined;
-    const cachedRef: VersionRef | undefined = known && { id: url, version: known.version, variant: 'direct', url };
-    const cached = async () => (cachedRef ? fromCache(cachedRef, ctx) : null);
-    let res: Response | undefined;
-    try {
-      res = await fetch(url, { headers: known?.etag ? { 'if-none-match': known.etag } : {}, cache: 'no-cache' });
-    } catch (err) {
-      const hit = await cached();
-      if (hit) return hit;
-      throw new InferScopeError('NETWORK', `GET ${url} failed: ${(err as Error)?.message ?? err}`, { cause: err });
-    }
-    if (res.status === 304 || res.status >= 500) {
-      // 304: unchanged. 5xx: the server is failing; a cached copy beats an error.
-      const hit = await cached();
-      if (hit) return hit;
-      if (res.status === 304) res = await fetch(url, { cache: 'reload' });
-    }
-    if (!res.ok) throw new InferScopeError('NETWORK', `GET ${url} answered ${res.status} ${res.statusText}`.trim());
-    const etag = res.headers.get('etag');
-    const body = await res.arrayBuffer();
-    const version = ((await sha256Hex(body)) ?? '').slice(0, 12);
-    const remember = async () => { if (d && version) await setMeta(d, metaKey, { etag, version }).catch(() => {}); };
-    const hit = version ? await fromCache({ id: url, version, variant: 'direct', url }, ctx) : null;
-    if (hit) { await remember(); return hit; }
-    const got = await directFromNetwork(url, body, ctx);
-    await store(got, d);
-    await remember();
-    return got;
-  }
-
   /** Verified artifacts of one version: cache first, then network (one download across tabs). */
   async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}): Promise<Fetched> {
     const d = await db();
     const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal };
-    if (ref.variant === 'direct') return direct(ref.url, ctx);
     const count = (f: Fetched) => {
       telemetry?.recordCache(f.source === 'cache' ? 'hit' : 'miss');
-      emit({ type: f.source === 'cache' ? 'cache-hit' : 'cache-miss', id: ref.id, version: ref.version, bytes: f.bytes });
+      emit({ type: f.source === 'cache' ? 'cache-hit' : 'cache-miss', id: f.ref.id, version: f.ref.version, bytes: f.bytes });
       return f;
     };
+    if (ref.variant === 'direct') return count(await loadDirect(ref.url, ctx, (got) => store(got, d)));
     const hit = await fromCache(ref, ctx);
     if (hit) return count(hit);
     // Another tab may be installing this version: wait for it, then look again.
@@ -174,7 +141,7 @@ export function createDelivery({
       try {
         const f = await fetchVersion(ref, opts);
         const value = await compile(f);
-        if (ref.variant !== 'direct') void retire(ref.id, f.ref.version);
+        if (ref.variant !== 'direct' && f.source === 'network') await retire(ref.id, f.ref.version);
         return { ...f, value, ms: now() - t0, candidateFallback };
       } catch (err) {
         lastErr = err;

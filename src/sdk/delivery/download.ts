@@ -27,7 +27,7 @@ export async function fetchBytes(
   }
   if (!res.ok) {
     res.body?.cancel().catch(() => {});
-    throw new InferScopeError('NETWORK', `GET ${url} answered ${res.status} ${res.statusText}`.trim());
+    throw new InferScopeError(res.status === 404 ? 'MODEL_NOT_FOUND' : 'NETWORK', `GET ${url} answered ${res.status} ${res.statusText}`.trim());
   }
   const contentType = res.headers.get('content-type') ?? '';
   if (!res.body) {
