@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { explain, type Explanation } from '../../src/sdk/explain/index.js';
-import { smallCnn, tabularMlp } from './explain-models.js';
+import { digitsLike, smallCnn, tabularMlp } from './explain-models.js';
 
 const TOL = 1e-4;
 beforeAll(async () => { await tf.setBackend('cpu'); });
@@ -32,6 +32,17 @@ test('integrated gradients on a 28×28 CNN agree on cpu and wasm', async () => {
   expect(diff).toBeLessThanOrEqual(TOL);
 });
 
+// wasm takes faster conv/max-pool input gradients (fast-grads.ts); cpu keeps tfjs's own.
+test('integrated gradients on the digits architecture (same-padded 5×5 convs, 2×2 pools) agree on cpu and wasm', async () => {
+  const cnn = digitsLike();
+  const pixels = Float32Array.from({ length: 784 }, (_, i) => ((i * 104729) % 256) / 255);
+  const r = await onEach(() => explain(cnn, pixels, { steps: 16 }));
+  expect(r.wasm.classIndex).toBe(r.cpu.classIndex);
+  const diff = Math.max(...r.cpu.attributions.map((a, i) => Math.abs(a - r.wasm.attributions[i])));
+  expect(diff).toBeLessThanOrEqual(TOL);
+  expect(Math.max(...r.cpu.attributions.map(Math.abs))).toBeGreaterThan(10 * TOL); // not all ~0: the agreement means something
+});
+
 test('KernelSHAP on a tabular MLP agrees on cpu and wasm', async () => {
   const mlp = tabularMlp(8, 3, 9);
   const background = Array.from({ length: 12 }, (_, r) => Array.from({ length: 8 }, (_, i) => Math.sin(r * 8 + i)));
@@ -40,4 +51,14 @@ test('KernelSHAP on a tabular MLP agrees on cpu and wasm', async () => {
   const diff = Math.max(...r.cpu.attributions.map((a, i) => Math.abs(a - r.wasm.attributions[i])));
   expect(diff).toBeLessThanOrEqual(TOL);
   expect(r.wasm.features?.map((f) => f.name).join('')).toBe('abcdefgh');
+});
+
+test("tfjs's own gradients are back in the registry after an explanation on wasm", async () => {
+  await tf.setBackend('wasm');
+  const conv = tf.getGradient('Conv2D');
+  const pool = tf.getGradient('MaxPool');
+  await explain(smallCnn(8), tf.ones([8, 8, 1]), { steps: 4 });
+  expect(tf.getGradient('Conv2D')).toBe(conv);
+  expect(tf.getGradient('MaxPool')).toBe(pool);
+  await tf.setBackend('cpu');
 });

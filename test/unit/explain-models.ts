@@ -32,6 +32,21 @@ export function smallCnn(size = 8, channels = 1, classes = 3, seed = 3): tfl.Lay
   });
 }
 
+/** The digits architecture (models/train-digits.ts) with fewer filters: 'same' 5×5 convs, 2×2 pools. */
+export function digitsLike(seed = 11, filters = 4): tfl.LayersModel {
+  const init = (k: number) => tfl.initializers.glorotUniform({ seed: seed + k });
+  return tfl.sequential({
+    layers: [
+      tfl.layers.conv2d({ inputShape: [28, 28, 1], filters, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: filters * 2, kernelSize: 5, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(3) }),
+    ],
+  });
+}
+
 const f32 = { type: 'DT_FLOAT' };
 const i32 = { type: 'DT_INT32' };
 const dims = (...d: number[]) => ({ dim: d.map((size) => ({ size: String(size) })) });

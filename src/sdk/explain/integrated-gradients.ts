@@ -4,6 +4,7 @@
 // (one forward + one backward pass per batch, never one call per step).
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
+import { withFastGradients } from './fast-grads.js';
 import { forward } from './model-fn.js';
 import type { ExplainableModel } from './types.js';
 
@@ -37,7 +38,7 @@ export async function integratedGradients(
       const next = tf.tidy(() => {
         const alphas = tf.reshape(tf.div(tf.add(tf.range(start, start + n), 0.5), steps), [n, ...ones]);
         const points = tf.add(baseline, tf.mul(alphas, diff));
-        return tf.add(total, tf.sum(gradOf(points), 0, true));
+        return tf.add(total, tf.sum(withFastGradients(() => gradOf(points)), 0, true));
       });
       total.dispose();
       total = next;
