@@ -4,7 +4,7 @@
 // since the outbox and the "not before" time are persisted). The unload path is
 // synchronous: fetch keepalive inside the browser's 64 KiB budget, then sendBeacon.
 import { backoffDelay, parseRetryAfter, type BackoffOptions } from './backoff.js';
-import type { Outbox, OutboxItem } from './outbox.js';
+import { lostWith, type Outbox, type OutboxItem } from './outbox.js';
 import { beacon, sendBatch, type SendResult } from './transport.js';
 
 export interface DeliveryOptions {
@@ -32,6 +32,8 @@ export interface Delivery {
   send(item: OutboxItem): Promise<void>;
   /** Synchronous best effort for pagehide / hidden: keepalive fetch, then beacon, then outbox. */
   sendOnUnload(item: OutboxItem | null): void;
+  /** Resolves when every batch handed to send() so far is sent or persisted. */
+  settled(): Promise<void>;
   /** Retry what waits in the outbox unless a backoff is running. */
   drain(): Promise<void>;
   readonly backingOff: boolean;
@@ -69,18 +71,23 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const outbox = opts.outbox.then(async (o) => {
     // Resume after a reload: respect the backoff an earlier page was in.
     notBefore = Math.max(notBefore, await o.getNotBefore().catch(() => 0));
-    outboxDropped += await o.takeDropped().catch(() => 0);
+    addDropped(await o.takeDropped().catch(() => ({ queue: 0, outbox: 0 })));
     const waiting = await o.list().catch(() => []);
     if (waiting.length) schedule(Math.min(Math.max(0, notBefore - now()), retry.maxMs ?? 300_000));
     return o;
   });
+
+  function addDropped(d: { queue: number; outbox: number }): void {
+    queueDropped += d.queue;
+    outboxDropped += d.outbox;
+  }
 
   const post = (item: OutboxItem, keepalive = false) => sendBatch(item.body, { url, fetch: f, keepalive, compress, timeoutMs });
 
   function schedule(delay: number): void {
     if (disposed) return;
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => { timer = undefined; void drain(); }, delay);
+    timer = setTimeout(() => { timer = undefined; void drain(); }, Math.ceil(delay));
     (timer as { unref?: () => void }).unref?.(); // never keep a Node process alive for telemetry
   }
 
@@ -98,7 +105,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     stats.lastError = r.reason;
     const t = now();
     const after = parseRetryAfter(r.retryAfter, t);
-    const delay = Math.max(backoffDelay(attempt++, { ...retry }), after === undefined ? 0 : Math.min(after, maxRetryAfterMs));
+    const delay = Math.ceil(Math.max(backoffDelay(attempt++, { ...retry }), after === undefined ? 0 : Math.min(after, maxRetryAfterMs)));
     notBefore = t + delay;
     void outbox.then((o) => o.setNotBefore(notBefore)).catch(() => {});
     schedule(delay);
@@ -108,16 +115,21 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     try {
       const o = await outbox;
       await o.put(item);
-      outboxDropped += await o.takeDropped();
+      addDropped(await o.takeDropped());
     } catch {
-      outboxDropped++; // quota or a closed database: the batch is lost, and counted
+      // Quota or a closed database: the batch is lost, and counted with what it carried.
+      const lost = lostWith([item]);
+      addDropped({ queue: lost.queue, outbox: lost.outbox });
     }
   }
 
   async function runQueue(): Promise<void> {
     while (queue.length) {
-      if (disposed || now() < notBefore) {
+      // After a failure, new batches join the outbox instead of racing the retry:
+      // one probe per backoff period, from drain(), until a send succeeds.
+      if (disposed || attempt > 0) {
         for (const item of queue.splice(0)) await persist(item);
+        if (!disposed && now() >= notBefore) void drain();
         continue;
       }
       const item = queue[0]!;
@@ -134,7 +146,8 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   async function runDrain(): Promise<void> {
     const o = await outbox;
-    if (now() < notBefore) return;
+    // A timer may fire a little early (rounding, clamping): wait out the rest.
+    if (now() < notBefore) { schedule(notBefore - now()); return; }
     for (const item of await o.list()) {
       if (disposed) return;
       const r = await post(item);
@@ -148,15 +161,25 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
 
+  // A drain asked for while one runs (a batch was persisted after it listed the outbox)
+  // runs once more afterwards, so nothing waits in the outbox for the next timer.
+  let again = false;
   function drain(): Promise<void> {
-    draining ??= runDrain().catch(() => {}).finally(() => { draining = null; });
+    if (draining) { again = true; return draining; }
+    draining = (async () => {
+      do { again = false; await runDrain().catch(() => {}); } while (again && !disposed && now() >= notBefore);
+    })().finally(() => { draining = null; });
     return draining;
   }
 
   return {
     send(item) {
       queue.push(item);
-      if (queue.length > maxQueueBatches) { queue.shift(); queueDropped++; }
+      if (queue.length > maxQueueBatches) {
+        // The batch itself is a queue drop; the drops it carried keep their kind.
+        const lost = lostWith(queue.splice(0, 1));
+        addDropped({ queue: lost.queue + 1, outbox: lost.outbox - 1 });
+      }
       pumping ??= runQueue().catch(() => {}).finally(() => { pumping = null; });
       return pumping;
     },
@@ -185,6 +208,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       }
     },
     drain,
+    settled: () => pumping ?? Promise.resolve(),
     get backingOff() { return now() < notBefore; },
     takeDropped() {
       const d = { queue: queueDropped, outbox: outboxDropped };

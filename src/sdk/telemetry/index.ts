@@ -127,6 +127,7 @@ export function createTelemetry(options?: TelemetryOptions | false): Telemetry {
       await info.refresh();
       const item = nextItem();
       if (item) await delivery.send(item);
+      await delivery.settled(); // batches an earlier (timer) flush handed over, too
       if (!delivery.backingOff) await delivery.drain();
     } catch {
       // Telemetry never rejects into the page; failures are counted in delivery.stats.

@@ -13,7 +13,10 @@ export interface OutboxItem {
 
 interface Meta {
   key: 'state';
+  /** Batches lost to the outbox bounds, plus the drops those batches carried. */
   dropped: number;
+  /** Queue drops carried by evicted batches (they would otherwise go unreported). */
+  droppedQueue?: number;
   /** Earliest time the next retry may happen (backoff / Retry-After), across reloads. */
   notBefore: number;
 }
@@ -42,7 +45,7 @@ export interface Outbox {
   list(): Promise<OutboxItem[]>;
   delete(id: string): Promise<void>;
   /** Drops counted since the last call (reset to 0). */
-  takeDropped(): Promise<number>;
+  takeDropped(): Promise<{ queue: number; outbox: number }>;
   getNotBefore(): Promise<number>;
   setNotBefore(t: number): Promise<void>;
   close(): void;
@@ -58,6 +61,25 @@ export async function openOutbox(opts: OutboxOptions, now: () => number = Date.n
     }
   }
   return memoryOutbox(opts, now);
+}
+
+/**
+ * What evicting these batches loses: each batch itself (an outbox drop) plus the drop
+ * counts it was carrying to the collector, so the next batch reports the whole loss.
+ */
+export function lostWith(items: OutboxItem[]): { queue: number; outbox: number } {
+  let queue = 0;
+  let outbox = items.length;
+  for (const i of items) {
+    try {
+      const d = (JSON.parse(i.body) as { dropped?: { queue?: number; outbox?: number } }).dropped;
+      queue += d?.queue ?? 0;
+      outbox += d?.outbox ?? 0;
+    } catch {
+      // not our JSON: count the batch only
+    }
+  }
+  return { queue, outbox };
 }
 
 /** Which items to evict so the rest fits the bounds (oldest first). */
@@ -82,7 +104,17 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
       d.createObjectStore('meta', { keyPath: 'key' });
     },
   }));
-  const meta = async (): Promise<Meta> => (await db.get('meta', 'state')) ?? { key: 'state', dropped: 0, notBefore: 0 };
+  const fresh = (): Meta => ({ key: 'state', dropped: 0, notBefore: 0 });
+  // Every read-modify-write of the meta record runs inside one readwrite transaction:
+  // IndexedDB serializes those, so concurrent puts and backoff updates never lose counts.
+  const update = async <T>(fn: (m: Meta) => T): Promise<T> => {
+    const tx = db.transaction('meta', 'readwrite');
+    const m = (await tx.store.get('state')) ?? fresh();
+    const out = fn(m);
+    await tx.store.put(m);
+    await tx.done;
+    return out;
+  };
   return {
     persistent: true,
     async put(item) {
@@ -92,8 +124,10 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
       const evict = overflow(await store.getAll(), opts, now());
       if (evict.length) {
         for (const e of evict) await store.delete(e.id);
-        const m = (await tx.objectStore('meta').get('state')) ?? { key: 'state' as const, dropped: 0, notBefore: 0 };
-        m.dropped += evict.length;
+        const m = (await tx.objectStore('meta').get('state')) ?? fresh();
+        const lost = lostWith(evict);
+        m.dropped += lost.outbox;
+        m.droppedQueue = (m.droppedQueue ?? 0) + lost.queue;
         await tx.objectStore('meta').put(m);
       }
       await tx.done;
@@ -104,18 +138,16 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
     async delete(id) {
       await db.delete('outbox', id);
     },
-    async takeDropped() {
-      const m = await meta();
-      if (m.dropped === 0) return 0;
-      await db.put('meta', { ...m, dropped: 0 });
-      return m.dropped;
-    },
+    takeDropped: () => update((m) => {
+      const d = { queue: m.droppedQueue ?? 0, outbox: m.dropped };
+      m.dropped = 0;
+      m.droppedQueue = 0;
+      return d;
+    }),
     async getNotBefore() {
-      return (await meta()).notBefore;
+      return (await db.get('meta', 'state'))?.notBefore ?? 0;
     },
-    async setNotBefore(t) {
-      await db.put('meta', { ...(await meta()), notBefore: t });
-    },
+    setNotBefore: (t) => update((m) => { m.notBefore = t; }),
     close() {
       db.close();
     },
@@ -124,15 +156,18 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
 
 function memoryOutbox(opts: OutboxOptions, now: () => number): Outbox {
   let items: OutboxItem[] = [];
-  let dropped = 0;
+  let dropped = { queue: 0, outbox: 0 };
   let notBefore = 0;
   return {
     persistent: false,
     async put(item) {
       items = items.filter((i) => i.id !== item.id).concat(item);
-      const evict = new Set(overflow(items, opts, now()));
-      dropped += evict.size;
-      if (evict.size) items = items.filter((i) => !evict.has(i));
+      const evicted = overflow(items, opts, now());
+      if (evicted.length) {
+        const lost = lostWith(evicted);
+        dropped = { queue: dropped.queue + lost.queue, outbox: dropped.outbox + lost.outbox };
+        items = items.filter((i) => !evicted.includes(i));
+      }
     },
     async list() {
       return [...items].sort((a, b) => a.at - b.at);
@@ -142,7 +177,7 @@ function memoryOutbox(opts: OutboxOptions, now: () => number): Outbox {
     },
     async takeDropped() {
       const d = dropped;
-      dropped = 0;
+      dropped = { queue: 0, outbox: 0 };
       return d;
     },
     async getNotBefore() { return notBefore; },
