@@ -1,0 +1,90 @@
+// The models the page offers: every (model, channel) of the manifest, plus a folder the user
+// dropped. The SDK loads them; the page reads the manifest itself only to list them and to
+// find each model's labelled sample set.
+import type { InputSpec, Manifest, ModelVersion, OutputSpec } from '../../src/index.js';
+
+export const MANIFEST_URL = '/models/manifest.json';
+
+export interface SampleSet {
+  model?: string;
+  shape: number[];
+  labels: string[];
+  features?: string[];
+  source?: string;
+  samples: { input: number[]; label: string }[];
+}
+
+/** What the page knows about the model it is about to load. */
+export interface ModelChoice {
+  /** Manifest id, or the dropped folder's name. */
+  id: string;
+  /** Manifest channel; null for a dropped folder (loaded by URL). */
+  channel: string | null;
+  /** model.json URL for dropped folders. */
+  url?: string;
+  /** Version entry the channel points at (the SDK may still pick a rollout candidate). */
+  entry?: ModelVersion;
+  description?: string;
+  inputs?: InputSpec[];
+  outputs?: OutputSpec[];
+  /** One example's shape, without the batch dimension. */
+  exampleShape: number[];
+}
+
+export async function fetchManifest(): Promise<Manifest> {
+  const res = await fetch(MANIFEST_URL);
+  if (!res.ok) throw new Error(`${MANIFEST_URL}: HTTP ${res.status}; the models helper writes it (models/manifest.json)`);
+  return (await res.json()) as Manifest;
+}
+
+export function choicesOf(manifest: Manifest): ModelChoice[] {
+  const out: ModelChoice[] = [];
+  for (const [id, m] of Object.entries(manifest.models)) {
+    for (const [channel, c] of Object.entries(m.channels)) {
+      const entry = m.versions[c.version];
+      if (!entry) continue;
+      out.push({
+        id, channel, entry, description: m.description, inputs: entry.inputs, outputs: entry.outputs,
+        exampleShape: (entry.inputs[0]?.shape ?? []).slice(1),
+      });
+    }
+  }
+  return out;
+}
+
+/** 'image' | 'tabular' | 'tensor', from the input spec. */
+export function kindOf(choice: ModelChoice): 'image' | 'tabular' | 'tensor' {
+  const spec = choice.inputs?.[0];
+  if (spec?.kind) return spec.kind;
+  if (spec?.image) return 'image';
+  if (spec?.features) return 'tabular';
+  return 'tensor';
+}
+
+/**
+ * The labelled samples shipped with a manifest model: samples.json in the version's folder or
+ * one of its parents up to the manifest's folder (models/<id>/samples.json by convention).
+ */
+export async function fetchSamples(choice: ModelChoice): Promise<{ url: string; set: SampleSet } | null> {
+  if (!choice.entry) return null;
+  const manifestDir = new URL('.', new URL(MANIFEST_URL, location.href)).href;
+  let dir = new URL('.', new URL(choice.entry.url, new URL(MANIFEST_URL, location.href)));
+  const tried: string[] = [];
+  while (dir.href.startsWith(manifestDir)) {
+    for (const name of ['samples.json', `${choice.id}-samples.json`]) {
+      const url = new URL(name, dir).href;
+      tried.push(url);
+      const res = await fetch(url).catch(() => null);
+      if (res?.ok) return { url, set: (await res.json()) as SampleSet };
+    }
+    if (dir.href === manifestDir) break;
+    dir = new URL('..', dir);
+  }
+  return null;
+}
+
+/** An example of the right shape when there is no sample set (dropped folders). */
+export function randomExample(shape: number[]): Float32Array {
+  const n = shape.reduce((a, d) => a * Math.max(1, d), 1);
+  return Float32Array.from({ length: n }, () => Math.random());
+}

@@ -1,0 +1,108 @@
+// Section 1: pick a model (manifest or dropped folder), pick backends, load with a progress
+// bar, then say which backend the SDK picked and why, and what it holds in memory.
+import * as tf from '@tensorflow/tfjs-core';
+import type { BackendName, BackendPolicy, LoadProgress } from '../../src/index.js';
+import { loadChoice, makeClient, type App } from './app.js';
+import { choicesOf, fetchManifest, fetchSamples, type ModelChoice } from './catalog.js';
+import { action, byId, bytes, h, ms, show, table } from './dom.js';
+import { filesOf, registerDrop } from './dropped.js';
+
+export const ALL_BACKENDS: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+export function checkedBackends(): BackendName[] {
+  return ALL_BACKENDS.filter((b) => byId<HTMLInputElement>(`backend-${b}`).checked);
+}
+
+function progressView(): (p: LoadProgress | null) => void {
+  const box = byId('progress'), bar = byId<HTMLProgressElement>('progress-bar'), text = byId('progress-text');
+  return (p) => {
+    box.hidden = p === null;
+    if (!p) return;
+    bar.max = Math.max(1, p.total);
+    bar.value = p.loaded;
+    const amount = p.phase === 'download' || p.phase === 'verify' || !p.phase ? `${bytes(p.loaded)} / ${bytes(p.total)}` : '';
+    show(text, `${p.phase ?? 'download'}${p.source ? ` (${p.source})` : ''} ${amount}`);
+  };
+}
+
+export function memoryView(): HTMLElement {
+  const m = tf.memory() as tf.MemoryInfo & { numBytesInGPU?: number; numBytesInGPUAllocated?: number };
+  return h('span', {},
+    h('span', { class: 'pill' }, `${m.numTensors} tensors`),
+    h('span', { class: 'pill' }, `${bytes(m.numBytes)} in tensors`),
+    m.numBytesInGPU !== undefined ? h('span', { class: 'pill' }, `${bytes(m.numBytesInGPU)} on GPU`) : null,
+    h('span', { class: 'muted' }, ` tf.memory() on ${tf.getBackend()}${m.unreliable ? ' (backend says: unreliable)' : ''}`));
+}
+
+function info(app: App): HTMLElement {
+  const m = app.model!;
+  const fallbacks = m.fallbacks.length
+    ? table(['skipped backend', 'why'], m.fallbacks.map((f) => [f.backend, f.reason]))
+    : h('p', { class: 'muted' }, 'No backend was skipped: the first preference passed its self-test and ran the model.');
+  return h('div', {},
+    h('p', {}, h('span', { class: 'big' }, m.backend), ` runs ${m.id}@${m.version} (${m.format}), loaded in ${ms(app.loadMs)}.`),
+    fallbacks,
+    h('p', { id: 'memory' }, memoryView()));
+}
+
+export async function initModelPanel(app: App): Promise<void> {
+  const select = byId<HTMLSelectElement>('model-select');
+  const status = byId('load-status');
+  const choices: ModelChoice[] = [];
+  const addChoice = (c: ModelChoice, selected = false) => {
+    choices.push(c);
+    const label = c.channel === null ? `${c.id} (dropped folder)` : `${c.id} — ${c.channel} → ${c.entry!.url.split('/').slice(-3, -1).join('/')}${c.description ? ` — ${c.description}` : ''}`;
+    select.append(h('option', { value: String(choices.length - 1), selected }, label));
+  };
+  try {
+    for (const c of choicesOf(await fetchManifest())) addChoice(c);
+  } catch (err) {
+    status.classList.add('error');
+    show(status, (err as Error).message);
+  }
+
+  show(byId('backend-boxes'), ...ALL_BACKENDS.map((b) => h('label', {}, h('input', { type: 'checkbox', id: `backend-${b}`, checked: true }), ` ${b} `)));
+
+  const drop = byId('drop');
+  const onFiles = async (source: DataTransfer | FileList) => {
+    try {
+      const c = await registerDrop(await filesOf(source));
+      addChoice(c, true);
+      show(status, `${c.id}: model.json and shards read from disk; press Load.`);
+    } catch (err) {
+      status.classList.add('error');
+      show(status, (err as Error).message);
+    }
+  };
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); if (e.dataTransfer) void onFiles(e.dataTransfer); });
+  byId<HTMLInputElement>('folder-input').addEventListener('change', (e) => { const f = (e.target as HTMLInputElement).files; if (f) void onFiles(f); });
+
+  const progress = progressView();
+  action(byId<HTMLButtonElement>('load'), status, async () => {
+    const choice = choices[Number(select.value)];
+    if (!choice) throw new Error('pick a model first');
+    const backends = checkedBackends();
+    if (!backends.length) throw new Error('tick at least one backend');
+    show(status, `loading ${choice.id}…`);
+    const old = app.client;
+    app.model = null; app.client = null; app.changed();
+    await old?.dispose(); // flushes its telemetry
+    const client = makeClient(app, { backends, policy: byId<HTMLSelectElement>('policy').value as BackendPolicy, telemetry: true });
+    app.client = client;
+    const t0 = performance.now();
+    try {
+      app.model = await loadChoice(client, choice, progress);
+    } finally {
+      progress(null);
+    }
+    app.loadMs = performance.now() - t0;
+    app.choice = choice;
+    app.samples = (await fetchSamples(choice))?.set ?? null;
+    show(status, '');
+    show(byId('model-info'), info(app));
+    app.changed();
+  });
+  app.onModel(() => { if (!app.model) show(byId('model-info')); });
+}

@@ -1,0 +1,31 @@
+// Section 6: every batch the SDK sent, decoded, and a button that sends now (client.flush()).
+import type { App } from './app.js';
+import { action, byId, bytes, h, show, table } from './dom.js';
+import type { SentBatch } from './telemetry-capture.js';
+
+export function telemetryView(): { record(b: SentBatch): void; init(app: App): void } {
+  const sent: SentBatch[] = [];
+  let selected = -1;
+  const render = () => {
+    const predictions = (b: SentBatch) => ((b.json.models as { predictions: number }[] | undefined) ?? []).reduce((a, m) => a + m.predictions, 0);
+    show(byId('telemetry-summary'), sent.length
+      ? `${sent.length} batch(es), ${bytes(sent.reduce((a, b) => a + b.wireBytes, 0))} on the wire for ${sent.reduce((a, b) => a + predictions(b), 0)} predictions`
+      : 'nothing sent yet (batches leave every 10 s, on Send now, and when the page is hidden)');
+    show(byId('telemetry-list'), table(['sent', 'HTTP', 'on the wire', 'encoding', 'predictions', ''], sent.map((b, i) => [
+      new Date(b.at).toLocaleTimeString(), b.status, bytes(b.wireBytes), b.encoding ?? 'identity' + (b.keepalive ? ' (keepalive)' : ''), predictions(b),
+      h('button', { onclick: () => { selected = i; render(); } }, i === selected ? 'shown' : 'show'),
+    ])));
+    show(byId('telemetry-json'), sent[selected] ? JSON.stringify(sent[selected]!.json, null, 2) : '');
+  };
+  return {
+    record(b) { sent.push(b); selected = sent.length - 1; render(); },
+    init(app) {
+      render();
+      action(byId<HTMLButtonElement>('telemetry-flush'), byId('telemetry-summary'), async () => {
+        if (!app.config.collectorUrl) throw new Error('telemetry is off: no collector (start the page with `npm start`)');
+        if (!app.client) throw new Error('load a model first');
+        await app.client.flush();
+      });
+    },
+  };
+}
