@@ -41,6 +41,8 @@ export interface RunningCollector {
   url: string;
   app: FastifyInstance;
   store: Store;
+  /** Every route registered (method + Fastify path), for the OpenAPI check. */
+  routes: { method: string; url: string }[];
   close(): Promise<void>;
 }
 
@@ -66,6 +68,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   // No request logging of IPs or user agents: the default serializer is replaced.
   const app = Fastify({ logger: logger ? { serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url.split('?')[0] }) } } : false, bodyLimit: bodyLimitBytes, return503OnClosing: true });
 
+  const routes: { method: string; url: string }[] = [];
+  app.addHook('onRoute', (r) => { for (const m of [r.method].flat()) routes.push({ method: m, url: r.url }); });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw, done) => {
     parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4).then((v) => done(null, v), (err: Error) => done(err, undefined));
@@ -129,6 +133,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     url: address.replace('[::1]', 'localhost'),
     app,
     store,
+    routes,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);

@@ -54,7 +54,7 @@ describe('ingest fuzz', () => {
       if (h.gzip === 'broken-gzip') { headers['content-encoding'] = 'gzip'; payload = gzipSync(body).subarray(0, 12); }
       if (h.gzip === 'zstd') headers['content-encoding'] = 'zstd';
       const q = h.key === 'url' ? `?key=${KEY_SHOP}` : h.key === 'bogus' ? '?key=%00%ff' : '';
-      const r = await fetch(`${c.url}/v1/batches${q}`, { method: 'POST', headers, body: payload });
+      const r = await fetch(`${c.url}/v1/batches${q}`, { method: 'POST', headers, body: payload as BodyInit });
       const text = await r.text();
       expect(r.status, text).toBeLessThan(500);
       if (r.status !== 200) {

@@ -88,7 +88,7 @@ export async function startTestCollector(opts: Partial<CollectorOptions> = {}): 
     ...c,
     dir,
     post: (body, init = {}) => fetch(`${c.url}/v1/batches?key=${encodeURIComponent(init.key ?? KEY_SHOP)}`, {
-      method: 'POST', headers: { 'content-type': 'application/json', ...init.headers }, body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body),
+      method: 'POST', headers: { 'content-type': 'application/json', ...init.headers }, body: (typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body)) as BodyInit,
     }),
     async close() { await c.close(); rmSync(dir, { recursive: true, force: true }); },
   };

@@ -1,0 +1,29 @@
+// deploy/openapi.json documents exactly the routes the collector registers.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestCollector, type TestCollector } from './helpers.js';
+
+const doc = JSON.parse(readFileSync(join(import.meta.dirname, '../../deploy/openapi.json'), 'utf8')) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+let c: TestCollector;
+beforeAll(async () => { c = await startTestCollector(); });
+afterAll(async () => { await c?.close(); });
+
+describe('OpenAPI document', () => {
+  it('lists every registered route and nothing else', () => {
+    const registered = new Set(c.routes
+      .filter((r) => r.method !== 'HEAD' && !r.url.includes('*')) // HEAD mirrors GET; '*' is the CORS preflight catch-all
+      .map((r) => `${r.method.toLowerCase()} ${r.url.replace(/:(\w+)/g, '{$1}')}`));
+    registered.add('options /v1/batches'); // answered by the CORS plugin's catch-all
+    const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+    expect(doc.openapi).toMatch(/^3\./);
+    expect([...documented].sort()).toEqual([...registered].sort());
+  });
+
+  it('documents the error statuses the ingest route really answers', async () => {
+    const post = doc.paths['/v1/batches']!.post as { responses: Record<string, unknown> };
+    for (const status of ['200', '400', '401', '403', '413', '415', '429']) expect(post.responses).toHaveProperty(status);
+    const r = await fetch(`${c.url}/v1/batches`, { method: 'POST', body: '{}', headers: { 'content-type': 'image/png' } });
+    expect(Object.keys(post.responses)).toContain(String(r.status));
+  });
+});
