@@ -95,6 +95,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         }
         const p = report.versions[0]?.drift.prediction?.short.psi;
         if (p !== null && p !== undefined) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: '_prediction' }, value: p });
+        const imp = report.versions[0]?.importance;
+        for (const f of imp?.features ?? []) out.push({ name: 'inferscope_feature_importance', labels: { ...labels, feature: f.name }, value: f.importance });
+        if (imp?.drift !== null && imp?.rankCorrelation != null) out.push({ name: 'inferscope_attribution_rank_correlation', labels, value: imp.rankCorrelation });
       }
     }
     return out;

@@ -28,6 +28,8 @@ const HELP: Record<string, [string, string]> = {
   inferscope_drift_score: ['gauge', 'Population stability index vs the manifest baseline over the short window (feature "_prediction" = predicted classes).'],
   inferscope_model_accuracy: ['gauge', 'Accuracy from feedback over the long window.'],
   inferscope_model_f1: ['gauge', 'Macro F1 from feedback over the long window.'],
+  inferscope_feature_importance: ['gauge', 'Mean |attribution| per feature from sampled client explanations over the long window.'],
+  inferscope_attribution_rank_correlation: ['gauge', 'Spearman rank correlation of live feature importance with the manifest baseline importance (emitted once enough explanations arrived).'],
 };
 
 function esc(v: string): string {

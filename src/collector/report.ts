@@ -5,6 +5,7 @@ import type { Baseline } from '../protocol/manifest-types.js';
 import { Sketch } from '../protocol/sketch.js';
 import type { ConfusionCell, SketchJSON } from '../protocol/wire-types.js';
 import { emptyState, mergeState, type AggState } from './aggregate.js';
+import { importanceSection } from './importance.js';
 import type { ManifestSource } from './manifest.js';
 import type { StoredRow } from './store/types.js';
 
@@ -124,6 +125,7 @@ export async function buildReport(rows: StoredRow[], manifest: ManifestSource, o
       ...summary(long),
       load: loadSection(vr),
       drift: d,
+      importance: importanceSection(long.importance, b.baseline ?? undefined),
       classification: classification(cells(long)),
     });
   }
