@@ -60,6 +60,11 @@ export function createModel(deps: ModelDeps): Model {
   const specs: InputSpec[] = target.inputs ?? [];
   const outSpecs: OutputSpec[] = target.outputs ?? [];
   const labels = outSpecs[0]?.labels;
+  // Drift: the telemetry recorder bins each example on device against the baseline's edges.
+  const img = specs[0]?.image;
+  const drift = target.baseline
+    ? { features: target.baseline.features, image: img ? { height: img.height, width: img.width, channels: img.channels } : undefined }
+    : undefined;
   const outNames = tfm.outputs.map((o) => o.name);
   let disposed = false;
   let generation = 0;
@@ -93,7 +98,7 @@ export function createModel(deps: ModelDeps): Model {
     const record = (ms: number, top?: TopEntry[][], error?: string, inputs?: () => Float32Array[]) => {
       try {
         telemetry.recordPrediction({
-          id, model: target.id, version: target.version, backend, variant: target.variant, ms, error, inputs,
+          id, model: target.id, version: target.version, backend, variant: target.variant, ms, error, inputs, baseline: drift,
           top: top?.map((t) => ({ index: t[0]!.index, label: labels?.[t[0]!.index], score: t[0]!.score })),
         });
       } catch { /* telemetry never throws into predict */ }
