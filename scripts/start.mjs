@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+// `npm start`: build the demo page when its sources changed, start the collector on SQLite,
+// serve the page (vite preview, COOP/COEP for threaded WASM), print both URLs.
+// Ctrl-C stops both. Works right after `npm install`: TypeScript sources run through tsx.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const USAGE = `npm start [-- options]
+
+  --port <n>            demo page port (default 8471, env INFERSCOPE_DEMO_PORT)
+  --collector-port <n>  collector port (default 8470, env INFERSCOPE_COLLECTOR_PORT)
+  --host <addr>         address both bind to (default 127.0.0.1, env INFERSCOPE_HOST)
+  --db <file>           collector SQLite file (default .data/collector.sqlite, env INFERSCOPE_DB)
+  --rebuild             rebuild the demo page even when demo-dist/ is up to date
+  -h, --help            this text
+
+The admin token comes from INFERSCOPE_ADMIN_TOKEN, else a fresh one is made and printed.`;
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+process.chdir(root);
+
+function fail(message) {
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+}
+
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      port: { type: 'string' }, 'collector-port': { type: 'string' }, host: { type: 'string' }, db: { type: 'string' },
+      rebuild: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (err) {
+  fail(`${err.message}\n\n${USAGE}`);
+}
+if (values.help) { console.log(USAGE); process.exit(0); }
+
+const env = process.env;
+const port = (name, v, dflt) => {
+  const n = Number(v ?? dflt);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) fail(`--${name} must be an integer 0-65535, got ${v}`);
+  return n;
+};
+const demoPort = port('port', values.port ?? env.INFERSCOPE_DEMO_PORT, 8471);
+const collectorPort = port('collector-port', values['collector-port'] ?? env.INFERSCOPE_COLLECTOR_PORT, 8470);
+const host = values.host ?? env.INFERSCOPE_HOST ?? '127.0.0.1';
+const db = values.db ?? env.INFERSCOPE_DB ?? join('.data', 'collector.sqlite');
+const adminToken = env.INFERSCOPE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('hex')}`;
+
+if (!existsSync(join(root, 'node_modules', 'vite'))) fail('dependencies are missing: run `npm install` first');
+
+/** Newest modification time of any file below the given paths. */
+function newest(paths) {
+  let t = 0;
+  const visit = (p) => {
+    let s;
+    try { s = statSync(p); } catch { return; }
+    if (s.isDirectory()) { for (const e of readdirSync(p)) visit(join(p, e)); } else t = Math.max(t, s.mtimeMs);
+  };
+  for (const p of paths) visit(p);
+  return t;
+}
+
+async function buildDemo(vite) {
+  const built = join(root, 'demo-dist', 'index.html');
+  const sources = newest(['demo', 'public', 'src/sdk', 'src/protocol', 'src/index.ts', 'package-lock.json']);
+  if (!values.rebuild && existsSync(built) && statSync(built).mtimeMs >= sources) return 'up to date';
+  const t0 = Date.now();
+  await vite.build({ configFile: join(root, 'demo', 'vite.config.ts'), logLevel: 'warn' });
+  return `built in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+}
+
+async function startCollector() {
+  const { register } = await import('tsx/esm/api');
+  register(); // the collector is TypeScript; tsx compiles it on import
+  const { main } = await import('../src/collector/main.ts');
+  mkdirSync(dirname(db), { recursive: true });
+  const argv = ['--port', String(collectorPort), '--host', host, '--db', db];
+  if (existsSync(join(root, 'models', 'manifest.json'))) argv.push('--manifest', join('models', 'manifest.json'));
+  try {
+    return await main(argv, { signals: false, env: { ...env, INFERSCOPE_ADMIN_TOKEN: adminToken } });
+  } catch (err) {
+    if (err?.code === 'EADDRINUSE') fail(`collector port ${collectorPort} is in use: pass --collector-port <n> (or set INFERSCOPE_COLLECTOR_PORT)`);
+    throw err;
+  }
+}
+
+const vite = await import('vite');
+process.stdout.write('building the demo page… ');
+console.log(await buildDemo(vite));
+if (!existsSync(join(root, 'models', 'manifest.json'))) {
+  console.warn('warning: models/manifest.json is missing, so the page has no models to offer (see models/README.md to train them); a dropped model folder still works');
+}
+const collector = await startCollector();
+
+// The demo server reads these per request: /demo-config.json and the /collector/ proxy.
+env.INFERSCOPE_COLLECTOR_URL = collector.url;
+env.INFERSCOPE_ADMIN_TOKEN = adminToken;
+let page;
+try {
+  page = await vite.preview({ configFile: join(root, 'demo', 'vite.config.ts'), logLevel: 'warn', preview: { port: demoPort, host, strictPort: true, open: false } });
+} catch (err) {
+  await collector.close();
+  fail(/already in use|EADDRINUSE/.test(String(err?.message ?? err?.code)) ? `demo port ${demoPort} is in use: pass --port <n> (or set INFERSCOPE_DEMO_PORT)` : String(err?.stack ?? err));
+}
+const pageUrl = page.resolvedUrls?.local[0] ?? `http://${host}:${demoPort}/`;
+
+console.log(`
+InferScope is running
+  demo page:   ${pageUrl}
+  collector:   ${collector.url}/   (dashboard: ${collector.url}/#token=${adminToken})
+  metrics:     ${collector.url}/metrics
+  data:        ${db}
+Ctrl-C stops both.`);
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`\n${signal}: stopping the demo server and the collector…`);
+  const timer = setTimeout(() => process.exit(1), 10_000);
+  timer.unref();
+  await Promise.allSettled([page.close(), collector.close()]);
+  process.exit(0);
+}
+process.once('SIGINT', () => void stop('SIGINT'));
+process.once('SIGTERM', () => void stop('SIGTERM'));
