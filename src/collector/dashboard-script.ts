@@ -28,17 +28,20 @@ export const DASHBOARD_SCRIPT = String.raw`
   }
   function timeChart(id, series, t, cols) {
     var n = 0; cols.forEach(function (c) { c.forEach(function (v) { if (v !== null) n++; }); });
-    draw(id, { series: [{}].concat(series), axes: [{}, {}], scales: { x: { time: true } } }, [t.map(function (x) { return x / 1000; })].concat(cols), n);
+    var y = { range: function (u, lo, hi) { return [0, (hi || 1) * 1.1]; } }; // counts and latencies read best from zero
+    draw(id, { series: [{}].concat(series), axes: [{}, {}], scales: { x: { time: true }, y: y } }, [t.map(function (x) { return x / 1000; })].concat(cols), n);
   }
+  // Grouped bars: series j of label i sits at x = i * (S + 1) + j, so bars never overlap.
   function barChart(id, labels, series, cols) {
-    var n = 0; cols.forEach(function (c) { c.forEach(function (v) { if (v !== null) n++; }); });
-    var bars = uPlot.paths.bars({ size: [0.8 / Math.max(1, series.length), 60], align: 0 });
-    var x = labels.map(function (_, i) { return i; });
+    var n = 0; cols.forEach(function (c) { c.forEach(function (v) { if (v !== null && v !== undefined) n++; }); });
+    var S = series.length, x = [], data = series.map(function () { return []; });
+    labels.forEach(function (_, i) { for (var j = 0; j < S; j++) { x.push(i * (S + 1) + j); data.forEach(function (d, k) { d.push(k === j ? cols[k][i] : null); }); } });
+    var bars = uPlot.paths.bars({ size: [0.9, 80], align: 0 });
     draw(id, {
-      scales: { x: { time: false, range: function () { return [-0.5, labels.length - 0.5]; } } },
-      axes: [{ values: function (u, ticks) { return ticks.map(function (i) { return labels[i] === undefined ? '' : labels[i]; }); }, incrs: [1] }, {}],
-      series: [{}].concat(series.map(function (s, i) { return Object.assign({ paths: bars, points: { show: false }, width: 0 }, s); })),
-    }, [x].concat(cols), n);
+      scales: { x: { time: false, range: function () { return [-0.7, labels.length * (S + 1) - 1.3]; } }, y: { range: function (u, lo, hi) { return [0, (hi || 1) * 1.1]; } } },
+      axes: [{ splits: function () { return labels.map(function (_, i) { return i * (S + 1) + (S - 1) / 2; }); }, values: function (u, ticks) { return ticks.map(function (t) { return labels[Math.round((t - (S - 1) / 2) / (S + 1))] || ''; }); } }, {}],
+      series: [{}].concat(series.map(function (s) { return Object.assign({ paths: bars, points: { show: false }, width: 0, spanGaps: false }, s); })),
+    }, [x].concat(data), n);
   }
   function kpis(r) {
     var acc = r.classification.accuracy;
