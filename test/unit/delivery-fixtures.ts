@@ -14,16 +14,18 @@ export const sha256 = (b: Uint8Array) => createHash('sha256').update(b).digest('
 export interface FixtureModel {
   /** path (relative to model.json) -> bytes */
   files: Map<string, Uint8Array>;
+  inputs: number;
+  classes: number;
   predict(x: number[]): number[];
 }
 
-/** Deterministic small MLP: 16 inputs -> 32 (body) -> 3 (head). bodySeed/headSeed pick the weights. */
-export async function buildModel({ bodySeed = 1, headSeed = 1, tag = 'v' } = {}): Promise<FixtureModel> {
+/** Deterministic MLP: inputs -> hidden (body) -> classes (head); bodySeed/headSeed pick the weights. */
+export async function buildModel({ bodySeed = 1, headSeed = 1, tag = 'v', inputs = 16, hidden = 32, classes = 3 } = {}): Promise<FixtureModel> {
   await tf.setBackend('cpu');
   const model = tfl.sequential({
     layers: [
-      tfl.layers.dense({ inputShape: [16], units: 32, activation: 'relu', name: 'body', kernelInitializer: tfl.initializers.glorotUniform({ seed: bodySeed }) }),
-      tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head', kernelInitializer: tfl.initializers.glorotUniform({ seed: headSeed }) }),
+      tfl.layers.dense({ inputShape: [inputs], units: hidden, activation: 'relu', name: 'body', kernelInitializer: tfl.initializers.glorotUniform({ seed: bodySeed }) }),
+      tfl.layers.dense({ units: classes, activation: 'softmax', name: 'head', kernelInitializer: tfl.initializers.glorotUniform({ seed: headSeed }) }),
     ],
   });
   const files = new Map<string, Uint8Array>();
@@ -45,15 +47,15 @@ export async function buildModel({ bodySeed = 1, headSeed = 1, tag = 'v' } = {})
     return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
   }));
   const predict = (x: number[]) => Array.from((model.predict(tf.tensor2d([x])) as tf.Tensor).dataSync());
-  return { files, predict };
+  return { files, predict, inputs, classes };
 }
 
 export function versionEntry(url: string, m: FixtureModel): ModelVersion {
   const files: ManifestFile[] = [...m.files].map(([path, b]) => ({ path, sha256: sha256(b), bytes: b.byteLength }));
   return {
     url, format: 'layers-model', quantization: 'none', files,
-    inputs: [{ name: 'x', shape: [-1, 16], dtype: 'float32' }],
-    outputs: [{ name: 'y', shape: [-1, 3], dtype: 'float32', labels: ['a', 'b', 'c'] }],
+    inputs: [{ name: 'x', shape: [-1, m.inputs], dtype: 'float32' }],
+    outputs: [{ name: 'y', shape: [-1, m.classes], dtype: 'float32', labels: Array.from({ length: m.classes }, (_, i) => String.fromCharCode(97 + i)) }],
   };
 }
 
@@ -71,6 +73,8 @@ export interface TestServer {
   putManifest(m: Manifest): void;
   /** Serve every path under `dir/` from a model. */
   putModel(dir: string, m: FixtureModel): void;
+  /** Delay (ms) before answering GETs of model files (not the manifest): widens races between tabs. */
+  delayMs: number;
   /** Answer every request with this status (5xx to simulate an outage); null to serve again. */
   failWith: number | null;
   count(path: string): number;
@@ -82,7 +86,7 @@ export async function startServer(): Promise<TestServer> {
   const files = new Map<string, { body: Uint8Array; type: string; etag: string }>();
   const hits = new Map<string, number>();
   const s: TestServer = {
-    url: '', hits, failWith: null, posts: [],
+    url: '', hits, failWith: null, posts: [], delayMs: 0,
     put(path, body, type = 'application/octet-stream') {
       const b = typeof body === 'string' ? new TextEncoder().encode(body) : body;
       files.set(path, { body: b, type, etag: `"${sha256(b).slice(0, 16)}"` });
@@ -92,7 +96,7 @@ export async function startServer(): Promise<TestServer> {
     count: (p) => hits.get(p) ?? 0,
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const server: Server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url!, 'http://x').pathname;
     res.setHeader('access-control-allow-origin', '*');
     res.setHeader('cross-origin-resource-policy', 'cross-origin');
@@ -106,6 +110,7 @@ export async function startServer(): Promise<TestServer> {
     }
     hits.set(path, (hits.get(path) ?? 0) + 1);
     if (s.failWith) { res.writeHead(s.failWith).end('failing'); return; }
+    if (s.delayMs && path !== '/manifest.json') await new Promise((r) => setTimeout(r, s.delayMs));
     const f = files.get(path);
     if (!f) { res.writeHead(404, { 'content-type': 'text/html' }).end('<!doctype html><title>404</title>'); return; }
     if (req.headers['if-none-match'] === f.etag) { res.writeHead(304, { etag: f.etag }).end(); return; }

@@ -1,0 +1,58 @@
+// Node side of the delivery e2e tests and bench/load: bundles delivery-page.ts with esbuild,
+// serves it from its own origin (the model server is another origin, so stopping it leaves the
+// page loadable) and starts Debian's Chromium with a persistent profile (IndexedDB survives
+// reloads and is shared by pages of the context).
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext } from 'playwright';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function bundlePage(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(here, 'delivery-page.ts')], bundle: true, format: 'esm', write: false, minify: false,
+    platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  return out.outputFiles[0]!.text;
+}
+
+export interface App { url: string; close(): Promise<void> }
+
+export async function startApp(js: string): Promise<App> {
+  const html = '<!doctype html><meta charset="utf-8"><title>delivery</title><script type="module" src="/app.js"></script>';
+  const server: Server = createServer((req, res) => {
+    if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  };
+}
+
+export interface Browser { context: BrowserContext; close(): Promise<void> }
+
+/** A fresh Chromium profile (persistent: Playwright refuses --user-data-dir in args). */
+export async function launch(): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'inferscope-delivery-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  return { context, close: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Opens the app page and waits until window.delivery is there. */
+export async function openPage(context: BrowserContext, appUrl: string) {
+  const page = await context.newPage();
+  await page.goto(appUrl + '/');
+  await page.waitForFunction(() => 'delivery' in globalThis);
+  return page;
+}
