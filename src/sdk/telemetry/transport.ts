@@ -37,7 +37,8 @@ export async function sendBatch(body: string, { url, fetch: f, keepalive = false
       headers['content-encoding'] = 'gzip';
     }
     const res = await f(url, {
-      method: 'POST', body: payload as BodyInit, headers, keepalive, credentials: 'omit', mode: 'cors', signal: ctrl?.signal,
+      // no-referrer: the page URL must not leave through the Referer header either.
+      method: 'POST', body: payload as BodyInit, headers, keepalive, credentials: 'omit', mode: 'cors', referrerPolicy: 'no-referrer', signal: ctrl?.signal,
     });
     // Drain the body so the connection can be reused; its content is not needed.
     res.body?.cancel().catch(() => {});

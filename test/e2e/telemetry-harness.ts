@@ -1,0 +1,141 @@
+// Node side of the telemetry e2e tests: a sink that plays the collector and writes down
+// every request it gets, a page server for the bundled telemetry-page.ts (its own origin,
+// so stopping the sink leaves the page loadable), and Debian's Chromium with a persistent
+// profile (IndexedDB survives reloads).
+import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { chromium, type BrowserContext } from 'playwright';
+import { validateBatch } from '../../src/protocol/wire.js';
+import type { Batch } from '../../src/protocol/wire-types.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function bundlePage(): Promise<string> {
+  const out = await build({
+    entryPoints: [join(here, 'telemetry-page.ts')], bundle: true, format: 'esm', write: false, minify: false,
+    platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
+  });
+  return out.outputFiles[0]!.text;
+}
+
+const close = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
+
+/** Page server: '/' and '/app.js', plus files under `staticRoot` at /static/. */
+export async function startApp(js: string, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
+  const html = '<!doctype html><meta charset="utf-8"><title>telemetry</title><script type="module" src="/app.js"></script>';
+  const server = createServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    if (path === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
+    if (staticRoot && path.startsWith('/static/')) {
+      const file = normalize(join(staticRoot, path.slice('/static/'.length)));
+      if (file.startsWith(staticRoot)) {
+        try { return void res.writeHead(200).end(await readFile(file)); } catch { /* 404 below */ }
+      }
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => close(server) };
+}
+
+export interface Arrival {
+  at: number;
+  status: number;
+  batch: Batch;
+  raw: string;
+  gzip: boolean;
+  contentType: string;
+  url: string;
+  referer?: string;
+  valid: boolean;
+}
+export type Answer = { status: number; headers?: Record<string, string> };
+
+export interface Sink {
+  url: string;
+  port: number;
+  arrivals: Arrival[];
+  /** Predictions per model at the sink, each batch id counted once (accepted answers only). */
+  accepted(): number;
+  stop(): Promise<void>;
+  /** Start again on the same port (after stop). */
+  restart(): Promise<void>;
+}
+
+const CORS = { 'access-control-allow-origin': '*', 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type, content-encoding', 'access-control-max-age': '600' };
+
+async function body(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** A collector stand-in on 127.0.0.1 that answers from `script(n)` (n = POSTs so far). */
+export async function startSink(script: (n: number) => Answer = () => ({ status: 204 }), port = 0): Promise<Sink> {
+  const arrivals: Arrival[] = [];
+  const handler = async (req: IncomingMessage, res: import('node:http').ServerResponse) => {
+    if (req.method === 'OPTIONS') return void res.writeHead(204, CORS).end();
+    const buf = await body(req);
+    const gzip = req.headers['content-encoding'] === 'gzip';
+    const raw = (gzip ? gunzipSync(buf) : buf).toString('utf8');
+    const answer = script(arrivals.length);
+    let batch = {} as Batch;
+    let valid = false;
+    try { batch = JSON.parse(raw); valid = validateBatch(batch).ok; } catch { /* recorded as invalid */ }
+    arrivals.push({ at: Date.now(), status: answer.status, batch, raw, gzip, contentType: String(req.headers['content-type']), url: req.url ?? '', referer: req.headers.referer, valid });
+    res.writeHead(answer.status, { ...CORS, 'access-control-expose-headers': 'retry-after', ...answer.headers }).end();
+  };
+  let server = createServer(handler);
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  const actual = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${actual}/v1/batches`,
+    port: actual,
+    arrivals,
+    accepted() {
+      const seen = new Map<string, Batch>();
+      for (const a of arrivals) if (a.status < 300 && a.valid) seen.set(a.batch.batchId, a.batch);
+      return [...seen.values()].reduce((n, b) => n + b.models.reduce((m, x) => m + x.predictions, 0), 0);
+    },
+    stop: () => close(server),
+    async restart() {
+      server = createServer(handler);
+      await new Promise<void>((r) => server.listen(actual, '127.0.0.1', r));
+    },
+  };
+}
+
+export interface Browser { context: BrowserContext; close(): Promise<void> }
+
+export async function launch(): Promise<Browser> {
+  const dir = mkdtempSync(join(tmpdir(), 'inferscope-telemetry-'));
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+  return { context, close: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+export async function openPage(context: BrowserContext, appUrl: string) {
+  const page = await context.newPage();
+  await page.goto(appUrl + '/');
+  await page.waitForFunction(() => 'tel' in globalThis);
+  return page;
+}
+
+/** Poll `cond` every 50 ms for up to `ms`; throws naming `what` when it never holds. */
+export async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

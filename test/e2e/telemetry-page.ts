@@ -1,0 +1,52 @@
+// Browser side of the telemetry e2e tests: bundled with esbuild by telemetry-harness.ts.
+// Exposes window.tel.* for page.evaluate(). Synthetic events drive the recorder directly;
+// runModel() goes through createClient + a real model predict.
+import '@tensorflow/tfjs-backend-cpu';
+import { createClient } from '../../src/sdk/client.js';
+import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
+
+let t: Telemetry | undefined;
+
+const tel = {
+  start(options: TelemetryOptions) {
+    t = createTelemetry({ webVitals: false, ...options });
+  },
+  /** n synthetic predictions; every input-like value stays on the device. */
+  record(n: number, from = 0) {
+    for (let i = from; i < from + n; i++) {
+      t!.recordPrediction({ id: `id-${i}`, model: 'synthetic', version: '1', backend: 'cpu', variant: 'direct', ms: 1 + (i % 7) / 3, top: [{ index: i % 4, score: 0.55 }] });
+    }
+  },
+  flush: () => t!.flush(),
+  dispose: () => t!.dispose(),
+  async runModel(opts: { modelUrl: string; n: number; telemetry: TelemetryOptions; inputs: number[] }) {
+    const client = createClient({ backends: ['cpu'], cache: false, telemetry: { webVitals: false, ...opts.telemetry } });
+    const model = await client.load({ url: opts.modelUrl });
+    const scores: number[] = [];
+    for (let i = 0; i < opts.n; i++) {
+      const r = await model.predict(new Float32Array(opts.inputs.map((v) => v + i / 1000)));
+      scores.push(r.data[0]!);
+    }
+    await client.flush();
+    await client.dispose();
+    return { id: model.id, backend: model.backend, scores };
+  },
+  async outboxCount(): Promise<number> {
+    const names = (await indexedDB.databases()).map((d) => d.name!).filter((n) => n.startsWith('inferscope-telemetry'));
+    let total = 0;
+    for (const name of names) {
+      total += await new Promise<number>((resolve) => {
+        const req = indexedDB.open(name);
+        req.onsuccess = () => {
+          const db = req.result;
+          const c = db.transaction('outbox').objectStore('outbox').count();
+          c.onsuccess = () => { resolve(c.result); db.close(); };
+        };
+        req.onerror = () => resolve(0);
+      });
+    }
+    return total;
+  },
+};
+
+(globalThis as { tel?: typeof tel }).tel = tel;
