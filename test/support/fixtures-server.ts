@@ -17,6 +17,8 @@ export async function serveStatic(options: { root?: string; override?: (path: st
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     requests.push(path);
+    // No keep-alive: a socket idle across a long benchmark must not be reused half-closed.
+    res.setHeader('connection', 'close');
     for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
     const o = override?.(path);
     if (o) { res.writeHead(o.status ?? 200, { 'content-type': o.type ?? 'text/html' }); res.end(o.body); return; }

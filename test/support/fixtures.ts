@@ -183,3 +183,27 @@ export async function ensureFixtures(): Promise<string> {
   try { renameSync(tmp, FIXTURES_DIR); } catch { rmSync(tmp, { recursive: true, force: true }); }
   return FIXTURES_DIR;
 }
+
+/**
+ * A wider MLP for benchmarks (256 → 512 → 512 → 10, float32, 4 shards): big enough that a
+ * predict takes milliseconds, so per-call overhead is measured against real work.
+ */
+export async function ensureBenchModel(): Promise<string> {
+  const dir = join(FIXTURES_DIR, '..', 'fixtures-bench', 'graph-wide');
+  if (existsSync(join(dir, 'model.json'))) return dir;
+  const w = (name: string, shape: number[], seed: number): WeightEntry => ({ name, shape, dtype: 'float32', values: seeded(shape.reduce((a, b) => a * b, 1), seed).map((v) => v / Math.sqrt(shape[0] ?? 1)) });
+  const weights = [w('l1/w', [256, 512], 41), w('l1/b', [512], 42), w('l2/w', [512, 512], 43), w('l2/b', [512], 44), w('l3/w', [512, 10], 45), w('l3/b', [10], 46)];
+  const nodes = [placeholder('x', [-1, 256]), ...weights.map((x) => constNode(x.name, x.shape))];
+  let prev = 'x';
+  for (const l of ['l1', 'l2', 'l3']) {
+    nodes.push(matmul(`${l}/MatMul`, prev, `${l}/w`), biasAdd(`${l}/BiasAdd`, `${l}/MatMul`, `${l}/b`));
+    prev = `${l}/BiasAdd`;
+    if (l !== 'l3') { nodes.push(op(`${l}/Relu`, 'Relu', [prev])); prev = `${l}/Relu`; }
+  }
+  nodes.push(op('probs', 'Softmax', [prev]));
+  const { specs, bytes } = encodeWeights(weights, 'float32');
+  const tmp = `${dir}.tmp-${process.pid}`;
+  writeModel(tmp, { format: 'graph-model', generatedBy: 'inferscope bench fixture', convertedBy: null, modelTopology: { node: nodes, library: {}, versions: {} } }, specs, bytes, 4);
+  try { renameSync(tmp, dir); } catch { rmSync(tmp, { recursive: true, force: true }); }
+  return dir;
+}

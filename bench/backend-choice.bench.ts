@@ -1,0 +1,41 @@
+// backendPolicy 'fastest': the backend it picks vs the fastest backend measured independently
+// on this device for the same model (each backend pinned in its own client, calls alternated).
+// Node: wasm and cpu. Chromium (webgpu, wasm, webgl, cpu): test/e2e/sdk-bundle.test.ts with
+// INFERSCOPE_BENCH=1 prints the same line for the browser (see BENCHMARKS.md).
+import { join } from 'node:path';
+import { createClient, type BackendName } from '../src/index.js';
+import { ensureBenchModel, seeded } from '../test/support/fixtures.js';
+import { REPO_ROOT, serveStatic } from '../test/support/fixtures-server.js';
+
+const SAMPLES = Number(process.env.SAMPLES ?? 60);
+const WASM_DIR = join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+const dir = await ensureBenchModel();
+const server = await serveStatic();
+const url = `${server.url}/${dir.slice(REPO_ROOT.length + 1)}/model.json`;
+const input = seeded(16 * 256, 7);
+const candidates: BackendName[] = ['wasm', 'cpu'];
+
+const chooser = createClient({ backends: candidates, backendPolicy: 'fastest', assetsUrl: WASM_DIR, idbFactory: false });
+const chosen = (await chooser.load({ url })).backend;
+
+const pinned = await Promise.all(candidates.map(async (b) => {
+  const c = createClient({ backends: [b], assetsUrl: WASM_DIR, idbFactory: false });
+  return { b, c, m: await c.load({ url }) };
+}));
+const times = new Map<BackendName, number[]>(candidates.map((b) => [b, []]));
+for (let i = 0; i < SAMPLES; i++) {
+  for (const { b, m } of i % 2 ? pinned : [...pinned].reverse()) {
+    const t = performance.now(); await m.predict(input); times.get(b)!.push(performance.now() - t);
+  }
+}
+const medians = Object.fromEntries([...times].map(([b, t]) => [b, median(t)])) as Record<BackendName, number>;
+const best = Math.min(...Object.values(medians));
+const value = medians[chosen];
+const ratio = value / best;
+if (process.env.VERBOSE) console.error('chosen', chosen, medians);
+console.log(JSON.stringify({ bench: 'backend-choice', case: `node-${candidates.join('+')}:chose-${chosen}`, value: +value.toFixed(4), unit: 'ms/predict', baseline: +best.toFixed(4), ratio: +ratio.toFixed(4), target: '<= 1.05', pass: ratio <= 1.05 }));
+for (const p of pinned) await p.c.dispose();
+await chooser.dispose();
+await server.close();
