@@ -193,7 +193,7 @@ export async function ensureBenchModel(): Promise<string> {
   if (existsSync(join(dir, 'model.json'))) return dir;
   const w = (name: string, shape: number[], seed: number): WeightEntry => ({ name, shape, dtype: 'float32', values: seeded(shape.reduce((a, b) => a * b, 1), seed).map((v) => v / Math.sqrt(shape[0] ?? 1)) });
   const weights = [w('l1/w', [256, 512], 41), w('l1/b', [512], 42), w('l2/w', [512, 512], 43), w('l2/b', [512], 44), w('l3/w', [512, 10], 45), w('l3/b', [10], 46)];
-  const nodes = [placeholder('x', [-1, 256]), ...weights.map((x) => constNode(x.name, x.shape))];
+  const nodes: object[] = [placeholder('x', [-1, 256]), ...weights.map((x) => constNode(x.name, x.shape))];
   let prev = 'x';
   for (const l of ['l1', 'l2', 'l3']) {
     nodes.push(matmul(`${l}/MatMul`, prev, `${l}/w`), biasAdd(`${l}/BiasAdd`, `${l}/MatMul`, `${l}/b`));
