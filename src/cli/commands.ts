@@ -1,0 +1,13 @@
+// Every `inferscope` subcommand. To add one, write a Command (see command.ts) and list it
+// here; main.ts dispatches on the longest matching name ("manifest add" before "manifest").
+import type { Command } from './command.js';
+import { baselineCommand } from './baseline.js';
+import { manifestAddCommand } from './manifest-add.js';
+import { quantizeCommand } from './quantize.js';
+
+export const commands: Command[] = [
+  quantizeCommand,
+  manifestAddCommand,
+  baselineCommand,
+  // collector: added by src/collector's CLI entry (`inferscope collector ...`).
+];
