@@ -34,13 +34,22 @@ test('integrated gradients on a 28×28 CNN agree on cpu and wasm', async () => {
 
 // wasm takes faster conv/max-pool input gradients (fast-grads.ts); cpu keeps tfjs's own.
 test('integrated gradients on the digits architecture (same-padded 5×5 convs, 2×2 pools) agree on cpu and wasm', async () => {
-  const cnn = digitsLike();
+  const cnn = digitsLike(11, 8); // first conv: 1 input channel (depthwise path); second: 8 (conv path)
   const pixels = Float32Array.from({ length: 784 }, (_, i) => ((i * 104729) % 256) / 255);
   const r = await onEach(() => explain(cnn, pixels, { steps: 16 }));
   expect(r.wasm.classIndex).toBe(r.cpu.classIndex);
   const diff = Math.max(...r.cpu.attributions.map((a, i) => Math.abs(a - r.wasm.attributions[i])));
   expect(diff).toBeLessThanOrEqual(TOL);
   expect(Math.max(...r.cpu.attributions.map(Math.abs))).toBeGreaterThan(10 * TOL); // not all ~0: the agreement means something
+});
+
+test('integrated gradients on an RGB CNN (3 input channels) agree on cpu and wasm', async () => {
+  const cnn = smallCnn(8, 3, 4, 21);
+  const pixels = Float32Array.from({ length: 192 }, (_, i) => ((i * 7) % 13) / 13);
+  const r = await onEach(() => explain(cnn, pixels));
+  const diff = Math.max(...r.cpu.attributions.map((a, i) => Math.abs(a - r.wasm.attributions[i])));
+  expect(diff).toBeLessThanOrEqual(TOL);
+  expect(Math.max(...r.cpu.attributions.map(Math.abs))).toBeGreaterThan(10 * TOL);
 });
 
 test('KernelSHAP on a tabular MLP agrees on cpu and wasm', async () => {
@@ -57,8 +66,10 @@ test("tfjs's own gradients are back in the registry after an explanation on wasm
   await tf.setBackend('wasm');
   const conv = tf.getGradient('Conv2D');
   const pool = tf.getGradient('MaxPool');
+  const matmul = tf.getGradient('BatchMatMul');
   await explain(smallCnn(8), tf.ones([8, 8, 1]), { steps: 4 });
   expect(tf.getGradient('Conv2D')).toBe(conv);
   expect(tf.getGradient('MaxPool')).toBe(pool);
+  expect(tf.getGradient('BatchMatMul')).toBe(matmul);
   await tf.setBackend('cpu');
 });

@@ -25,10 +25,22 @@ function fastConv2D(original: tf.GradConfig): tf.GradConfig {
       const [fh, fw] = filter.shape;
       const pads: tf.backend_util.ExplicitPadding = [[0, 0], [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom], [fw - 1 - padInfo.left, fw - 1 - padInfo.right], [0, 0]];
       if (pads.some(([a, b]) => a < 0 || b < 0)) return base;
-      return {
-        ...base,
-        x: () => tf.conv2d(dy as tf.Tensor4D, tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]), 1, pads),
-      };
+      const flipped = () => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [fh, fw, out, in]
+      const inC = filter.shape[2];
+      // XNNPACK vectorises over output channels: with 1–4 of them (an image's first layer) a
+      // depthwise convolution per input channel, summed over the outputs, is several times faster.
+      if (inC <= 4) {
+        return {
+          ...base,
+          x: () => {
+            const f = flipped();
+            const parts = Array.from({ length: inC }, (_, c) =>
+              tf.sum(tf.depthwiseConv2d(dy as tf.Tensor4D, tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D, 1, pads), 3, true));
+            return inC === 1 ? parts[0]! : tf.concat(parts, 3);
+          },
+        };
+      }
+      return { ...base, x: () => tf.conv2d(dy as tf.Tensor4D, flipped() as tf.Tensor4D, 1, pads) };
     },
   };
 }
@@ -52,13 +64,29 @@ function fastMaxPool(original: tf.GradConfig): tf.GradConfig {
   };
 }
 
+// wasm's BatchMatMul with transposeB takes a slow path (2.7x on the digits dense layer);
+// transposing the weight first is cheap.
+function fastMatMul(original: tf.GradConfig): tf.GradConfig {
+  return {
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const base = original.gradFunc(dy, saved, attrs);
+      const [, b] = saved as [tf.Tensor, tf.Tensor];
+      const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
+      if (transposeA || transposeB || b.rank !== 2 || (dy as tf.Tensor).rank !== 2) return base;
+      return { ...base, a: () => tf.matMul(dy as tf.Tensor2D, tf.transpose(b as tf.Tensor2D)) };
+    },
+  };
+}
+
 /** Runs `f` (synchronous: forward and backward) with the faster conv input gradient on backends that need it. */
 export function withFastGradients<T>(f: () => T): T {
   if (!BACKENDS.has(tf.getBackend())) return f();
-  const originals = [tf.getGradient('Conv2D'), tf.getGradient('MaxPool')];
-  const [conv, pool] = originals;
+  const originals = [tf.getGradient('Conv2D'), tf.getGradient('MaxPool'), tf.getGradient('BatchMatMul')];
+  const [conv, pool, matmul] = originals;
   if (conv) tf.registerGradient(fastConv2D(conv));
   if (pool) tf.registerGradient(fastMaxPool(pool));
+  if (matmul) tf.registerGradient(fastMatMul(matmul));
   try {
     return f();
   } finally {
