@@ -12,7 +12,8 @@ import { setupWasm } from './wasm-assets.js';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'wasm', 'webgl', 'cpu']);
 
-export type Readiness = { ok: true } | { ok: false; reason: string };
+/** `note`: the backend works, degraded (recorded in model.fallbacks). */
+export type Readiness = { ok: true; note?: string } | { ok: false; reason: string };
 
 /** Test hooks (not public API): make a backend fail its self-test or hang its init. */
 export interface BackendTestHooks { corruptSelfTest?: BackendName[]; hangInit?: BackendName[] }
@@ -69,13 +70,21 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
   if (tf.findBackendFactory(name) == null) {
     return { ok: false, reason: `the ${name} backend was removed from tfjs on this page after an earlier failure` };
   }
-  let release = () => {};
-  if (name === 'wasm') {
-    const setup = await setupWasm(mod as typeof import('@tensorflow/tfjs-backend-wasm'), { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch });
-    release = setup.release;
-  }
+  const wasmMod = mod as typeof import('@tensorflow/tfjs-backend-wasm');
+  const setup = name === 'wasm' ? await setupWasm(wasmMod, { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch }) : null;
   try {
-    const result = await withTimeout(tf.setBackend(name).catch((err: Error) => err), ctx.initTimeoutMs);
+    const result = await start(name, ctx.initTimeoutMs);
+    if (result === 'timeout' && setup?.threads) {
+      // Threaded WASM starts its workers from the emscripten factory's source text; a minified
+      // app bundle breaks that ("e is not defined" in the worker) and init hangs. Run
+      // single-threaded instead of losing the backend (see README: bundlers).
+      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+      const single = await setupWasm(wasmMod, { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch });
+      try {
+        const again = await start(name, ctx.initTimeoutMs);
+        if (again === true) return { ok: true, note: `threaded WASM did not start within ${ctx.initTimeoutMs} ms (a minified bundle breaks its worker); running single-threaded` };
+      } finally { single.release(); }
+    }
     if (result === 'timeout') {
       // Drop the hung init so the engine does not wait on it forever (tfjs makes the pending
       // promise obsolete in removeBackend); this backend stays unavailable on this page.
@@ -86,8 +95,12 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
     if (!result) return { ok: false, reason: 'initialization failed (tfjs setBackend returned false)' };
     return { ok: true };
   } finally {
-    release();
+    setup?.release();
   }
+}
+
+function start(name: BackendName, ms: number): Promise<boolean | Error | 'timeout'> {
+  return withTimeout(tf.setBackend(name).catch((err: Error) => err), ms);
 }
 
 /**
@@ -103,7 +116,7 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
       if (!init.ok || !ctx.selfTest) return init;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
       const wrong = await onBackend(name, () => selfTest(corrupt));
-      return wrong ? { ok: false, reason: wrong } : { ok: true };
+      return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {
       if (isInferScopeError(err)) { cache.delete(name); throw err; }
       return { ok: false, reason: `unexpected failure: ${(err as Error).message}` };

@@ -59,9 +59,10 @@ export async function runOnce(backend: BackendName, tfm: TfModel, specs?: InputS
 }
 
 /** Ready + instantiated + (optionally) warmed up on `backend`, or the reason it is not. */
-export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArtifacts, o: PlaceOptions): Promise<TfModel | string> {
+export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArtifacts, o: PlaceOptions, notes?: Fallback[]): Promise<TfModel | string> {
   const ready = await ensureBackend(backend, o.ctx, o.readiness);
   if (!ready.ok) return ready.reason;
+  if (ready.note) notes?.push({ backend, reason: ready.note });
   let tfm: TfModel | undefined;
   try {
     tfm = await onBackend(backend, () => createTfModel(artifacts));
@@ -82,7 +83,7 @@ function median(xs: number[]): number {
 async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[]): Promise<Placement | null> {
   for (let i = 0; i < order.length; i++) {
     const backend = order[i]!;
-    const r = await tryBackend(backend, artifacts, o);
+    const r = await tryBackend(backend, artifacts, o, fallbacks);
     if (typeof r !== 'string') return { backend, tfm: r, fallbacks, remaining: order.slice(i + 1) };
     fallbacks.push({ backend, reason: r });
   }
@@ -107,7 +108,7 @@ export async function placeModel(
   const timings: Partial<Record<BackendName, number>> = {};
   let best: { backend: BackendName; tfm: TfModel; ms: number } | null = null;
   for (const backend of candidates) {
-    const r = await tryBackend(backend, artifacts, { ...o, warmup: true });
+    const r = await tryBackend(backend, artifacts, { ...o, warmup: true }, fallbacks);
     if (typeof r === 'string') { fallbacks.push({ backend, reason: r }); continue; }
     try {
       const times: number[] = [];
