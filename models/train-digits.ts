@@ -11,9 +11,11 @@ import { trainFlags } from './lib/args.js';
 import { registerWasmConv2dBackpropFilter } from './lib/wasm-conv2d-grad.js';
 import { loadDigits, shiftDigits } from './lib/mnist-data.js';
 import { mulberry32, seedMathRandom } from './lib/seeded.js';
-import { writeJson, writeSamples } from './lib/write-samples.js';
+import { writeJson } from './lib/write-samples.js';
+import { writeDigitSamples } from './lib/digits-samples.js';
 
 const LABELS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
 
 function buildModel(seed: number) {
   const init = (k: number) => tfl.initializers.glorotUniform({ seed: seed + k });
@@ -77,17 +79,7 @@ async function main(argv: string[]) {
     testAccuracy: accuracy,
     command: `node --import tsx models/train-digits.ts --out ${flags.out} --epochs ${flags.epochs} --seed ${flags.seed}${augment ? ' --augment' : ''}`,
   });
-  // The sample set: the first 300 held-out digits, pixels rounded to 3 decimals.
-  await writeSamples(join(flags.out, '..', '..', 'samples.json'), {
-    model: 'digits',
-    shape: [28, 28, 1],
-    labels: LABELS,
-    source: `held-out test split of the mnist package (seed ${flags.seed})`,
-    samples: Array.from({ length: Math.min(300, test.n) }, (_, i) => ({
-      input: Array.from(test.pixels.subarray(i * 784, (i + 1) * 784), (v) => Math.round(v * 1000) / 1000),
-      label: String(test.labels[i]),
-    })),
-  });
+  await writeDigitSamples(join(flags.out, '..', '..'), { train, test }, flags.seed);
   console.error(`wrote ${flags.out}/model.json`);
 }
 
