@@ -1,7 +1,8 @@
 // The minimal local state needed to join a late ground-truth label to its
 // prediction: id -> (model key, predicted label). Bounded and expiring, never sent.
-// A Map iterates in insertion order, so the oldest entry is always first: pruning
-// by age and by size both pop from the front in O(1) each.
+// A ring buffer of ids remembers insertion order, so evicting the oldest is O(1) on
+// the predict path (deleting from the front of a Map and iterating from its start
+// again is not: V8 walks over the deleted slots until the table is rehashed).
 
 export interface PendingPrediction {
   key: string;
@@ -26,28 +27,34 @@ export interface FeedbackMap {
 }
 
 export function createFeedbackMap({ maxEntries = 5000, ttlMs = 86_400_000, now = Date.now }: FeedbackMapOptions = {}): FeedbackMap {
-  const map = new Map<string, PendingPrediction>();
-  const prune = (t: number) => {
-    for (const [id, p] of map) {
-      if (map.size > maxEntries || t - p.at > ttlMs) map.delete(id);
-      else break;
-    }
-  };
+  // id -> ring slot; the slot's fields live in parallel arrays, so remembering a
+  // prediction allocates nothing but the map entry.
+  const slotOf = new Map<string, number>();
+  const ids: (string | undefined)[] = new Array(maxEntries).fill(undefined);
+  const keys: string[] = new Array(maxEntries).fill('');
+  const preds: string[] = new Array(maxEntries).fill('');
+  const ats = new Float64Array(maxEntries);
+  let head = 0; // next slot to write: also the oldest once the ring is full
   return {
     remember(id, key, predicted) {
-      const t = now();
-      map.set(id, { key, predicted, at: t });
-      if (map.size > maxEntries) prune(t);
+      const old = ids[head];
+      if (old !== undefined) slotOf.delete(old); // no-op when its label already came
+      ids[head] = id;
+      keys[head] = key;
+      preds[head] = predicted;
+      ats[head] = now();
+      slotOf.set(id, head);
+      head = head + 1 === maxEntries ? 0 : head + 1;
     },
     take(id) {
-      const t = now();
-      prune(t);
-      const p = map.get(id);
-      if (!p) return undefined;
-      map.delete(id);
-      return p;
+      const slot = slotOf.get(id);
+      if (slot === undefined) return undefined;
+      slotOf.delete(id);
+      ids[slot] = undefined;
+      const at = ats[slot]!;
+      return now() - at > ttlMs ? undefined : { key: keys[slot]!, predicted: preds[slot]!, at };
     },
-    get size() { return map.size; },
-    clear() { map.clear(); },
+    get size() { return slotOf.size; },
+    clear() { slotOf.clear(); ids.fill(undefined); head = 0; },
   };
 }

@@ -106,10 +106,20 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     else m.set(OTHER_LABEL, (m.get(OTHER_LABEL) ?? 0) + n);
   };
 
+  // Fast path: consecutive predictions almost always come from the same model, so the
+  // last aggregate is reused without building its key string.
+  let last: Agg | undefined;
+  let lastKey = '';
   function recordPrediction(e: PredictionEvent): void {
     if (sampleRate < 1 && random() >= sampleRate) return;
-    const key = keyOf(e);
-    const a = agg(e, key);
+    let a = last;
+    let key = lastKey;
+    if (!a || a.model !== e.model || a.version !== e.version || a.backend !== e.backend || a.variant !== e.variant) {
+      key = keyOf(e);
+      a = agg(e, key);
+      last = a;
+      lastKey = key;
+    }
     events++;
     if (e.error !== undefined) {
       const code = ERROR_CODE.test(e.error) ? e.error : 'UNKNOWN';
@@ -217,6 +227,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     if (cache) snap.cache = cache;
     if (vitals.size) snap.vitals = Object.fromEntries([...vitals].map(([k, s]) => [k, s.toJSON()]));
     aggs = new Map();
+    last = undefined;
     loads = new Map();
     cache = undefined;
     vitals = new Map();
@@ -228,16 +239,14 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     return snap;
   }
 
-  const guard = <A extends unknown[], R>(fn: (...a: A) => R, fallback: R) => (...args: A): R => {
-    try { return fn(...args); } catch { return fallback; } // telemetry never throws into the page
-  };
+  // Telemetry never throws into the page: every hook swallows its own failures.
   return {
-    recordPrediction: guard(recordPrediction, undefined),
-    recordLoad: guard(recordLoad, undefined),
-    recordCache: guard(recordCache, undefined),
-    recordExplanation: guard(recordExplanation, undefined),
-    recordVital: guard(recordVital, undefined),
-    feedback: guard(feedbackFn, false),
+    recordPrediction(e) { try { recordPrediction(e); } catch { /* dropped */ } },
+    recordLoad(e) { try { recordLoad(e); } catch { /* dropped */ } },
+    recordCache(e, n) { try { recordCache(e, n); } catch { /* dropped */ } },
+    recordExplanation(e) { try { recordExplanation(e); } catch { /* dropped */ } },
+    recordVital(name, id, value) { try { recordVital(name, id, value); } catch { /* dropped */ } },
+    feedback(id, label) { try { return feedbackFn(id, label); } catch { return false; } },
     get pending() { return predictions; },
     take,
   };
