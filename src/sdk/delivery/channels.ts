@@ -39,6 +39,7 @@ function swappable(entry: Entry, revalidate: () => void): Model {
         else { inflight.delete(m); if (m !== entry.current) m.dispose(); } // swapped out meanwhile
       }
     },
+    explain(input: Parameters<Model['explain']>[0], options?: Parameters<Model['explain']>[1]) { return entry.current.explain(input, options); },
     dispose() { entry.current.dispose(); },
   };
   (handle as unknown as { swap(next: Model): void }).swap = (next: Model) => {
