@@ -10,16 +10,25 @@ export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** The largest number with `digits` significant digits that is <= x. */
+export function floorSignificant(x: number, digits: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const mag = 10 ** (Math.floor(Math.log10(Math.abs(x))) - digits + 1);
+  const r = Number((Math.floor(x / mag) * mag).toPrecision(digits));
+  return r <= x ? r : Number(((Math.floor(x / mag) - 1) * mag).toPrecision(digits));
+}
+
 /**
  * Edges at the 0, 1/bins, ..., 1 quantiles (so `bins` inner bins plus the two open ends),
- * rounded to 6 significant digits and made strictly ascending (ties collapse).
+ * rounded down to 6 significant digits (so the training minimum stays inside the first
+ * inner bin) and made strictly ascending (ties collapse).
  */
 export function quantileEdges(values: ArrayLike<number>, bins = 10): number[] {
   const sorted = Float64Array.from(values).filter((v) => !Number.isNaN(v)).sort();
   if (sorted.length === 0) return [];
   const edges: number[] = [];
   for (let k = 0; k <= bins; k++) {
-    const e = Number(quantileSorted(sorted, k / bins).toPrecision(6));
+    const e = floorSignificant(quantileSorted(sorted, k / bins), 6);
     if (edges.length === 0 || e > edges[edges.length - 1]!) edges.push(e);
   }
   return edges;
