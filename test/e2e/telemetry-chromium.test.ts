@@ -74,6 +74,28 @@ describe('telemetry in Chromium', () => {
     expect(s.arrivals[0]!.gzip).toBe(false); // keepalive bodies go uncompressed
   });
 
+  test('web-vitals of the host page arrive as sketches with the unload batch; opt-out sends none', async () => {
+    const s = await sink();
+    const vitals: Record<string, number>[] = [];
+    for (const webVitals of [true, false]) {
+      const page = await openPage(browser.context, app.url);
+      await page.evaluate((o) => { tel.paint(); tel.start(o); }, { endpoint: s.url, ...fast, webVitals });
+      await page.waitForTimeout(1000); // web-vitals is imported lazily; let FCP and LCP be observed
+      await page.mouse.click(5, 5); // input ends LCP observation: web-vitals reports it when idle
+      await page.waitForTimeout(300);
+      await page.evaluate(() => tel.record(3));
+      const before = s.arrivals.length;
+      await page.close({ runBeforeUnload: true });
+      await waitFor(() => s.accepted() === (webVitals ? 3 : 6), 'the unload batch');
+      await new Promise((r) => setTimeout(r, 300)); // a later report (INP on pagehide) may follow
+      const counts: Record<string, number> = {};
+      for (const a of s.arrivals.slice(before)) for (const [k, v] of Object.entries(a.batch.vitals ?? {})) counts[k] = (counts[k] ?? 0) + v!.count;
+      vitals.push(counts);
+    }
+    expect(vitals[0]).toMatchObject({ TTFB: 1, FCP: 1, LCP: 1 }); // each once, as a sketch
+    expect(vitals[1]).toEqual({});
+  });
+
   test('page reloads during backoff: the outbox survives and the next page sends it, still honouring the wait', async () => {
     let open = false;
     const s = await sink(() => (open ? { status: 204 } : { status: 503, headers: { 'retry-after': '3' } }));

@@ -11,6 +11,12 @@ const tel = {
   start(options: TelemetryOptions) {
     t = createTelemetry({ webVitals: false, ...options });
   },
+  /** Give the page something to paint (FCP, LCP need contentful paint). */
+  paint() {
+    const h = document.createElement('h1');
+    h.textContent = 'InferScope telemetry test page';
+    document.body.append(h);
+  },
   /** n synthetic predictions; every input-like value stays on the device. */
   record(n: number, from = 0) {
     for (let i = from; i < from + n; i++) {
