@@ -1,11 +1,11 @@
 // backendPolicy 'fastest': the backend it picks vs the fastest backend measured independently
 // on this device for the same model (each backend pinned in its own client, calls alternated).
-// Node: wasm and cpu. Chromium (webgpu, wasm, webgl, cpu): test/e2e/sdk-bundle.test.ts with
-// INFERSCOPE_BENCH=1 prints the same line for the browser (see BENCHMARKS.md).
+// Node: wasm and cpu. Chromium: webgpu vs wasm in the vite-built page (NODE_ONLY=1 skips it).
 import { join } from 'node:path';
 import { createClient, type BackendName } from '../src/index.js';
 import { ensureBenchModel, seeded } from '../test/support/fixtures.js';
 import { REPO_ROOT, serveStatic } from '../test/support/fixtures-server.js';
+import { runChromiumBench } from '../test/support/fixtures-page.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 60);
 const WASM_DIR = join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/');
@@ -39,3 +39,5 @@ console.log(JSON.stringify({ bench: 'backend-choice', case: `node-${candidates.j
 for (const p of pinned) await p.c.dispose();
 await chooser.dispose();
 await server.close();
+// Chromium: the same comparison in a vite-built page (webgpu on SwiftShader, threaded wasm).
+if (!process.env.NODE_ONLY) await runChromiumBench('backend-choice', dir);

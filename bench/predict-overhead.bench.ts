@@ -1,8 +1,8 @@
 // SDK predict vs raw tfjs predict: same model file, same backend, same input, in one process.
 // Both sides do the full round trip a caller needs: typed array in → tensor → execute → data()
 // out → dispose. Rounds alternate SDK and raw so drift on a shared machine hits both.
-// Node: cpu and wasm. Chromium (webgpu, wasm): test/e2e/sdk-bundle.test.ts drives the built page
-// and prints the same JSON lines when run with INFERSCOPE_BENCH=1 (see BENCHMARKS.md).
+// Node: cpu and wasm. Chromium (webgpu, wasm): the vite-built page of test/fixtures/e2e-page,
+// driven by Playwright (test/support/fixtures-page.ts). NODE_ONLY=1 skips Chromium.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createClient } from '../src/index.js';
 import { ensureBenchModel, seeded } from '../test/support/fixtures.js';
 import { REPO_ROOT, serveStatic } from '../test/support/fixtures-server.js';
+import { runChromiumBench } from '../test/support/fixtures-page.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 400);
 const BATCH = 16;
@@ -59,3 +60,5 @@ for (const backend of ['cpu', 'wasm'] as const) {
   await client.dispose();
 }
 await server.close();
+// Chromium: the same comparison in a vite-built page (webgpu on SwiftShader, threaded wasm).
+if (!process.env.NODE_ONLY) await runChromiumBench('predict-overhead', dir);
