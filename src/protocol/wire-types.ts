@@ -40,10 +40,11 @@ export interface ModelAggregate {
   version: string;
   backend: BackendName;
   variant: Variant;
+  /** Examples predicted (a batched predict of k rows counts k); failed calls count only in `errors`. */
   predictions: number;
   /** Error counts keyed by InferScopeError code. */
   errors: Record<string, number>;
-  /** Inference latency in milliseconds. */
+  /** Inference latency in milliseconds, one value per predict call. */
   latency: SketchJSON;
   /** Histogram of the top-class score: 10 equal bins over [0, 1]. */
   scores: number[];
@@ -68,7 +69,7 @@ export interface LoadRecord {
   error?: string; // InferScopeError code
   /** Why a rollout candidate was abandoned on this device, if it was. */
   candidateFallback?: string;
-  count: number; // identical loads folded together
+  count: number; // identical loads folded together; `ms` is then their mean, `bytes` per load
 }
 
 export interface CacheCounts {
@@ -88,7 +89,9 @@ export interface Batch {
   sdk: string;
   sentAt: number; // ms since epoch
   window: { start: number; end: number };
-  /** Fraction of predictions recorded (0 < r <= 1); the collector scales counts by 1/r. */
+  /** Fraction of predictions recorded (0 < r <= 1); the collector scales counts by 1/r.
+   *  Applies to `models` (predictions, errors, latency, scores, classes, features, confusion)
+   *  only: loads, cache counts and vitals are never sampled. */
   sampleRate: number;
   /** Present when local differential privacy noise was added to counts. */
   dp?: { epsilon: number };
@@ -98,6 +101,7 @@ export interface Batch {
   cache?: CacheCounts;
   /** Host page web-vitals (LCP, INP, FCP, TTFB in ms; CLS unitless). */
   vitals?: Partial<Record<'LCP' | 'INP' | 'CLS' | 'FCP' | 'TTFB', SketchJSON>>;
-  /** What was lost before this batch: queue overflow, outbox overflow. */
+  /** What was lost before this batch, in batches: queue overflow, outbox overflow (an evicted
+   *  batch's own drop counts are carried forward, so nothing lost goes unreported). */
   dropped: { queue: number; outbox: number };
 }
