@@ -22,21 +22,27 @@ const TYPES: Record<string, string> = {
 };
 
 export interface DemoServerOptions {
-  /** Folder served at /models/ (default: the repo's models/). */
+  /** Folder served at /models/ (default: INFERSCOPE_MODELS_DIR, else the repo's models/). */
   modelsDir?: string;
-  /** Environment read per request (default process.env): INFERSCOPE_COLLECTOR_URL, INFERSCOPE_ADMIN_TOKEN, INFERSCOPE_APP_KEY. */
+  /** Environment read per request (default process.env): INFERSCOPE_COLLECTOR_URL, INFERSCOPE_ADMIN_TOKEN, INFERSCOPE_APP_KEY, INFERSCOPE_MODELS_DIR. */
   env?: Record<string, string | undefined>;
 }
 
-/** Serve a file below `root` with an ETag (the SDK revalidates the manifest with If-None-Match). */
-function sendFile(root: string, rel: string, req: IncomingMessage, res: ServerResponse, next: () => void): void {
+/** Serve a file below `root` with an ETag (the SDK revalidates the manifest with If-None-Match).
+ *  A missing file is a 404, never the page's index.html (vite's SPA fallback would answer 200). */
+function sendFile(root: string, rel: string, req: IncomingMessage, res: ServerResponse): void {
   const file = normalize(join(root, decodeURIComponent(rel)));
   if (!file.startsWith(normalize(root + sep)) && file !== normalize(root)) { res.statusCode = 403; res.end('forbidden'); return; }
   let body: Buffer;
   try {
-    if (!statSync(file).isFile()) return next();
+    if (!statSync(file).isFile()) throw new Error('not a file');
     body = readFileSync(file);
-  } catch { return next(); }
+  } catch {
+    res.statusCode = 404;
+    res.setHeader('Content-Type', 'text/plain');
+    res.end(`not found: ${rel} (served from ${root})`);
+    return;
+  }
   const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
   res.setHeader('ETag', etag);
   res.setHeader('Cache-Control', 'no-cache');
@@ -62,8 +68,9 @@ function proxy(target: string, path: string, req: IncomingMessage, res: ServerRe
   req.pipe(up);
 }
 
-export function demoMiddleware({ modelsDir = fileURLToPath(new URL('../models/', import.meta.url)), env = process.env }: DemoServerOptions = {}): Connect.NextHandleFunction {
+export function demoMiddleware({ modelsDir, env = process.env }: DemoServerOptions = {}): Connect.NextHandleFunction {
   return (req, res, next) => {
+    const models = modelsDir ?? env.INFERSCOPE_MODELS_DIR ?? fileURLToPath(new URL('../models/', import.meta.url));
     const path = (req.url ?? '/').split('?')[0]!;
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
@@ -85,9 +92,9 @@ export function demoMiddleware({ modelsDir = fileURLToPath(new URL('../models/',
       proxy(collector, (req.url ?? '').slice('/collector'.length), req, res);
       return;
     }
-    if (path.startsWith('/models/')) return sendFile(modelsDir, path.slice('/models/'.length), req, res, next);
+    if (path.startsWith('/models/')) return sendFile(models, path.slice('/models/'.length), req, res);
     if (path.startsWith('/inferscope/') && WASM_FILES.includes(path.slice('/inferscope/'.length))) {
-      return sendFile(WASM_DIR, path.slice('/inferscope/'.length), req, res, next);
+      return sendFile(WASM_DIR, path.slice('/inferscope/'.length), req, res);
     }
     next();
   };

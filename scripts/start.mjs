@@ -4,7 +4,7 @@
 // Ctrl-C stops both. Works right after `npm install`: TypeScript sources run through tsx.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
@@ -14,6 +14,7 @@ const USAGE = `npm start [-- options]
   --collector-port <n>  collector port (default 8470, env INFERSCOPE_COLLECTOR_PORT)
   --host <addr>         address both bind to (default 127.0.0.1, env INFERSCOPE_HOST)
   --db <file>           collector SQLite file (default .data/collector.sqlite, env INFERSCOPE_DB)
+  --models <dir>        folder with manifest.json served at /models/ (default models/, env INFERSCOPE_MODELS_DIR)
   --rebuild             rebuild the demo page even when demo-dist/ is up to date
   -h, --help            this text
 
@@ -31,7 +32,7 @@ let values;
 try {
   ({ values } = parseArgs({
     options: {
-      port: { type: 'string' }, 'collector-port': { type: 'string' }, host: { type: 'string' }, db: { type: 'string' },
+      port: { type: 'string' }, 'collector-port': { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, models: { type: 'string' },
       rebuild: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -50,6 +51,8 @@ const demoPort = port('port', values.port ?? env.INFERSCOPE_DEMO_PORT, 8471);
 const collectorPort = port('collector-port', values['collector-port'] ?? env.INFERSCOPE_COLLECTOR_PORT, 8470);
 const host = values.host ?? env.INFERSCOPE_HOST ?? '127.0.0.1';
 const db = values.db ?? env.INFERSCOPE_DB ?? join('.data', 'collector.sqlite');
+const modelsDir = resolve(values.models ?? env.INFERSCOPE_MODELS_DIR ?? 'models');
+const manifestPath = join(modelsDir, 'manifest.json');
 const adminToken = env.INFERSCOPE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('hex')}`;
 
 if (!existsSync(join(root, 'node_modules', 'vite'))) fail('dependencies are missing: run `npm install` first');
@@ -81,7 +84,7 @@ async function startCollector() {
   const { main } = await import('../src/collector/main.ts');
   mkdirSync(dirname(db), { recursive: true });
   const argv = ['--port', String(collectorPort), '--host', host, '--db', db];
-  if (existsSync(join(root, 'models', 'manifest.json'))) argv.push('--manifest', join('models', 'manifest.json'));
+  if (existsSync(manifestPath)) argv.push('--manifest', manifestPath);
   try {
     return await main(argv, { signals: false, env: { ...env, INFERSCOPE_ADMIN_TOKEN: adminToken } });
   } catch (err) {
@@ -93,14 +96,15 @@ async function startCollector() {
 const vite = await import('vite');
 process.stdout.write('building the demo page… ');
 console.log(await buildDemo(vite));
-if (!existsSync(join(root, 'models', 'manifest.json'))) {
-  console.warn('warning: models/manifest.json is missing, so the page has no models to offer (see models/README.md to train them); a dropped model folder still works');
+if (!existsSync(manifestPath)) {
+  console.warn(`warning: ${manifestPath} is missing, so the page has no models to offer (see models/README.md to train them); a dropped model folder still works`);
 }
 const collector = await startCollector();
 
 // The demo server reads these per request: /demo-config.json and the /collector/ proxy.
 env.INFERSCOPE_COLLECTOR_URL = collector.url;
 env.INFERSCOPE_ADMIN_TOKEN = adminToken;
+env.INFERSCOPE_MODELS_DIR = modelsDir;
 let page;
 try {
   page = await vite.preview({ configFile: join(root, 'demo', 'vite.config.ts'), logLevel: 'warn', preview: { port: demoPort, host, strictPort: true, open: false } });

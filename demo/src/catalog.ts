@@ -62,23 +62,22 @@ export function kindOf(choice: ModelChoice): 'image' | 'tabular' | 'tensor' {
 }
 
 /**
- * The labelled samples shipped with a manifest model: samples.json in the version's folder or
- * one of its parents up to the manifest's folder (models/<id>/samples.json by convention).
+ * The labelled samples shipped with a manifest model: <id>/samples.json beside the manifest
+ * (the models/ convention), else samples.json in the version's folder or one of its parents.
  */
 export async function fetchSamples(choice: ModelChoice): Promise<{ url: string; set: SampleSet } | null> {
   if (!choice.entry) return null;
-  const manifestDir = new URL('.', new URL(MANIFEST_URL, location.href)).href;
-  let dir = new URL('.', new URL(choice.entry.url, new URL(MANIFEST_URL, location.href)));
-  const tried: string[] = [];
-  while (dir.href.startsWith(manifestDir)) {
-    for (const name of ['samples.json', `${choice.id}-samples.json`]) {
-      const url = new URL(name, dir).href;
-      tried.push(url);
-      const res = await fetch(url).catch(() => null);
-      if (res?.ok) return { url, set: (await res.json()) as SampleSet };
-    }
+  const manifest = new URL(MANIFEST_URL, location.href);
+  const manifestDir = new URL('.', manifest).href;
+  const candidates = [new URL(`${choice.id}/samples.json`, manifestDir).href];
+  for (let dir = new URL('.', new URL(choice.entry.url, manifest)); dir.href.startsWith(manifestDir); dir = new URL('..', dir)) {
+    candidates.push(new URL('samples.json', dir).href);
     if (dir.href === manifestDir) break;
-    dir = new URL('..', dir);
+  }
+  for (const url of new Set(candidates)) {
+    const res = await fetch(url).catch(() => null);
+    const set = res?.ok ? await res.json().catch(() => null) as SampleSet | null : null;
+    if (set && Array.isArray(set.samples)) return { url, set };
   }
   return null;
 }

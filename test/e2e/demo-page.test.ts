@@ -1,0 +1,138 @@
+// The built evaluation page in Debian's Chromium against a real collector: pick the digits
+// model, run its labelled sample set, and check that real numbers appear and agree across
+// the page, the telemetry it shows and the collector's report. Also the drawing pad with its
+// saliency heatmap, the backend comparison chart and the cache's evict button.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright';
+import { startCollector, type RunningCollector } from '../../src/collector/server.js';
+import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
+
+const ADMIN = 'demo-admin-token-0123456789abcdef';
+/** The models served (default the repo's models/; INFERSCOPE_MODELS_DIR to try another set). */
+const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
+const KEY = 'pk_demo_page_test';
+
+let dir: string;
+let collector: RunningCollector;
+let demo: DemoServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'inferscope-demo-test-'));
+  mkdirSync('artifacts', { recursive: true });
+  collector = await startCollector({
+    config: { apps: [{ id: 'demo', keys: [KEY], origins: ['*'] }], adminToken: ADMIN },
+    port: 0, db: join(dir, 'collector.sqlite'), manifest: join(MODELS, 'manifest.json'),
+  });
+  demo = await serveDemo({ collectorUrl: collector.url, adminToken: ADMIN, appKey: KEY, modelsDir: MODELS });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
+  page.on('console', (m) => { if (m.type() === 'error') console.error('[page]', m.text()); });
+  page.on('pageerror', (e) => console.error('[page error]', e.message));
+  await page.goto(`${demo.url}/`);
+  await page.waitForSelector('body[data-ready="true"]');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.close();
+  await collector?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const percent = (s: string | null) => Number(/([\d.]+)%/.exec(s ?? '')?.[1]);
+
+describe('evaluation page', () => {
+  it('is cross-origin isolated and knows its collector', async () => {
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await page.textContent('#env')).toContain(collector.url);
+  });
+
+  it('loads digits, says which backend and why, and measures accuracy on the sample set', async () => {
+    await pickModel(page, 'digits');
+    await page.uncheck('#backend-webgl'); // keep the run short on 2 CPU cores: webgpu (SwiftShader) -> wasm -> cpu
+    await page.click('#load');
+    await page.waitForSelector('#model-info .big', { timeout: 60_000 });
+    const backend = await page.textContent('#model-info .big');
+    expect(['webgpu', 'wasm', 'cpu']).toContain(backend);
+    expect(await page.textContent('#model-info')).toMatch(/loaded in [\d.]+ ms/);
+    expect(await page.textContent('#memory')).toMatch(/[1-9]\d* tensors/);
+
+    await page.click('#accuracy-run');
+    await page.waitForSelector('#accuracy-value', { timeout: 60_000 });
+    const accuracy = percent(await page.textContent('#accuracy-value'));
+    expect(accuracy).toBeGreaterThanOrEqual(90); // the shipped digits model is >= 97% on held-out data
+    expect(accuracy).toBeLessThanOrEqual(100);
+    const rows = await page.$$eval('#accuracy-result tbody tr', (trs) => trs.length);
+    expect(rows).toBe(10); // recall per true digit
+    await page.screenshot({ path: 'artifacts/demo-digits.png', fullPage: true });
+  });
+
+  it('shows the decoded batch it sent, and the collector reports the same accuracy', async () => {
+    const samples = Number((/(\d+) labelled samples/.exec((await page.textContent('#accuracy-source')) ?? '') ?? [])[1]);
+    await page.click('#telemetry-flush');
+    await page.waitForFunction(() => document.querySelector('#telemetry-json')?.textContent?.includes('"batchId"'), undefined, { timeout: 20_000 });
+    const batch = JSON.parse((await page.textContent('#telemetry-json'))!) as { v: number; batchId: string; models: { model: string }[] };
+    expect(batch.v).toBe(1);
+    expect(batch.batchId).toMatch(/^[0-9a-f]{16,}$/);
+    expect(batch.models.map((m) => m.model)).toContain('digits');
+    // Batches leave every 10 s too: the summary adds up every batch shown.
+    await page.waitForFunction((n) => Number(/for (\d+) predictions/.exec(document.querySelector('#telemetry-summary')?.textContent ?? '')?.[1]) >= n, samples, { timeout: 20_000 });
+
+    await page.click('#report-refresh');
+    await page.waitForSelector('#report-accuracy', { timeout: 20_000 });
+    expect(Number(await page.textContent('#report-predictions'))).toBeGreaterThanOrEqual(samples);
+    // Same labels, same predictions: the collector's confusion counts give the page's accuracy.
+    expect(percent(await page.textContent('#report-accuracy'))).toBe(percent(await page.textContent('#accuracy-value')));
+  });
+
+  it('predicts a digit drawn on the pad and explains it with a heatmap', async () => {
+    await page.locator('#digit-pad').scrollIntoViewIfNeeded();
+    const box = (await page.locator('#digit-pad').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.15);
+    await page.mouse.down();
+    for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + i * 0.07));
+    await page.mouse.up();
+    await page.waitForSelector('#digit-result .big', { timeout: 20_000 });
+    expect(await page.textContent('#digit-result .big')).toMatch(/^[0-9]$/);
+    await page.click('#try button:has-text("Explain")');
+    await page.waitForSelector('#try canvas[title^="saliency"]', { timeout: 30_000 });
+    // The heatmap marks pixels: some red is painted on it.
+    const red = await page.$eval('#try canvas[title^="saliency"]', (c) => {
+      const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 280, 280).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i]! > 150 && d[i + 1]! < 120) n++;
+      return n;
+    });
+    expect(red).toBeGreaterThan(50);
+    await page.screenshot({ path: 'artifacts/demo-pad.png', fullPage: true });
+  });
+
+  it('times the model on each ticked backend and charts the latency distribution', async () => {
+    await page.uncheck('#backend-webgpu');
+    await page.fill('#compare-runs', '20');
+    await page.click('#compare');
+    await page.waitForFunction(() => /backends ran the model/.test(document.querySelector('#compare-status')?.textContent ?? ''), undefined, { timeout: 60_000 });
+    const rows = await page.$$eval('#compare-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((r) => r[0])).toEqual(['wasm', 'cpu']);
+    for (const r of rows) {
+      expect(r[1]).toMatch(/[\d.]+ ms/); // load
+      expect(r[2]).toMatch(/[\d.]+ ms/); // p50
+      expect(r[5]).toBe('20');
+    }
+    expect(await page.locator('#compare-chart canvas').count()).toBeGreaterThan(0);
+  });
+
+  it('lists the cached version with its bytes and evicts it', async () => {
+    await page.click('#cache-refresh');
+    await page.waitForSelector('#cache-total');
+    expect(await page.textContent('#cache-table')).toContain('digits');
+    expect(await page.textContent('#cache-total')).toMatch(/[\d.]+ (KiB|MiB)/);
+    await page.click('#cache-table button.evict');
+    await page.waitForSelector('#cache-empty');
+  });
+});

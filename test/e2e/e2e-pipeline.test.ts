@@ -1,0 +1,122 @@
+// End to end, with every part real: the collector (SQLite), the built demo bundle served by
+// vite preview, Debian's Chromium, Debian's Prometheus. A page loads the digits model through
+// the manifest, predicts N labelled samples, sends feedback for every other one and is closed;
+// telemetry leaves on the unload path. The collector's report must count exactly N predictions
+// and the accuracy of the labels the page sent; Prometheus scrapes /metrics and answers a
+// histogram_quantile over inferscope_inference_latency_seconds. Screenshots go to artifacts/.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright';
+import { startCollector, type RunningCollector } from '../../src/collector/server.js';
+import type { ModelReport } from '../../src/collector/report.js';
+import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
+import { startPrometheus, type RunningPrometheus } from '../support/prometheus-server.js';
+
+const ADMIN = 'e2e-admin-token-0123456789abcdef';
+/** The models served (default the repo's models/; INFERSCOPE_MODELS_DIR to try another set). */
+const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
+const KEY = 'pk_e2e_pipeline_01';
+const N = 40;
+
+let dir: string;
+let collector: RunningCollector;
+let demo: DemoServer;
+let prometheus: RunningPrometheus;
+let browser: Browser;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'inferscope-e2e-'));
+  mkdirSync('artifacts', { recursive: true });
+  collector = await startCollector({
+    config: { apps: [{ id: 'e2e', keys: [KEY], origins: ['*'] }], adminToken: ADMIN },
+    port: 0, db: join(dir, 'collector.sqlite'), manifest: join(MODELS, 'manifest.json'),
+  });
+  demo = await serveDemo({ collectorUrl: collector.url, adminToken: ADMIN, appKey: KEY, modelsDir: MODELS });
+  prometheus = await startPrometheus({ targets: [new URL(collector.url).host] });
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await prometheus?.stop();
+  await demo?.close();
+  await collector?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function report(model: string): Promise<ModelReport> {
+  const res = await fetch(`${collector.url}/v1/models/${model}/report`, { headers: { authorization: `Bearer ${ADMIN}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as ModelReport;
+}
+
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: T = await get();
+  while (!ok(last)) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last).slice(0, 600)}`);
+    await new Promise((r) => setTimeout(r, 250));
+    last = await get();
+  }
+  return last;
+}
+
+describe('model in a page -> collector -> Prometheus', () => {
+  it('counts every prediction and the feedback accuracy after the page closes', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${demo.url}/e2e.html?model=digits&n=${N}&feedbackEvery=2`);
+    await page.waitForFunction(() => (window as { __e2e?: unknown }).__e2e !== undefined, undefined, { timeout: 45_000 });
+    const done = await page.evaluate(() => (window as unknown as { __e2e: { error?: string; predictions: number; feedback: number; feedbackCorrect: number; backend: string } }).__e2e);
+    expect(done.error).toBeUndefined();
+    expect(done.predictions).toBe(N);
+    expect(done.feedback).toBe(N / 2);
+
+    // Nothing was sent yet (the telemetry timer is an hour): closing the page is what delivers.
+    expect((await report('digits')).predictions).toBe(0);
+    await page.close({ runBeforeUnload: true });
+
+    const r = await until('the batch sent at unload', () => report('digits'), (x) => x.predictions >= N);
+    expect(r.predictions).toBe(N);
+    expect(r.errors).toBe(0);
+    expect(r.backends[done.backend]).toBe(N);
+    expect(r.classification.n).toBe(done.feedback);
+    expect(r.classification.accuracy).toBeCloseTo(done.feedbackCorrect / done.feedback, 10);
+    expect(r.latencyMs.count).toBe(N);
+    expect(r.latencyMs.p50).toBeGreaterThan(0);
+    await context.close();
+
+    // Prometheus scrapes the collector every second.
+    const total = await until('prometheus to scrape the predictions', () => prometheus.query('sum(inferscope_predictions_total{model="digits"})'),
+      (res) => Number(res[0]?.value[1]) === N);
+    expect(Number(total[0]!.value[1])).toBe(N);
+    const q = await prometheus.query('histogram_quantile(0.9, sum by (le) (inferscope_inference_latency_seconds_bucket{model="digits"}))');
+    const p90s = Number(q[0]?.value[1]);
+    expect(Number.isFinite(p90s)).toBe(true);
+    // Prometheus interpolates inside fixed buckets; the report's sketch is within 1%: same ballpark.
+    const sketchP90s = r.latencyMs.p90! / 1000;
+    expect(p90s).toBeGreaterThan(sketchP90s / 4);
+    expect(p90s).toBeLessThan(sketchP90s * 4);
+  });
+
+  it('saves screenshots of the demo page and the dashboard', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(`${collector.url}/#token=${ADMIN}`);
+    await page.waitForFunction(() => document.querySelectorAll('canvas').length > 0, undefined, { timeout: 20_000 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: 'artifacts/e2e-dashboard.png', fullPage: true });
+    expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+
+    await page.goto(`${demo.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await pickModel(page, 'digits');
+    await page.click('#load');
+    await page.waitForSelector('#model-info .big', { timeout: 45_000 });
+    await page.screenshot({ path: 'artifacts/e2e-demo.png', fullPage: true });
+    expect(await page.textContent('#model-info')).toMatch(/runs digits@/);
+    await context.close();
+  });
+});

@@ -1,0 +1,58 @@
+// The demo page for e2e tests: built into a temp folder (vite build of demo/vite.config.ts,
+// a few seconds) and served by vite preview with its /models, /demo-config.json and
+// /collector routes. The demo server reads the collector URL and admin token from
+// process.env per request; each Vitest file runs in its own process, so setting them is local.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+import { chromium, type Browser } from 'playwright';
+import { freePort } from './ports.js';
+
+const CONFIG = join(process.cwd(), 'demo', 'vite.config.ts');
+
+export interface DemoServer { url: string; close(): Promise<void> }
+
+export interface ServeDemoOptions {
+  collectorUrl: string;
+  adminToken: string;
+  appKey: string;
+  /** Folder served at /models/ (default: the repo's models/). */
+  modelsDir?: string;
+}
+
+export async function serveDemo({ collectorUrl, adminToken, appKey, modelsDir }: ServeDemoOptions): Promise<DemoServer> {
+  const outDir = mkdtempSync(join(tmpdir(), 'inferscope-demo-'));
+  await build({ configFile: CONFIG, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  process.env.INFERSCOPE_COLLECTOR_URL = collectorUrl;
+  process.env.INFERSCOPE_ADMIN_TOKEN = adminToken;
+  process.env.INFERSCOPE_APP_KEY = appKey;
+  if (modelsDir) process.env.INFERSCOPE_MODELS_DIR = modelsDir;
+  const port = await freePort();
+  const server = await preview({ configFile: CONFIG, logLevel: 'error', build: { outDir }, preview: { port, host: '127.0.0.1', strictPort: true } });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await server.close();
+      rmSync(outDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+  });
+}
+
+/** Select the manifest model `id` on `channel` in the demo page's picker; returns the option text. */
+export async function pickModel(page: import('playwright').Page, id: string, channel = 'stable'): Promise<string> {
+  const option = await page.$$eval('#model-select option', (os, prefix) => {
+    const o = os.find((x) => x.textContent!.startsWith(prefix));
+    return o ? { value: o.value, text: o.textContent! } : null;
+  }, `${id} — ${channel}`);
+  if (!option) throw new Error(`the demo page offers no "${id} — ${channel}" model; is it in models/manifest.json?`);
+  await page.selectOption('#model-select', option.value);
+  return option.text;
+}
