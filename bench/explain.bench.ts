@@ -10,7 +10,7 @@ import { fileLoader } from '../src/cli/model-files.js';
 import { explain, exactShapley, toBackground, defaultSamples } from '../src/sdk/explain/index.js';
 import type { ExplainableModel } from '../src/sdk/explain/types.js';
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const RUNS = Number(process.env.BENCH_RUNS ?? 25);
 const tf = await initTf('wasm');
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 const emit = (c: string, value: number, unit: string, baseline: number, target: string, pass: boolean) =>
@@ -83,6 +83,8 @@ async function timeIt(f: () => Promise<unknown>): Promise<number> {
   for (let i = 0; i < RUNS; i++) { p.push(await timeIt(predictOnce)); g.push(await timeIt(igOnce)); f.push(await timeIt(forward32)); }
   const ratio = median(g) / median(p);
   emit(`integrated-gradients-32-steps-vs-predict (digits: ${source}, wasm)`, median(g), 'ms', median(p), '<= 20', ratio <= 20);
+  // The machine is shared: load only adds time, so the fastest run of each is the least disturbed.
+  emit(`integrated-gradients-32-steps-vs-predict, fastest of ${RUNS} (digits: ${source}, wasm)`, Math.min(...g), 'ms', Math.min(...p), 'report', true);
   emit(`forward-only-32-points-vs-predict (digits: ${source}, wasm; lower bound of IG cost)`, median(f), 'ms', median(p), 'report', true);
   x32.dispose();
   x.dispose();
