@@ -123,6 +123,8 @@ describe('telemetry in Chromium', () => {
     await waitFor(() => s.accepted() === 25, '25 real predictions');
     const m = s.arrivals.flatMap((a) => a.batch.models).find((x) => x.predictions > 0)!;
     expect(m).toMatchObject({ model: r.id, backend: 'cpu', variant: 'direct', predictions: 25 });
+    expect(r.joined).toEqual([true, true, true, true, true, false]); // client.feedback joins by prediction id
+    expect(m.confusion!.filter(([, actual]) => actual === 'truth').reduce((n, c) => n + c[2], 0)).toBe(5);
     expect(s.arrivals.flatMap((a) => a.batch.loads).some((l) => l.model === r.id && l.source === 'network')).toBe(true);
     const bytes = s.arrivals.map((a) => a.raw).join('\n');
     const secrets = [...inputs.flatMap((v) => [String(v), v.toFixed(4)]), ...r.scores.slice(0, 5).map(String), app.url, '127.0.0.1'];

@@ -29,13 +29,16 @@ const tel = {
     const client = createClient({ backends: ['cpu'], cache: false, telemetry: { webVitals: false, ...opts.telemetry } });
     const model = await client.load({ url: opts.modelUrl });
     const scores: number[] = [];
+    const joined: boolean[] = [];
     for (let i = 0; i < opts.n; i++) {
       const r = await model.predict(new Float32Array(opts.inputs.map((v) => v + i / 1000)));
       scores.push(r.data[0]!);
+      if (i < 5) joined.push(await client.feedback(r.id, 'truth'));
     }
+    joined.push(await client.feedback('no-such-prediction', 'truth'));
     await client.flush();
     await client.dispose();
-    return { id: model.id, backend: model.backend, scores };
+    return { id: model.id, backend: model.backend, scores, joined };
   },
   async outboxCount(): Promise<number> {
     const names = (await indexedDB.databases()).map((d) => d.name!).filter((n) => n.startsWith('inferscope-telemetry'));
