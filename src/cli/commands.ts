@@ -2,6 +2,7 @@
 // here; main.ts dispatches on the longest matching name ("manifest add" before "manifest").
 import type { Command } from './command.js';
 import { baselineCommand } from './baseline.js';
+import { collectorCommand } from '../collector/cli-command.js';
 import { manifestAddCommand } from './manifest-add.js';
 import { quantizeCommand } from './quantize.js';
 
@@ -9,5 +10,5 @@ export const commands: Command[] = [
   quantizeCommand,
   manifestAddCommand,
   baselineCommand,
-  // collector: added by src/collector's CLI entry (`inferscope collector ...`).
+  collectorCommand,
 ];

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { ManifestFile } from '../protocol/manifest-types.js';
 import { InferScopeError } from '../sdk/errors.js';
 
-/** Hashes `files` (paths relative to `dir`); `onProgress(done, total)` in bytes. */
+/** Hashes `files` (paths relative to `dir`); `onProgress(done, total)` in bytes, only for totals of 4 MiB or more. */
 export async function hashFiles(dir: string, files: string[], onProgress?: (done: number, total: number) => void): Promise<ManifestFile[]> {
   const sizes = await Promise.all(
     files.map(async (f) => {
@@ -19,6 +19,7 @@ export async function hashFiles(dir: string, files: string[], onProgress?: (done
     }),
   );
   const total = sizes.reduce((a, b) => a + b, 0);
+  if (total < 4 * 1024 * 1024) onProgress = undefined;
   let done = 0;
   const out: ManifestFile[] = [];
   for (const [i, path] of files.entries()) {
@@ -30,6 +31,5 @@ export async function hashFiles(dir: string, files: string[], onProgress?: (done
     }
     out.push({ path, sha256: hash.digest('hex'), bytes: sizes[i]! });
   }
-  if (files.length === 0 || total === 0) onProgress?.(0, 0);
   return out;
 }

@@ -14,7 +14,7 @@ export interface LoadedModel {
   /** userDefinedMetadata.inferscope, written by the training scripts. */
   meta: ModelMeta;
   /** Runs n examples (n × size values) and returns n × outputs values. */
-  predict(values: Float32Array, n: number): Promise<Float32Array>;
+  predict(values: ArrayLike<number>, n: number): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -43,7 +43,7 @@ export async function loadModel(modelJson: string, { backend = 'wasm' as NodeBac
       outputDtype: dtypeOf(model.outputs[0]!.dtype),
       meta,
       async predict(values, n) {
-        const x = tf.tensor(values, [n, ...dims(model.inputs[0]!.shape)]);
+        const x = tf.tensor(Float32Array.from(values), [n, ...dims(model.inputs[0]!.shape)]);
         const y = model.predict(x) as import('@tensorflow/tfjs-core').Tensor;
         const out = (await y.data()) as Float32Array;
         tf.dispose([x, y]);
@@ -66,7 +66,7 @@ export async function loadModel(modelJson: string, { backend = 'wasm' as NodeBac
     outputDtype: dtypeOf(output.dtype),
     meta,
     async predict(values, n) {
-      const x = tf.tensor(values, [n, ...dims(input.shape)]);
+      const x = tf.tensor(Float32Array.from(values), [n, ...dims(input.shape)]);
       const y = (await model.executeAsync(x)) as import('@tensorflow/tfjs-core').Tensor;
       const out = (await y.data()) as Float32Array;
       tf.dispose([x, y]);

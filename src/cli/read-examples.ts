@@ -17,8 +17,8 @@ export interface ExampleSpec {
 }
 
 export interface Examples {
-  /** n × size values, row-major. */
-  values: Float32Array;
+  /** n × size values, row-major; float64 so baseline edges are the numbers the file holds. */
+  values: Float64Array;
   n: number;
   /** One label per example (as text), or undefined where the file has none. */
   labels: (string | undefined)[];
@@ -62,7 +62,7 @@ function fromCsv(file: string, text: string, spec: ExampleSpec): Examples {
       if (cols.length !== spec.size) bad(`${file}:1:1: expected ${spec.size} value columns (plus an optional "${labelKey}"), found ${cols.length}`);
     }
   }
-  const values = new Float32Array(rows.length * spec.size);
+  const values = new Float64Array(rows.length * spec.size);
   const labels: (string | undefined)[] = [];
   rows.forEach(({ line, cells }, r) => {
     cols.forEach((c, k) => {
@@ -81,7 +81,7 @@ function fromJson(file: string, text: string, spec: ExampleSpec): Examples {
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const list = Array.isArray(doc) ? doc : isObj(doc) && Array.isArray(doc.samples) ? doc.samples : bad(`${file}: expected an array of examples or an object with a "samples" array`);
   const base = Array.isArray(doc) ? '' : 'samples';
-  const values = new Float32Array(list.length * spec.size);
+  const values = new Float64Array(list.length * spec.size);
   const labels: (string | undefined)[] = [];
   list.forEach((row: unknown, r: number) => {
     const where = `${file}: ${base}[${r}]`;
