@@ -90,9 +90,15 @@ function mergeSketch(a: SketchJSON | null | undefined, b: SketchJSON | null | un
   return Sketch.fromJSON(a).merge(b).toJSON();
 }
 
+function emptyLoads(): LoadState {
+  return { count: 0, failed: 0, bytes: 0, ms: null, source: {}, errors: {}, fallbacks: {}, candidateFallbacks: {} };
+}
+
+// Merges never mutate `b` or anything reachable from it (sketches are replaced, never
+// edited in place), so a delta can be merged again if a transaction is retried.
 function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null {
   if (!b) return a;
-  if (!a) return structuredClone(b);
+  if (!a) a = emptyLoads();
   a.count += b.count;
   a.failed += b.failed;
   a.bytes += b.bytes;
@@ -145,7 +151,7 @@ export function combineDeltas(deltas: Iterable<RowDelta>): RowDelta[] {
     const k = keyString(d.key);
     const cur = byKey.get(k);
     if (cur) mergeState(cur.state, d.state);
-    else byKey.set(k, { key: d.key, state: structuredClone(d.state) });
+    else byKey.set(k, { key: d.key, state: mergeState(emptyState(), d.state) });
   }
   return [...byKey.values()].sort((x, y) => compareKeys(x.key, y.key));
 }

@@ -5,23 +5,12 @@ import { parseArgs } from 'node:util';
 import { developmentConfig, loadConfigFile, type CollectorConfig } from './config.js';
 import { CollectorError } from './errors.js';
 import { startCollector, type RunningCollector } from './server.js';
+import { USAGE } from './usage.js';
 
 export { startCollector } from './server.js';
 export type { CollectorOptions, RunningCollector } from './server.js';
 
-export const USAGE = `inferscope collector [options]
-
-  --port <n>             port to listen on (default 8470; 0 = any free port)
-  --host <addr>          address to bind (default 127.0.0.1; 0.0.0.0 in containers)
-  --db <file.sqlite>     SQLite file, created on first run (default inferscope.sqlite)
-  --postgres <url>       PostgreSQL URL instead of SQLite (several replicas may share it)
-  --config <file.json>   apps (id, keys, origins, rateLimit) and adminToken
-  --manifest <path|url>  model manifest with drift baselines (default models/manifest.json if present)
-  --retention-days <n>   keep aggregates and batch ids this many days (default 30)
-  -h, --help             this text
-
-Without --config a development app is created and its ingest key and admin token are printed.
-INFERSCOPE_ADMIN_TOKEN sets the admin token (config file wins).`;
+export { USAGE } from './usage.js';
 
 export interface MainIO {
   out?: (line: string) => void;

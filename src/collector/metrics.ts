@@ -32,8 +32,9 @@ const HELP: Record<string, [string, string]> = {
   inferscope_attribution_rank_correlation: ['gauge', 'Spearman rank correlation of live feature importance with the manifest baseline importance (emitted once enough explanations arrived).'],
 };
 
+const NEEDS_ESCAPE = /[\\\n"]/;
 function esc(v: string): string {
-  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return NEEDS_ESCAPE.test(v) ? v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"') : v;
 }
 function labelText(l: Labels): string {
   const parts = Object.keys(l).map((k) => `${k}="${esc(l[k]!)}"`);
@@ -41,6 +42,15 @@ function labelText(l: Labels): string {
 }
 function fmt(n: number): string {
   return Number.isFinite(n) ? String(n) : n > 0 ? '+Inf' : n < 0 ? '-Inf' : 'NaN';
+}
+
+/** Cumulative buckets: the first bound >= value and every later one. */
+function addTo(h: Hist, bounds: readonly number[], value: number, n: number): void {
+  let i = 0;
+  while (i < bounds.length && value > bounds[i]!) i++;
+  for (; i < bounds.length; i++) h.buckets[i]! += n;
+  h.sum += value * n;
+  h.count += n;
 }
 
 export class Metrics {
@@ -83,15 +93,17 @@ export class Metrics {
     else m.set(k, { labels, value: by });
   }
 
-  observe(name: string, bounds: readonly number[], labels: Labels, value: number, n = 1): void {
+  private hist(name: string, bounds: readonly number[], labels: Labels): Hist {
     let m = this.hists.get(name);
     if (!m) this.hists.set(name, (m = new Map()));
     const k = labelText(labels);
     let h = m.get(k);
     if (!h) m.set(k, (h = { labels, buckets: new Array<number>(bounds.length).fill(0), sum: 0, count: 0 }));
-    for (let i = 0; i < bounds.length; i++) if (value <= bounds[i]!) h.buckets[i]! += n;
-    h.sum += value * n;
-    h.count += n;
+    return h;
+  }
+
+  observe(name: string, bounds: readonly number[], labels: Labels, value: number, n = 1): void {
+    addTo(this.hist(name, bounds, labels), bounds, value, n);
   }
 
   /** Count one batch that was just stored (not a replay). */
@@ -108,12 +120,25 @@ export class Metrics {
       }
       // Each sketch bucket holds values within alpha of its representative value.
       const s = m.latency;
-      const logGamma = Math.log((1 + s.alpha) / (1 - s.alpha));
-      if (s.zeros > 0) this.observe('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels, 0, s.zeros);
-      for (let j = 0; j < s.counts.length; j++) {
+      const h = this.hist('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels);
+      const gamma = (1 + s.alpha) / (1 - s.alpha);
+      // Sketch buckets ascend, so one pass assigns each to its histogram bucket.
+      const per = new Array<number>(LATENCY_BUCKETS.length + 1).fill(0);
+      per[0] = s.zeros;
+      let value = (2 * Math.pow(gamma, s.offset)) / (1 + gamma) / 1000;
+      let b = 0;
+      let sum = 0;
+      for (let j = 0; j < s.counts.length; j++, value *= gamma) {
         const n = s.counts[j]!;
-        if (n > 0) this.observe('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels, (2 * Math.exp((s.offset + j) * logGamma)) / (1 + Math.exp(logGamma)) / 1000, n);
+        if (!(n > 0)) continue;
+        while (b < LATENCY_BUCKETS.length && value > LATENCY_BUCKETS[b]!) b++;
+        per[b]! += n;
+        sum += value * n;
       }
+      let cum = 0;
+      for (let i = 0; i < LATENCY_BUCKETS.length; i++) { cum += per[i]!; h.buckets[i]! += cum; }
+      h.count += cum + per[LATENCY_BUCKETS.length]!;
+      h.sum += sum;
     }
     for (const l of batch.loads) {
       const { model, version } = this.capped(l.model, l.version);

@@ -59,6 +59,20 @@ function count(v: unknown, path: string, integer: boolean): number {
   return v;
 }
 
+/** Fast check for hot loops; count() then builds the message (and path) only on failure. */
+function isCount(v: unknown, integer: boolean): v is number {
+  return typeof v === 'number' && v >= 0 && v <= WIRE_LIMITS.maxCount && (integer ? Number.isInteger(v) : Number.isFinite(v));
+}
+
+function counts(arr: unknown[], path: string, integer: boolean): number {
+  let total = 0;
+  for (let i = 0; i < arr.length; i++) {
+    const c = arr[i];
+    total += isCount(c, integer) ? c : count(c, `${path}[${i}]`, integer);
+  }
+  return total;
+}
+
 function num(v: unknown, path: string, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
     throw new Invalid(path, `${path} must be a number in [${min}, ${max}], got ${JSON.stringify(v) ?? String(v)}`);
@@ -89,24 +103,29 @@ function array(v: unknown, path: string, max: number, min = 0): unknown[] {
   return v;
 }
 
-function record(v: unknown, path: string, max: number, each: (value: unknown, path: string, key: string) => void, keyRe?: RegExp): void {
-  const o = object(v, path, [], Object.keys(v && typeof v === 'object' ? v : {}));
+function record(v: unknown, path: string, max: number, each: (value: unknown, path: () => string, key: string) => void, keyRe?: RegExp): void {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Invalid(path, `${path} must be an object`);
+  const o = v as Obj;
   const keys = Object.keys(o);
   if (keys.length > max) throw new Invalid(path, `${path} has ${keys.length} keys; at most ${max} are allowed`);
   for (const k of keys) {
-    const p = `${path}[${JSON.stringify(k).slice(0, 70)}]`;
-    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > 128 || FORBIDDEN_KEYS.has(k)) throw new Invalid(p, `${path} has an invalid key ${JSON.stringify(k).slice(0, 70)}`);
+    const p = () => `${path}[${JSON.stringify(k).slice(0, 70)}]`;
+    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > 128 || FORBIDDEN_KEYS.has(k)) throw new Invalid(p(), `${path} has an invalid key ${JSON.stringify(k).slice(0, 70)}`);
     each(o[k], p, k);
   }
+}
+
+/** A record of counts (the common case), checked without building paths. */
+function countRecord(v: unknown, path: string, max: number, exact: boolean, keyRe?: RegExp): void {
+  record(v, path, max, (c, p) => { if (!isCount(c, exact)) count(c, p(), exact); }, keyRe);
 }
 
 function sketch(v: unknown, path: string, exact: boolean): void {
   const s = object(v, path, ['alpha', 'offset', 'counts', 'zeros', 'count', 'sum', 'min', 'max']);
   num(s.alpha, `${path}.alpha`, 1e-4, 0.5);
   if (!Number.isInteger(s.offset) || Math.abs(s.offset as number) > 100_000) throw new Invalid(`${path}.offset`, `${path}.offset must be an integer within ±100000`);
-  const counts = array(s.counts, `${path}.counts`, WIRE_LIMITS.sketchBuckets);
-  let total = count(s.zeros, `${path}.zeros`, exact);
-  counts.forEach((c, i) => { total += count(c, `${path}.counts[${i}]`, exact); });
+  const buckets = array(s.counts, `${path}.counts`, WIRE_LIMITS.sketchBuckets);
+  const total = count(s.zeros, `${path}.zeros`, exact) + counts(buckets, `${path}.counts`, exact);
   const n = count(s.count, `${path}.count`, exact);
   if (exact && Math.abs(total - n) > 1e-6 * Math.max(1, n)) throw new Invalid(`${path}.count`, `${path}.count (${n}) does not equal zeros + sum(counts) (${total})`);
   count(s.sum, `${path}.sum`, false);
@@ -122,15 +141,16 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
   oneOf(m.backend, `${path}.backend`, BACKENDS);
   oneOf(m.variant, `${path}.variant`, VARIANTS);
   count(m.predictions, `${path}.predictions`, exact);
-  record(m.errors, `${path}.errors`, 64, (c, p) => count(c, p, exact), CODE);
+  countRecord(m.errors, `${path}.errors`, 64, exact, CODE);
   sketch(m.latency, `${path}.latency`, exact);
   const scores = array(m.scores, `${path}.scores`, 10);
   if (scores.length !== 0 && scores.length !== 10) throw new Invalid(`${path}.scores`, `${path}.scores must have 10 bins (or be empty), got ${scores.length}`);
-  scores.forEach((c, i) => count(c, `${path}.scores[${i}]`, exact));
-  record(m.classes, `${path}.classes`, WIRE_LIMITS.mapKeys, (c, p) => count(c, p, exact));
+  counts(scores, `${path}.scores`, exact);
+  countRecord(m.classes, `${path}.classes`, WIRE_LIMITS.mapKeys, exact);
   if (m.features !== undefined) {
     record(m.features, `${path}.features`, WIRE_LIMITS.features, (bins, p) => {
-      array(bins, p, WIRE_LIMITS.featureBins, 1).forEach((c, i) => count(c, `${p}[${i}]`, exact));
+      const path = p();
+      counts(array(bins, path, WIRE_LIMITS.featureBins, 1), path, exact);
     });
   }
   if (m.confusion !== undefined) {
@@ -143,7 +163,8 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
     });
   }
   if (m.importance !== undefined) {
-    record(m.importance, `${path}.importance`, WIRE_LIMITS.features, (e, p) => {
+    record(m.importance, `${path}.importance`, WIRE_LIMITS.features, (e, pf) => {
+      const p = pf();
       const o = object(e, p, ['sum', 'n']);
       count(o.sum, `${p}.sum`, false);
       count(o.n, `${p}.n`, exact);

@@ -59,12 +59,13 @@ export async function startPostgres(): Promise<TestPostgres> {
     url,
     port,
     stop() {
-      stopped ??= new Promise<void>((resolve) => {
-        if (proc.exitCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGINT'); // fast shutdown
-        setTimeout(() => proc.kill('SIGKILL'), 10_000).unref();
-      }).then(() => rmSync(dir, { recursive: true, force: true }));
+      // pg_ctl, not a signal to our child: as root the child is runuser, which does not
+      // forward signals to the postgres it started.
+      stopped ??= (async () => {
+        const [c3, a3] = asPg(join(BIN!, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w']);
+        try { execFileSync(c3, a3, { stdio: 'ignore', timeout: 30_000 }); } catch { proc.kill('SIGKILL'); }
+        rmSync(dir, { recursive: true, force: true });
+      })();
       return stopped;
     },
   };

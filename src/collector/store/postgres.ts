@@ -49,7 +49,8 @@ export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOpti
     try {
       await c.query('BEGIN');
       const inserted = await c.query<{ app: string; batch_id: string }>(
-        'INSERT INTO batches (app, batch_id, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) ON CONFLICT DO NOTHING RETURNING app, batch_id',
+        // Sorted, like the row locks below, so two transactions never wait on each other's ids in opposite orders.
+        'INSERT INTO batches (app, batch_id, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS b(app, batch_id, received_at) ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING app, batch_id',
         [items.map((i) => i.app), items.map((i) => i.batchId), items.map((i) => i.receivedAt)],
       );
       const freshIds = new Set(inserted.rows.map((r) => `${r.app}\u0000${r.batch_id}`));
