@@ -122,7 +122,7 @@ export function createModel(deps: ModelDeps): Model {
             return r;
           });
           const outputs = await readOutputs(outs, outNames);
-          const inputs = await readBaselineInputs(baselineCopy);
+          const inputs = baselineCopy ? await readBaselineInputs(baselineCopy) : undefined;
           const first = outputs[0]!;
           const classes = first.shape.length === 2 ? first.shape[1]! : 0;
           const tops = classes > 1 ? topK(first, k, labels) : undefined;

@@ -7,7 +7,7 @@ export interface TopEntry { label: string; score: number; index: number }
 /** Read and dispose output tensors. */
 export async function readOutputs(tensors: tf.Tensor[], names: string[]): Promise<OutputData[]> {
   try {
-    const values = await Promise.all(tensors.map((t) => t.data()));
+    const values = tensors.length === 1 ? [await tensors[0]!.data()] : await Promise.all(tensors.map((t) => t.data()));
     return tensors.map((t, i) => {
       const v = values[i]!;
       return { name: names[i] ?? `output_${i}`, data: v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>), shape: t.shape.slice() };
