@@ -109,7 +109,7 @@ export function demoServerPlugin(options: DemoServerOptions = {}): Plugin {
       for (const name of WASM_FILES) {
         this.emitFile({ type: 'asset', fileName: `inferscope/${name}`, source: readFileSync(join(WASM_DIR, name)) });
       }
-      const files = [...new Set([...Object.keys(bundle), ...WASM_FILES.map((f) => `inferscope/${f}`)])]
+      const files = [...new Set([...Object.keys(bundle), ...WASM_FILES.map((f) => `inferscope/${f}`), 'sw-assets.json'])]
         .filter((f) => !f.endsWith('.map') && f !== 'e2e.html');
       const id = createHash('sha1').update(files.sort().join('\n')).digest('hex').slice(0, 12);
       this.emitFile({ type: 'asset', fileName: 'sw-assets.json', source: JSON.stringify({ id, files }) });

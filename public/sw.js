@@ -23,6 +23,10 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+// Vite answers with Vary: Origin, and module scripts are requested with an Origin header the
+// precache requests lacked: match on the URL alone.
+const MATCH = { ignoreVary: true, ignoreSearch: true };
+
 function handled(url) {
   if (url.origin !== self.location.origin) return false;
   if (url.pathname.startsWith('/collector/') || url.pathname.startsWith('/dropped/')) return false;
@@ -37,14 +41,14 @@ async function networkFirst(request) {
     if (res.ok && res.status === 200) await cache.put(request, res.clone());
     return res;
   } catch (err) {
-    const hit = await cache.match(request, { ignoreSearch: true }) ?? (request.mode === 'navigate' ? await cache.match('/') : undefined);
+    const hit = await cache.match(request, MATCH) ?? (request.mode === 'navigate' ? await cache.match('/', MATCH) : undefined);
     if (hit) return hit;
     throw err;
   }
 }
 
 async function cacheFirst(request) {
-  const hit = await caches.match(request);
+  const hit = await caches.match(request, MATCH);
   return hit ?? networkFirst(request);
 }
 

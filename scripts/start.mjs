@@ -74,6 +74,7 @@ async function buildDemo(vite) {
   const sources = newest(['demo', 'public', 'src/sdk', 'src/protocol', 'src/index.ts', 'package-lock.json']);
   if (!values.rebuild && existsSync(built) && statSync(built).mtimeMs >= sources) return 'up to date';
   const t0 = Date.now();
+  process.env.NODE_ENV = 'production'; // a development build would skip the offline service worker
   await vite.build({ configFile: join(root, 'demo', 'vite.config.ts'), logLevel: 'warn' });
   return `built in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
 }

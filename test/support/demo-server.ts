@@ -23,7 +23,14 @@ export interface ServeDemoOptions {
 
 export async function serveDemo({ collectorUrl, adminToken, appKey, modelsDir }: ServeDemoOptions): Promise<DemoServer> {
   const outDir = mkdtempSync(join(tmpdir(), 'inferscope-demo-'));
-  await build({ configFile: CONFIG, logLevel: 'error', build: { outDir, emptyOutDir: true } });
+  // Vitest sets NODE_ENV=test, which would make this a development build (no service worker).
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: CONFIG, logLevel: 'error', mode: 'production', build: { outDir, emptyOutDir: true } });
+  } finally {
+    process.env.NODE_ENV = nodeEnv;
+  }
   process.env.INFERSCOPE_COLLECTOR_URL = collectorUrl;
   process.env.INFERSCOPE_ADMIN_TOKEN = adminToken;
   process.env.INFERSCOPE_APP_KEY = appKey;
@@ -50,7 +57,7 @@ export function launchChromium(): Promise<Browser> {
 export async function pickModel(page: import('playwright').Page, id: string, channel = 'stable'): Promise<string> {
   const option = await page.$$eval('#model-select option', (os, prefix) => {
     const o = os.find((x) => x.textContent!.startsWith(prefix));
-    return o ? { value: o.value, text: o.textContent! } : null;
+    return o ? { value: (o as HTMLOptionElement).value, text: o.textContent! } : null;
   }, `${id} — ${channel}`);
   if (!option) throw new Error(`the demo page offers no "${id} — ${channel}" model; is it in models/manifest.json?`);
   await page.selectOption('#model-select', option.value);
