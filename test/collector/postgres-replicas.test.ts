@@ -31,7 +31,7 @@ afterAll(async () => {
 describe('3 replicas on one PostgreSQL', () => {
   it('keeps exact totals under concurrent load with replays', async () => {
     const backends = ['wasm', 'webgl'] as const;
-    const batches = Array.from({ length: 360 }, (_, i) => {
+    const batches = Array.from({ length: 240 }, (_, i) => {
       const n = 1 + (i % 7);
       const lat = latencySketch(Array.from({ length: n }, (_, j) => 2 + ((i * 7 + j) % 50)));
       return makeBatch({

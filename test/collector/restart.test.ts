@@ -30,7 +30,7 @@ describe('restart during load', () => {
     writeFileSync(cfg, JSON.stringify(testConfig({ apps: [{ id: 'shop', keys: [KEY_SHOP], origins: ['*'], rateLimit: { max: 100_000, windowSeconds: 60 } }] })));
     const args = ['--db', join(dir, 'c.sqlite'), '--config', cfg, '--port', '0'];
     proc = await spawnCollector(args);
-    const batches = Array.from({ length: 2000 }, (_, i) => makeBatch({ models: [modelAggregate({ model: 'durable', predictions: 1 + (i % 3), latency: latencySketch(Array.from({ length: 1 + (i % 3) }, () => 4)) })], loads: [] }));
+    const batches = Array.from({ length: 1200 }, (_, i) => makeBatch({ models: [modelAggregate({ model: 'durable', predictions: 1 + (i % 3), latency: latencySketch(Array.from({ length: 1 + (i % 3) }, () => 4)) })], loads: [] }));
     const accepted = new Set<number>();
     let next = 0;
     let killed = false;
@@ -38,7 +38,7 @@ describe('restart during load', () => {
     await Promise.all(Array.from({ length: 16 }, async () => {
       while (next < batches.length) {
         const i = next++;
-        if (i === 600 && !killed) { killed = true; void proc!.kill('SIGKILL'); }
+        if (i === 400 && !killed) { killed = true; void proc!.kill('SIGKILL'); }
         if (await send(url, batches[i]!)) accepted.add(i);
       }
     }));
