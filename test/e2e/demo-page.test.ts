@@ -2,11 +2,12 @@
 // model, run its labelled sample set, and check that real numbers appear and agree across
 // the page, the telemetry it shows and the collector's report. Also the drawing pad with its
 // saliency heatmap, the backend comparison chart and the cache's evict button.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
+import type { Manifest } from '../../src/protocol/manifest-types.js';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
 
@@ -54,11 +55,13 @@ describe('evaluation page', () => {
 
   it('loads digits, says which backend and why, and measures accuracy on the sample set', async () => {
     await pickModel(page, 'digits');
-    await page.uncheck('#backend-webgl'); // keep the run short on 2 CPU cores: webgpu (SwiftShader) -> wasm -> cpu
+    // WebGPU and WebGL run on SwiftShader (software) here: slow for 300 CNN predictions on 2 cores.
+    await page.uncheck('#backend-webgpu');
+    await page.uncheck('#backend-webgl');
     await page.click('#load');
     await page.waitForSelector('#model-info .big', { timeout: 60_000 });
-    const backend = await page.textContent('#model-info .big');
-    expect(['webgpu', 'wasm', 'cpu']).toContain(backend);
+    expect(await page.textContent('#model-info .big')).toBe('wasm');
+    expect(await page.textContent('#model-info')).toMatch(/No backend was skipped|skipped backend/);
     expect(await page.textContent('#model-info')).toMatch(/loaded in [\d.]+ ms/);
     expect(await page.textContent('#memory')).toMatch(/[1-9]\d* tensors/);
 
@@ -113,7 +116,6 @@ describe('evaluation page', () => {
   });
 
   it('times the model on each ticked backend and charts the latency distribution', async () => {
-    await page.uncheck('#backend-webgpu');
     await page.fill('#compare-runs', '20');
     await page.click('#compare');
     await page.waitForFunction(() => /backends ran the model/.test(document.querySelector('#compare-status')?.textContent ?? ''), undefined, { timeout: 60_000 });
@@ -134,5 +136,18 @@ describe('evaluation page', () => {
     expect(await page.textContent('#cache-total')).toMatch(/[\d.]+ (KiB|MiB)/);
     await page.click('#cache-table button.evict');
     await page.waitForSelector('#cache-empty');
+  });
+
+  it('loads a TF.js model folder picked from disk and predicts with it', async () => {
+    const manifest = JSON.parse(readFileSync(join(MODELS, 'manifest.json'), 'utf8')) as Manifest;
+    const digits = manifest.models.digits!;
+    const folder = dirname(join(MODELS, digits.versions[digits.channels.stable!.version]!.url));
+    await page.setInputFiles('#folder-input', folder);
+    await page.waitForFunction(() => /dropped folder/.test(document.querySelector('#model-select')?.selectedOptions[0]?.textContent ?? ''));
+    await page.click('#load');
+    await page.waitForSelector('#model-info .big', { timeout: 60_000 });
+    expect(await page.textContent('#model-info')).toMatch(/runs [\w.-]+@dropped/);
+    await page.click('#try button:has-text("Predict one example")');
+    await page.waitForFunction(() => /output shape \[1, 10\]/.test(document.querySelector('#try')?.textContent ?? ''));
   });
 });
