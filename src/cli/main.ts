@@ -52,6 +52,9 @@ export async function runCli(argv: string[], io: CliIO, list: Command[] = comman
 
 /** The `inferscope` binary: argv without "node" and the script path. */
 export async function main(argv: string[]): Promise<number> {
+  // tfjs-backend-cpu tells every Node process to install tfjs-node, which this project must not
+  // use; PROD silences tfjs's console warnings for the CLI process (not for library users).
+  if (!argv.includes('--help') && !argv.includes('-h')) (await import('@tensorflow/tfjs-core')).env().set('PROD', true);
   return runCli(argv, {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),

@@ -29,3 +29,33 @@ test.each(versions)('%s: files match their hashes and it scores on its labelled 
   const r = await evaluateModel(modelJson, resolve(dirname(MANIFEST), id, 'samples.json'));
   expect(r.accuracy).toBeGreaterThanOrEqual(id === 'digits' ? 0.96 : 0.97);
 });
+
+test('the SDK loads each model by id from models/manifest.json (stable = uint8, hashes verified) and it answers correctly', async () => {
+  const { IDBFactory } = await import('fake-indexeddb');
+  const { createClient } = await import('../../src/index.js');
+  const { serveStatic } = await import('../support/fixtures-server.js');
+  const server = await serveStatic({ root: dirname(MANIFEST) });
+  const idb = new IDBFactory();
+  const client = createClient({ backends: ['cpu'], manifestUrl: `${server.url}/manifest.json`, cache: { idbFactory: idb }, idbFactory: idb, telemetry: false });
+  try {
+    for (const id of ['digits', 'penguins']) {
+      const model = await client.load(id, { channel: 'stable' });
+      // stable, or its rollout candidate for the ~10% of installs in its bucket: uint8 either way.
+      const ch = manifest.models[id]!.channels.stable!;
+      expect([ch.version, ch.candidate?.version]).toContain(model.version);
+      expect(manifest.models[id]!.versions[model.version]!.quantization).toBe('uint8');
+      const samples = JSON.parse(readFileSync(join(dirname(MANIFEST), id, 'samples.json'), 'utf8'));
+      const rows = samples.samples.slice(0, 40);
+      let correct = 0;
+      for (const s of rows) {
+        const r = await model.predict(Float32Array.from(s.input));
+        const k = Array.from(r.data).indexOf(Math.max(...r.data));
+        if (samples.labels[k] === s.label) correct++;
+      }
+      expect(correct / rows.length).toBeGreaterThanOrEqual(0.9);
+    }
+  } finally {
+    await client.dispose();
+    await server.close();
+  }
+});
