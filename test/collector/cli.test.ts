@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/collector/main.js';
-import { DEV_KEY } from '../../src/collector/config.js';
+import { DEV_KEY, loadConfigFile } from '../../src/collector/config.js';
 import { makeBatch } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'inferscope-cli-'));
@@ -48,6 +48,11 @@ describe('collector main()', () => {
     } finally {
       await c!.close();
     }
+  });
+
+  it('accepts the example config shipped in deploy/compose', () => {
+    const cfg = loadConfigFile(join(import.meta.dirname, '../../deploy/compose/collector.example.json'), {});
+    expect(cfg.apps[0]).toMatchObject({ id: 'shop', origins: ['https://shop.example'] });
   });
 
   it('prints usage for --help', async () => {
