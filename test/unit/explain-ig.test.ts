@@ -85,3 +85,26 @@ describe('integrated gradients', () => {
     tf.dispose([x, half]);
   });
 });
+
+test('Node with tfjs-core + converter only (no gradients registered): a GraphModel still gets integrated gradients', async () => {
+  // A fresh process: this test file imports tfjs-layers, which registers gradients itself.
+  const { execFile } = await import('node:child_process');
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { promisify } = await import('node:util');
+  await mkdir('.tmp', { recursive: true });
+  await writeFile('.tmp/explain-core-only.ts', `
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { explain } from '../src/sdk/explain/index.js';
+import { graphLinear } from '../test/unit/explain-graph-models.js';
+await tf.setBackend('cpu');
+const before = Boolean(tf.getGradient('Sum'));
+const e = await explain(await graphLinear([[1, 0], [0, 1], [2, -1]], [0, 0.5]), [1, 0.5, 0.3]);
+console.log(JSON.stringify({ before, method: e.method, delta: e.delta }));
+`);
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '.tmp/explain-core-only.ts']);
+  const r = JSON.parse(stdout.trim().split('\n').pop()!);
+  expect(r.before).toBe(false);
+  expect(r.method).toBe('integrated-gradients');
+  expect(Math.abs(r.delta)).toBeLessThanOrEqual(COMPLETENESS_TOL);
+});

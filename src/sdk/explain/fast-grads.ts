@@ -4,7 +4,8 @@
 // the spatially flipped, channel-transposed filter, padded by (k − 1 − forward padding).
 // MaxPoolGrad is a naive loop too; for non-overlapping 'valid' windows that tile the input,
 // the gradient is dy spread over its window, masked where x equals the window's maximum
-// (ties share it — after a ReLU, tied zeros get no gradient either way).
+// (tied maxima share it equally; tfjs gives it to one — both are subgradients, and after a
+// ReLU the tied zeros get no gradient either way).
 // tfjs reads a kernel's gradient from its registry when the forward op is recorded, so the
 // faster gradient is registered only around one synchronous forward+backward call and
 // tfjs's own is put back before anything else can run.
@@ -59,7 +60,15 @@ function fastMaxPool(original: tf.GradConfig): tf.GradConfig {
       if (ph !== sh || pw !== sw || pad !== 'valid' || h % ph || w % pw) return base;
       // Nearest-neighbour resize by an integer factor repeats each window's value over it (wasm's Tile is slow).
       const spread = (t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [h, w]);
-      return { x: () => tf.mul(spread(dy as tf.Tensor), tf.cast(tf.equal(x, spread(y)), 'float32')) };
+      return {
+        x: () => {
+          const mask = tf.cast(tf.equal(x, spread(y)), 'float32');
+          // Tied maxima split the window's gradient (a valid subgradient); without this a tie
+          // would pass the full gradient to each of them.
+          const count = spread(tf.mul(tf.avgPool(mask as tf.Tensor4D, [ph, pw], [sh, sw], 'valid'), ph * pw));
+          return tf.div(tf.mul(spread(dy as tf.Tensor), mask), count);
+        },
+      };
     },
   };
 }

@@ -13,6 +13,22 @@ interface EngineTape { startTape(): void; endTape(): void; state: { activeTape: 
 
 const known = new WeakMap<object, string[]>();
 
+/**
+ * tfjs-core registers no gradients by itself (tfjs-layers and the @tensorflow/tfjs umbrella
+ * import them as a side effect). A page with only tfjs-core + converter has none, so integrated
+ * gradients loads tfjs's own set on first use — the same registration those packages do.
+ */
+export async function ensureGradients(): Promise<void> {
+  if (tf.getGradient('Sum')) return;
+  try {
+    await import('@tensorflow/tfjs-core/dist/register_all_gradients.js'); // ESM builds (browsers, bundlers)
+  } catch {
+    // Node resolves tfjs-core to its CommonJS bundle, where that ESM file cannot load; the
+    // tfjs-layers bundle registers the same gradients when imported.
+    await import('@tensorflow/tfjs-layers').catch(() => undefined);
+  }
+}
+
 /** Kernel names on the input → output path without a gradient ([] = differentiable). Cached per model. */
 export function missingGradients(model: ExplainableModel, x: tf.Tensor): string[] {
   const cached = known.get(model);

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { meanRow, toBackground, type Background } from './background.js';
-import { missingGradients } from './gradients.js';
+import { ensureGradients, missingGradients } from './gradients.js';
 import { integratedGradients, type RawAttribution } from './integrated-gradients.js';
 import { kernelShap, patchGroups } from './kernel-shap.js';
 import { argMax, checkClass, forward, inferKind, prepareInput } from './model-fn.js';
@@ -48,6 +48,7 @@ export async function explain(model: ExplainableModel, input: tf.Tensor | ArrayL
 
     let used: ExplainMethod = method === 'kernel-shap' ? 'kernel-shap' : 'integrated-gradients';
     if (used === 'integrated-gradients') {
+      await ensureGradients();
       const missing = missingGradients(model, x);
       if (missing.length && method === 'auto') used = 'kernel-shap';
       else if (missing.length) {
