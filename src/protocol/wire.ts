@@ -31,6 +31,8 @@ class Invalid extends Error {
 }
 
 const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
+/** Versions also allow '+': semver build metadata, e.g. the manifest's '1.0.0+uint8'. */
+const VERSION = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$/;
 const CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 const FAMILY = /^[a-z][a-z0-9_-]{0,23}$/;
 const BATCH_ID = /^[A-Za-z0-9_-]{16,64}$/;
@@ -137,7 +139,7 @@ function sketch(v: unknown, path: string, exact: boolean): void {
 function modelAggregate(v: unknown, path: string, exact: boolean): void {
   const m = object(v, path, ['model', 'version', 'backend', 'variant', 'predictions', 'errors', 'latency', 'scores', 'classes'], ['features', 'confusion', 'importance']);
   str(m.model, `${path}.model`, ID, 'a model id (letters, digits, . _ - : @ /; at most 128)');
-  str(m.version, `${path}.version`, ID, 'a version (letters, digits, . _ - : @ /; at most 128)');
+  str(m.version, `${path}.version`, VERSION, 'a version (letters, digits, . _ - : @ / +; at most 128)');
   oneOf(m.backend, `${path}.backend`, BACKENDS);
   oneOf(m.variant, `${path}.variant`, VARIANTS);
   count(m.predictions, `${path}.predictions`, exact);
@@ -175,7 +177,7 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
 function loadRecord(v: unknown, path: string): void {
   const l = object(v, path, ['model', 'version', 'variant', 'backend', 'source', 'bytes', 'ms', 'fallbacks', 'count'], ['error', 'candidateFallback']);
   str(l.model, `${path}.model`, ID, 'a model id');
-  str(l.version, `${path}.version`, ID, 'a version');
+  str(l.version, `${path}.version`, VERSION, 'a version');
   oneOf(l.variant, `${path}.variant`, VARIANTS);
   if (l.backend !== null) oneOf(l.backend, `${path}.backend`, BACKENDS);
   oneOf(l.source, `${path}.source`, LOAD_SOURCES);
