@@ -95,22 +95,24 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   // is in the URL (or, when the key travels in the body, any configured app's origin; the
   // route itself then checks the origin against the key's app).
   const allOrigins = new Set(config.apps.flatMap((a) => a.origins));
+  const noCors = { origin: false };
+  const corsFor = (origins: Set<string>, origin: string | undefined) => ({
+    origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
+    methods: ['POST'],
+    allowedHeaders: ['content-type', 'content-encoding'],
+    maxAge: 600,
+  });
+  const originSets = new Map(config.apps.map((a) => [a, new Set(a.origins)]));
   await app.register(cors, {
     strictPreflight: false,
     delegator: (req, cb) => {
-      const r = req as unknown as FastifyRequest;
-      const path = (r.url ?? '').split('?')[0];
-      if (path !== '/v1/batches') return cb(null, { origin: false });
-      const key = new URLSearchParams((r.url ?? '').split('?')[1] ?? '').get('key');
+      const url = (req as unknown as FastifyRequest).url ?? '';
+      const q = url.indexOf('?');
+      if ((q < 0 ? url : url.slice(0, q)) !== '/v1/batches') return cb(null, noCors);
+      const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
       const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
-      const origins = appCfg ? new Set(appCfg.origins) : allOrigins;
-      const origin = r.headers.origin;
-      cb(null, {
-        origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
-        methods: ['POST'],
-        allowedHeaders: ['content-type', 'content-encoding'],
-        maxAge: 600,
-      });
+      const origin = req.headers.origin;
+      cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, typeof origin === 'string' ? origin : undefined));
     },
   });
   await app.register(rateLimit, {
