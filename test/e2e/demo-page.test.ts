@@ -143,7 +143,7 @@ describe('evaluation page', () => {
     const digits = manifest.models.digits!;
     const folder = dirname(join(MODELS, digits.versions[digits.channels.stable!.version]!.url));
     await page.setInputFiles('#folder-input', folder);
-    await page.waitForFunction(() => /dropped folder/.test(document.querySelector('#model-select')?.selectedOptions[0]?.textContent ?? ''));
+    await page.waitForFunction(() => /dropped folder/.test(document.querySelector<HTMLSelectElement>('#model-select')?.selectedOptions[0]?.textContent ?? ''));
     await page.click('#load');
     await page.waitForSelector('#model-info .big', { timeout: 60_000 });
     expect(await page.textContent('#model-info')).toMatch(/runs [\w.-]+@dropped/);

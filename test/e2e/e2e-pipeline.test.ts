@@ -113,8 +113,12 @@ describe('model in a page -> collector -> Prometheus', () => {
     await page.goto(`${demo.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
     await pickModel(page, 'digits');
+    await page.uncheck('#backend-webgpu'); // software WebGPU/WebGL here: slow, and not what this test is about
+    await page.uncheck('#backend-webgl');
     await page.click('#load');
     await page.waitForSelector('#model-info .big', { timeout: 45_000 });
+    await page.click('#accuracy-run');
+    await page.waitForSelector('#accuracy-value', { timeout: 45_000 });
     await page.screenshot({ path: 'artifacts/e2e-demo.png', fullPage: true });
     expect(await page.textContent('#model-info')).toMatch(/runs digits@/);
     await context.close();
