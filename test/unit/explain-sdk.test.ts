@@ -9,6 +9,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createClient } from '../../src/index.js';
 import type { Batch } from '../../src/protocol/wire-types.js';
+import type { Manifest } from '../../src/protocol/manifest-types.js';
+import { readFile } from 'node:fs/promises';
 import { REPO_ROOT, serveStatic, type StaticServer } from '../support/fixtures-server.js';
 import { linearModel, smallCnn } from './explain-models.js';
 
@@ -91,4 +93,33 @@ test('telemetry.explainSampleRate: explanations run after predict and arrive as 
   FEATURES.forEach((f, i) => expect(importance![f]!.sum / importance![f]!.n).toBeCloseTo(Math.abs(W[i]! * (i + 1)), 3));
   await client.dispose();
   await new Promise((r) => collector.close(() => r(undefined)));
+});
+
+test('shipped models from models/manifest.json: penguins explained against its baseline, digits as a saliency map', async () => {
+  const client = createClient({ manifestUrl: `${files.url}/models/manifest.json`, backends: ['cpu'], idbFactory: false, cache: false, telemetry: false });
+  const manifest = JSON.parse(await readFile(join(REPO_ROOT, 'models/manifest.json'), 'utf8')) as Manifest;
+  const samples = JSON.parse(await readFile(join(REPO_ROOT, 'models/penguins/samples.json'), 'utf8')) as { features: string[]; samples: { input: number[]; label: string }[] };
+
+  const penguins = await client.load('penguins');
+  const row = samples.samples[0]!.input;
+  const ig = await penguins.explain(row);
+  expect(ig.features?.map((f) => f.name)).toEqual(samples.features);
+  expect(ig.label).toBe(['Adelie', 'Chinstrap', 'Gentoo'][ig.classIndex]);
+  expect(Math.abs(ig.delta)).toBeLessThanOrEqual(0.01);
+  // KernelSHAP's background defaults to the version's manifest baseline: efficiency holds, and
+  // its expected value is the model's mean output over that background, not f(0).
+  const shap = await penguins.explain(row, { method: 'kernel-shap', classIndex: ig.classIndex });
+  expect(Math.abs(shap.delta)).toBeLessThan(1e-4);
+  expect(shap.baseScore).toBeGreaterThan(0.05);
+  expect(shap.baseScore).toBeLessThan(0.95);
+  const baseline = manifest.models.penguins!.versions[penguins.version]!.baseline!;
+  expect(Object.keys(baseline.importance ?? {})).toEqual(samples.features);
+
+  const digits = await client.load('digits');
+  const pixels = JSON.parse(await readFile(join(REPO_ROOT, 'models/digits/samples.json'), 'utf8')).samples[0].input as number[];
+  const e = await digits.explain(Float32Array.from(pixels)); // a flat typed array takes the model's shape
+  expect(e.method).toBe('integrated-gradients');
+  expect(e.saliency).toMatchObject({ height: 28, width: 28 });
+  expect(Math.abs(e.delta)).toBeLessThanOrEqual(0.05);
+  await client.dispose();
 });
