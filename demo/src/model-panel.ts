@@ -18,6 +18,10 @@ function progressView(): (p: LoadProgress | null) => void {
   return (p) => {
     box.hidden = p === null;
     if (!p) return;
+    // What the last load went through, e.g. "manifest download:network verify:network compile warmup".
+    const step = p.source && (p.phase === 'download' || p.phase === 'verify') ? `${p.phase}:${p.source}` : p.phase ?? 'download';
+    if (p.phase === 'manifest' && p.loaded === 0) box.dataset.steps = '';
+    if (!(box.dataset.steps ?? '').split(' ').includes(step)) box.dataset.steps = `${box.dataset.steps ?? ''} ${step}`.trim();
     bar.max = Math.max(1, p.total);
     bar.value = p.loaded;
     const amount = p.phase === 'download' || p.phase === 'verify' || !p.phase ? `${bytes(p.loaded)} / ${bytes(p.total)}` : '';

@@ -61,6 +61,8 @@ describe('evaluation page offline', () => {
     await page.click('#load');
     await page.waitForSelector('#model-info .big', { timeout: 60_000 });
     expect(await page.textContent('#load-status')).toBe('');
+    expect(await page.getAttribute('#progress', 'data-steps')).toMatch(/download:cache/);
+    expect(await page.getAttribute('#progress', 'data-steps')).not.toMatch(/network/);
     await page.click('#accuracy-run');
     await page.waitForSelector('#accuracy-value', { timeout: 60_000 });
     expect(Number(/([\d.]+)%/.exec((await page.textContent('#accuracy-value')) ?? '')?.[1])).toBeGreaterThan(50);

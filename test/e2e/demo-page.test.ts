@@ -61,6 +61,8 @@ describe('evaluation page', () => {
     await page.click('#load');
     await page.waitForSelector('#model-info .big', { timeout: 60_000 });
     expect(await page.textContent('#model-info .big')).toBe('wasm');
+    // The progress bar was fed by the download (bytes from the network, then verified).
+    expect(await page.getAttribute('#progress', 'data-steps')).toMatch(/download:network.*verify:network/);
     expect(await page.textContent('#model-info')).toMatch(/No backend was skipped|skipped backend/);
     expect(await page.textContent('#model-info')).toMatch(/loaded in [\d.]+ ms/);
     expect(await page.textContent('#memory')).toMatch(/[1-9]\d* tensors/);
