@@ -2,7 +2,7 @@
 // KernelSHAP (default sample count) vs exact Shapley values by enumeration. Node, wasm backend.
 // Models: models/digits/*/float32 and the tabular model of models/ when present; otherwise a
 // same-architecture stand-in (named in the case) so the bench still measures the method.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { initTf } from '../src/cli/tf-node.js';
@@ -16,8 +16,13 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); retu
 const emit = (c: string, value: number, unit: string, baseline: number, target: string, pass: boolean) =>
   console.log(JSON.stringify({ bench: 'explain', case: c, value: +value.toPrecision(5), unit, baseline: +baseline.toPrecision(5), ratio: +(value / baseline).toPrecision(4), target, pass }));
 
-/** First model.json found under models/<name>/<version>/<variant>/, float32 preferred. */
+/** The model's float32 files as models/manifest.json lists them, else the first model.json under models/<name>/. */
 function findModel(name: string): string | undefined {
+  if (existsSync('models/manifest.json')) {
+    const m = JSON.parse(readFileSync('models/manifest.json', 'utf8')) as { models: Record<string, { versions: Record<string, { url: string }> }> };
+    const url = Object.values(m.models[name]?.versions ?? {}).map((v) => v.url).filter((u) => u.includes('/float32/')).sort()[0];
+    if (url && existsSync(join('models', url))) return join('models', url);
+  }
   const root = join('models', name);
   if (!existsSync(root)) return undefined;
   for (const version of readdirSync(root).sort().reverse()) {
