@@ -12,7 +12,7 @@ import type { Browser } from 'playwright';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import type { ModelReport } from '../../src/collector/report.js';
 import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
-import { startPrometheus, type RunningPrometheus } from '../support/prometheus-server.js';
+import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 
 const ADMIN = 'e2e-admin-token-0123456789abcdef';
 /** The models served (default the repo's models/; INFERSCOPE_MODELS_DIR to try another set). */
@@ -23,7 +23,7 @@ const N = 40;
 let dir: string;
 let collector: RunningCollector;
 let demo: DemoServer;
-let prometheus: RunningPrometheus;
+let prometheus: TestPrometheus;
 let browser: Browser;
 
 beforeAll(async () => {
