@@ -29,7 +29,9 @@ export const DASHBOARD_SCRIPT = String.raw`
   function timeChart(id, series, t, cols) {
     var n = 0; cols.forEach(function (c) { c.forEach(function (v) { if (v !== null) n++; }); });
     var y = { range: function (u, lo, hi) { return [0, (hi || 1) * 1.1]; } }; // counts and latencies read best from zero
-    draw(id, { series: [{}].concat(series), axes: [{}, {}], scales: { x: { time: true }, y: y } }, [t.map(function (x) { return x / 1000; })].concat(cols), n);
+    // uPlot auto-ranges a single timestamp to years; pad short spans to +-5 minutes instead.
+    var x = { time: true, range: function (u, lo, hi) { return hi - lo < 600 ? [lo - 300, hi + 300] : [lo, hi]; } };
+    draw(id, { series: [{}].concat(series), axes: [{}, {}], scales: { x: x, y: y } }, [t.map(function (x) { return x / 1000; })].concat(cols), n);
   }
   // Grouped bars: series j of label i sits at x = i * (S + 1) + j, so bars never overlap.
   function barChart(id, labels, series, cols) {
