@@ -3,6 +3,7 @@ import { defineConfig } from 'vite';
 // Library build of the SDK (ESM). tfjs stays external: the host app's bundler
 // resolves it once, and the 15 KB size budget is for our own code only.
 export default defineConfig({
+  publicDir: false, // public/ belongs to the demo page
   build: {
     outDir: 'dist',
     emptyOutDir: false,

@@ -7,7 +7,7 @@
 // Prints the CDN bundle's SRI hash for the <script integrity> attribute.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, existsSync } from 'node:fs';
+import { copyFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -15,6 +15,8 @@ const only = process.argv.slice(2);
 const want = (part) => only.length === 0 || only.includes(part);
 const run = (cmd, args) => execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
 
+// A full build starts clean so no stale chunk ships in the package.
+if (only.length === 0) rmSync('dist', { recursive: true, force: true });
 if (want('lib')) run('npx', ['vite', 'build', '--logLevel', 'warn']);
 if (want('cdn')) {
   run('npx', ['vite', 'build', '--config', 'vite.cdn.config.ts', '--logLevel', 'warn']);
