@@ -34,20 +34,31 @@ export function originAllowed(app: AppConfig, origin: string | undefined): boole
 
 const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden_origin', 413: 'too_large', 415: 'unsupported', 429: 'rate_limited' };
 
+// The body of a 200 answer, built without a serializer pass (batch ids are [A-Za-z0-9_-]).
+const okBody = (batchId: string, counted: boolean) => `{"ok":true,"batchId":"${batchId}","counted":${counted}}`;
+
 export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
   const { keys, writer, metrics, defaultRateLimit, now = Date.now } = deps;
   const limitOf = (req: FastifyRequest) => req.inferscopeApp?.rateLimit ?? defaultRateLimit;
+  // One counter cell per outcome, looked up once instead of per request.
+  const outcomes = new Map<string, { value: number }>();
+  const countOutcome = (status: string) => {
+    let c = outcomes.get(status);
+    if (!c) outcomes.set(status, (c = metrics.cell('inferscope_ingest_batches_total', { status })));
+    c.value++;
+  };
 
+  // Hooks are plain callbacks (no async): each async hook costs promise hops per request.
   app.post('/v1/batches', {
     config: {
       rateLimit: {
         hook: 'preHandler',
         keyGenerator: (req: FastifyRequest) => req.inferscopeKey ?? 'anonymous',
-        max: async (req: FastifyRequest) => limitOf(req).max,
-        timeWindow: async (req: FastifyRequest) => limitOf(req).windowSeconds * 1000,
+        max: (req: FastifyRequest) => limitOf(req).max,
+        timeWindow: (req: FastifyRequest) => limitOf(req).windowSeconds * 1000,
       },
     },
-    preValidation: async (req) => {
+    preValidation: (req, _reply, done) => {
       const key = keyFrom(req);
       const q = (req.query as Record<string, unknown> | undefined)?.key;
       const b = req.body as Record<string, unknown> | null;
@@ -63,6 +74,11 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
       }
       req.inferscopeApp = appCfg;
       req.inferscopeKey = key;
+      done();
+    },
+    onResponse: (req, reply, done) => {
+      countOutcome(req.inferscopeOutcome ?? OUTCOME_BY_STATUS[reply.statusCode] ?? (reply.statusCode >= 500 ? 'error' : 'other'));
+      done();
     },
   }, async (req, reply) => {
     const result = validateBatch(req.body);
@@ -73,12 +89,6 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
       .catch((err: unknown) => { throw new CollectorError('UNAVAILABLE', 503, 'storage is unavailable; the batch was not stored, retry later', { cause: err }); });
     if (counted) metrics.recordBatch(appId, result.batch);
     req.inferscopeOutcome = counted ? 'accepted' : 'duplicate';
-    return reply.code(200).send({ ok: true, batchId: result.batch.batchId, counted });
-  });
-
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.routeOptions.url !== '/v1/batches' || req.method !== 'POST') return;
-    const status = req.inferscopeOutcome ?? OUTCOME_BY_STATUS[reply.statusCode] ?? (reply.statusCode >= 500 ? 'error' : 'other');
-    metrics.inc('inferscope_ingest_batches_total', { status });
+    return reply.code(200).type('application/json; charset=utf-8').send(okBody(result.batch.batchId, counted));
   });
 }

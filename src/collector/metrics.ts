@@ -13,6 +13,11 @@ export const LOAD_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
 
 type Labels = Record<string, string>;
 interface Hist { labels: Labels; buckets: number[]; sum: number; count: number }
+interface Cell { labels: Labels; value: number }
+/** The metric cells one (app, model, version, backend) writes per batch, looked up once. */
+interface Series { labels: Labels; predictions: Cell; latency: Hist; errors: Map<string, Cell> }
+/** Cached series per raw label key; bounded because only capped (admitted) values are cached. */
+const MAX_CACHED_SERIES = 4096;
 
 export interface GaugeSample { name: string; labels: Labels; value: number }
 
@@ -54,7 +59,8 @@ function addTo(h: Hist, bounds: readonly number[], value: number, n: number): vo
 }
 
 export class Metrics {
-  private counters = new Map<string, Map<string, { labels: Labels; value: number }>>();
+  private counters = new Map<string, Map<string, Cell>>();
+  private series = new Map<string, Series>();
   private hists = new Map<string, Map<string, Hist>>();
   private models = new Set<string>();
   private versions = new Map<string, Set<string>>();
@@ -85,12 +91,29 @@ export class Metrics {
   }
 
   inc(name: string, labels: Labels, by = 1): void {
+    this.cell(name, labels).value += by;
+  }
+
+  /** The counter cell for these labels (created at 0); callers on hot paths keep it. */
+  cell(name: string, labels: Labels): Cell {
     let m = this.counters.get(name);
     if (!m) this.counters.set(name, (m = new Map()));
     const k = labelText(labels);
-    const cur = m.get(k);
-    if (cur) cur.value += by;
-    else m.set(k, { labels, value: by });
+    let c = m.get(k);
+    if (!c) m.set(k, (c = { labels, value: 0 }));
+    return c;
+  }
+
+  private seriesFor(app: string, model: string, version: string, backend: string): Series {
+    const key = `${app}\u0000${model}\u0000${version}\u0000${backend}`;
+    let s = this.series.get(key);
+    if (s) return s;
+    const capped = this.capped(model, version);
+    const labels = { app, model: capped.model, version: capped.version, backend };
+    s = { labels, predictions: this.cell('inferscope_predictions_total', labels), latency: this.hist('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels), errors: new Map() };
+    // Overflowed label values are not cached, so hostile model names cannot grow the cache.
+    if (capped.model === model && capped.version === version && this.series.size < MAX_CACHED_SERIES) this.series.set(key, s);
+    return s;
   }
 
   private hist(name: string, bounds: readonly number[], labels: Labels): Hist {
@@ -110,17 +133,21 @@ export class Metrics {
   recordBatch(app: string, batch: Batch): void {
     const scale = 1 / batch.sampleRate;
     for (const m of batch.models) {
-      const { model, version } = this.capped(m.model, m.version);
-      const labels = { app, model, version, backend: m.backend };
-      this.inc('inferscope_predictions_total', labels, m.predictions * scale);
-      for (const code of Object.keys(m.errors)) {
-        let c = code;
-        if (!this.codes.has(c)) { if (this.codes.size >= this.maxCodes) c = OVERFLOW; else this.codes.add(c); }
-        this.inc('inferscope_prediction_errors_total', { ...labels, code: c }, m.errors[code]! * scale);
+      const series = this.seriesFor(app, m.model, m.version, m.backend);
+      series.predictions.value += m.predictions * scale;
+      for (const code in m.errors) {
+        let cell = series.errors.get(code);
+        if (!cell) {
+          let c = code;
+          if (!this.codes.has(c)) { if (this.codes.size >= this.maxCodes) c = OVERFLOW; else this.codes.add(c); }
+          cell = this.cell('inferscope_prediction_errors_total', { ...series.labels, code: c });
+          if (c === code) series.errors.set(code, cell);
+        }
+        cell.value += m.errors[code]! * scale;
       }
       // Each sketch bucket holds values within alpha of its representative value.
       const s = m.latency;
-      const h = this.hist('inferscope_inference_latency_seconds', LATENCY_BUCKETS, labels);
+      const h = series.latency;
       const gamma = (1 + s.alpha) / (1 - s.alpha);
       // Sketch buckets ascend, so one pass assigns each to its histogram bucket.
       const per = new Array<number>(LATENCY_BUCKETS.length + 1).fill(0);

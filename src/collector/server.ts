@@ -106,13 +106,16 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   await app.register(cors, {
     strictPreflight: false,
     delegator: (req, cb) => {
+      const origin = req.headers.origin;
+      // No Origin header: not a browser's cross-origin request, so no CORS headers to add
+      // (and no per-request URL parsing on the server-to-server hot path).
+      if (typeof origin !== 'string') return cb(null, noCors);
       const url = (req as unknown as FastifyRequest).url ?? '';
       const q = url.indexOf('?');
       if ((q < 0 ? url : url.slice(0, q)) !== '/v1/batches') return cb(null, noCors);
       const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
       const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
-      const origin = req.headers.origin;
-      cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, typeof origin === 'string' ? origin : undefined));
+      cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, origin));
     },
   });
   await app.register(rateLimit, {
