@@ -83,12 +83,32 @@ function addArray(into: number[], from: readonly number[]): number[] {
   return out;
 }
 
+const MAX_SKETCH_BUCKETS = 2048;
+
+// A merged copy, computed on the wire form in one pass (one array, no Sketch objects):
+// the same sums Sketch.merge makes. Spans wider than a sketch may hold go through Sketch,
+// which knows how to collapse the lowest buckets.
 function mergeSketch(a: SketchJSON | null | undefined, b: SketchJSON | null | undefined): SketchJSON | null {
   if (!b || b.count === 0) return a ?? null;
   if (!a || a.count === 0) return b;
   if (Math.abs(a.alpha - b.alpha) > 1e-12) return a.count >= b.count ? a : b; // different accuracy: keep the larger (never throw on ingest)
-  return Sketch.fromJSON(a).merge(b).toJSON();
+  const lo = Math.min(a.offset, b.offset);
+  const hi = Math.max(a.offset + a.counts.length, b.offset + b.counts.length);
+  if (hi - lo > MAX_SKETCH_BUCKETS) return Sketch.fromJSON(a).merge(b).toJSON();
+  const counts = new Array<number>(hi - lo).fill(0);
+  for (let j = 0; j < a.counts.length; j++) counts[a.offset - lo + j] += a.counts[j]!;
+  for (let j = 0; j < b.counts.length; j++) counts[b.offset - lo + j] += b.counts[j]!;
+  let first = 0;
+  let end = counts.length;
+  while (first < end && counts[first] === 0) first++;
+  while (end > first && counts[end - 1] === 0) end--;
+  return {
+    alpha: a.alpha, offset: end > first ? lo + first : 0, counts: first > 0 || end < counts.length ? counts.slice(first, end) : counts,
+    zeros: a.zeros + b.zeros, count: a.count + b.count, sum: a.sum + b.sum, min: Math.min(a.min, b.min), max: Math.max(a.max, b.max),
+  };
 }
+
+const add = (into: Record<string, number>, k: string, n: number) => { into[k] = (into[k] ?? 0) + n; };
 
 function emptyLoads(): LoadState {
   return { count: 0, failed: 0, bytes: 0, ms: null, source: {}, errors: {}, fallbacks: {}, candidateFallbacks: {} };
@@ -180,7 +200,7 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
     s.scores = addArray(s.scores, m.scores);
     addMap(s.classes, m.classes);
     for (const f of Object.keys(m.features ?? {})) s.features[f] = addArray(s.features[f] ?? [], m.features![f]!);
-    for (const [p, a, c] of m.confusion ?? []) addMap(s.confusion, { [JSON.stringify([p, a])]: c });
+    for (const [p, a, c] of m.confusion ?? []) add(s.confusion, JSON.stringify([p, a]), c);
     for (const f of Object.keys(m.importance ?? {})) {
       const cur = (s.importance[f] ??= { sum: 0, n: 0 });
       cur.sum += m.importance![f]!.sum;
@@ -196,7 +216,7 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
       source: { [l.source]: l.count }, errors: l.error ? { [l.error]: l.count } : {},
       fallbacks: {}, candidateFallbacks: l.candidateFallback ? { [l.candidateFallback]: l.count } : {},
     };
-    for (const f of l.fallbacks) addMap(load.fallbacks, { [`${f.backend} ${f.reason}`]: l.count });
+    for (const f of l.fallbacks) add(load.fallbacks, `${f.backend} ${f.reason}`, l.count);
     s.loads = mergeLoads(s.loads, load);
   }
   // Page-level facts go to one row per model named in the batch (or the app's '' row).

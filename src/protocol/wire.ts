@@ -41,15 +41,32 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 type Obj = Record<string, unknown>;
 
-function object(v: unknown, path: string, required: string[], optional: string[] = []): Obj {
+// Field lists are built once (a Set per object kind), not as array literals per call.
+interface Shape { required: readonly string[]; allowed: ReadonlySet<string>; list: string }
+function shape(required: readonly string[], optional: readonly string[] = []): Shape {
+  return { required, allowed: new Set([...required, ...optional]), list: [...required, ...optional].join(', ') };
+}
+const SKETCH = shape(['alpha', 'offset', 'counts', 'zeros', 'count', 'sum', 'min', 'max']);
+const MODEL = shape(['model', 'version', 'backend', 'variant', 'predictions', 'errors', 'latency', 'scores', 'classes'], ['features', 'confusion', 'importance']);
+const IMPORTANCE = shape(['sum', 'n']);
+const LOAD = shape(['model', 'version', 'variant', 'backend', 'source', 'bytes', 'ms', 'fallbacks', 'count'], ['error', 'candidateFallback']);
+const FALLBACK = shape(['backend', 'reason']);
+const BATCH = shape(['v', 'batchId', 'sdk', 'sentAt', 'window', 'sampleRate', 'client', 'models', 'loads', 'dropped'], ['appKey', 'dp', 'cache', 'vitals']);
+const WINDOW = shape(['start', 'end']);
+const DP = shape(['epsilon']);
+const CLIENT = shape(['browser', 'browserMajor', 'os', 'device'], ['installHash']);
+const CACHE = shape(['hit', 'miss', 'evicted', 'unavailable', 'integrityFailures']);
+const VITALS_SHAPE = shape([], VITALS);
+const DROPPED = shape(['queue', 'outbox']);
+
+function object(v: unknown, path: string, s: Shape): Obj {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Invalid(path, `${path} must be an object`);
   const o = v as Obj;
-  for (const k of Object.keys(o)) {
-    if (!required.includes(k) && !optional.includes(k)) {
-      throw new Invalid(`${path}.${k}`, `unknown field ${path}.${k} (allowed: ${[...required, ...optional].join(', ')})`);
-    }
+  for (const k in o) {
+    // for-in without a key array; inherited keys are skipped, as Object.keys would.
+    if (!s.allowed.has(k) && Object.hasOwn(o, k)) throw new Invalid(`${path}.${k}`, `unknown field ${path}.${k} (allowed: ${s.list})`);
   }
-  for (const k of required) if (o[k] === undefined) throw new Invalid(`${path}.${k}`, `${path}.${k} is required`);
+  for (const k of s.required) if (o[k] === undefined) throw new Invalid(`${path}.${k}`, `${path}.${k} is required`);
   return o;
 }
 
@@ -105,25 +122,28 @@ function array(v: unknown, path: string, max: number, min = 0): unknown[] {
   return v;
 }
 
-function record(v: unknown, path: string, max: number, each: (value: unknown, path: () => string, key: string) => void, keyRe?: RegExp): void {
+const keyPath = (path: string, k: string) => `${path}[${JSON.stringify(k).slice(0, 70)}]`;
+
+function record(v: unknown, path: string, max: number, each: (value: unknown, path: string, key: string) => void, keyRe?: RegExp): void {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Invalid(path, `${path} must be an object`);
   const o = v as Obj;
   const keys = Object.keys(o);
   if (keys.length > max) throw new Invalid(path, `${path} has ${keys.length} keys; at most ${max} are allowed`);
   for (const k of keys) {
-    const p = () => `${path}[${JSON.stringify(k).slice(0, 70)}]`;
-    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > 128 || FORBIDDEN_KEYS.has(k)) throw new Invalid(p(), `${path} has an invalid key ${JSON.stringify(k).slice(0, 70)}`);
-    each(o[k], p, k);
+    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > 128 || FORBIDDEN_KEYS.has(k)) throw new Invalid(keyPath(path, k), `${path} has an invalid key ${JSON.stringify(k).slice(0, 70)}`);
+    each(o[k], path, k);
   }
 }
 
 /** A record of counts (the common case), checked without building paths. */
 function countRecord(v: unknown, path: string, max: number, exact: boolean, keyRe?: RegExp): void {
-  record(v, path, max, (c, p) => { if (!isCount(c, exact)) count(c, p(), exact); }, keyRe);
+  record(v, path, max, exact ? exactCount : anyCount, keyRe);
 }
+function exactCount(c: unknown, path: string, k: string): void { if (!isCount(c, true)) count(c, keyPath(path, k), true); }
+function anyCount(c: unknown, path: string, k: string): void { if (!isCount(c, false)) count(c, keyPath(path, k), false); }
 
 function sketch(v: unknown, path: string, exact: boolean): void {
-  const s = object(v, path, ['alpha', 'offset', 'counts', 'zeros', 'count', 'sum', 'min', 'max']);
+  const s = object(v, path, SKETCH);
   num(s.alpha, `${path}.alpha`, 1e-4, 0.5);
   if (!Number.isInteger(s.offset) || Math.abs(s.offset as number) > 100_000) throw new Invalid(`${path}.offset`, `${path}.offset must be an integer within ±100000`);
   const buckets = array(s.counts, `${path}.counts`, WIRE_LIMITS.sketchBuckets);
@@ -137,7 +157,7 @@ function sketch(v: unknown, path: string, exact: boolean): void {
 }
 
 function modelAggregate(v: unknown, path: string, exact: boolean): void {
-  const m = object(v, path, ['model', 'version', 'backend', 'variant', 'predictions', 'errors', 'latency', 'scores', 'classes'], ['features', 'confusion', 'importance']);
+  const m = object(v, path, MODEL);
   str(m.model, `${path}.model`, ID, 'a model id (letters, digits, . _ - : @ /; at most 128)');
   str(m.version, `${path}.version`, VERSION, 'a version (letters, digits, . _ - : @ / +; at most 128)');
   oneOf(m.backend, `${path}.backend`, BACKENDS);
@@ -150,9 +170,9 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
   counts(scores, `${path}.scores`, exact);
   countRecord(m.classes, `${path}.classes`, WIRE_LIMITS.mapKeys, exact);
   if (m.features !== undefined) {
-    record(m.features, `${path}.features`, WIRE_LIMITS.features, (bins, p) => {
-      const path = p();
-      counts(array(bins, path, WIRE_LIMITS.featureBins, 1), path, exact);
+    record(m.features, `${path}.features`, WIRE_LIMITS.features, (bins, fp, k) => {
+      const p = keyPath(fp, k);
+      counts(array(bins, p, WIRE_LIMITS.featureBins, 1), p, exact);
     });
   }
   if (m.confusion !== undefined) {
@@ -165,9 +185,9 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
     });
   }
   if (m.importance !== undefined) {
-    record(m.importance, `${path}.importance`, WIRE_LIMITS.features, (e, pf) => {
-      const p = pf();
-      const o = object(e, p, ['sum', 'n']);
+    record(m.importance, `${path}.importance`, WIRE_LIMITS.features, (e, ip, k) => {
+      const p = keyPath(ip, k);
+      const o = object(e, p, IMPORTANCE);
       count(o.sum, `${p}.sum`, false);
       count(o.n, `${p}.n`, exact);
     });
@@ -175,7 +195,7 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
 }
 
 function loadRecord(v: unknown, path: string): void {
-  const l = object(v, path, ['model', 'version', 'variant', 'backend', 'source', 'bytes', 'ms', 'fallbacks', 'count'], ['error', 'candidateFallback']);
+  const l = object(v, path, LOAD);
   str(l.model, `${path}.model`, ID, 'a model id');
   str(l.version, `${path}.version`, VERSION, 'a version');
   oneOf(l.variant, `${path}.variant`, VARIANTS);
@@ -184,7 +204,7 @@ function loadRecord(v: unknown, path: string): void {
   count(l.bytes, `${path}.bytes`, true);
   num(l.ms, `${path}.ms`, 0, 3_600_000);
   array(l.fallbacks, `${path}.fallbacks`, WIRE_LIMITS.fallbacks).forEach((f, i) => {
-    const o = object(f, `${path}.fallbacks[${i}]`, ['backend', 'reason']);
+    const o = object(f, `${path}.fallbacks[${i}]`, FALLBACK);
     oneOf(o.backend, `${path}.fallbacks[${i}].backend`, BACKENDS);
     text(o.reason, `${path}.fallbacks[${i}].reason`, 200);
   });
@@ -194,23 +214,23 @@ function loadRecord(v: unknown, path: string): void {
 }
 
 function batch(v: unknown): void {
-  const b = object(v, 'batch', ['v', 'batchId', 'sdk', 'sentAt', 'window', 'sampleRate', 'client', 'models', 'loads', 'dropped'], ['appKey', 'dp', 'cache', 'vitals']);
+  const b = object(v, 'batch', BATCH);
   if (b.v !== 1) throw new Invalid('batch.v', `batch.v must be 1 (this collector speaks wire format v1), got ${JSON.stringify(b.v)}`);
   str(b.batchId, 'batch.batchId', BATCH_ID, '16 to 64 characters of [A-Za-z0-9_-]');
   if (b.appKey !== undefined) text(b.appKey, 'batch.appKey', 128);
   text(b.sdk, 'batch.sdk', 64);
   num(b.sentAt, 'batch.sentAt', 0, 1e14);
-  const w = object(b.window, 'batch.window', ['start', 'end']);
+  const w = object(b.window, 'batch.window', WINDOW);
   const start = num(w.start, 'batch.window.start', 0, 1e14);
   const end = num(w.end, 'batch.window.end', 0, 1e14);
   if (end < start) throw new Invalid('batch.window.end', 'batch.window.end is before batch.window.start');
   if (end - start > WIRE_LIMITS.maxWindowMs) throw new Invalid('batch.window', 'batch.window spans more than 7 days');
   const rate = num(b.sampleRate, 'batch.sampleRate', 0, 1);
   if (rate === 0) throw new Invalid('batch.sampleRate', 'batch.sampleRate must be > 0');
-  if (b.dp !== undefined) num(object(b.dp, 'batch.dp', ['epsilon']).epsilon, 'batch.dp.epsilon', 1e-6, 1000);
+  if (b.dp !== undefined) num(object(b.dp, 'batch.dp', DP).epsilon, 'batch.dp.epsilon', 1e-6, 1000);
   // Local DP noise makes counts fractional and sketch totals inexact; without it, counts are whole.
   const exact = b.dp === undefined;
-  const c = object(b.client, 'batch.client', ['browser', 'browserMajor', 'os', 'device'], ['installHash']);
+  const c = object(b.client, 'batch.client', CLIENT);
   str(c.browser, 'batch.client.browser', FAMILY, 'a browser family in lower case');
   num(c.browserMajor, 'batch.client.browserMajor', 0, 100_000);
   if (!Number.isInteger(c.browserMajor)) throw new Invalid('batch.client.browserMajor', 'batch.client.browserMajor must be an integer');
@@ -220,14 +240,14 @@ function batch(v: unknown): void {
   array(b.models, 'batch.models', WIRE_LIMITS.models).forEach((m, i) => modelAggregate(m, `batch.models[${i}]`, exact));
   array(b.loads, 'batch.loads', WIRE_LIMITS.loads).forEach((l, i) => loadRecord(l, `batch.loads[${i}]`));
   if (b.cache !== undefined) {
-    const cc = object(b.cache, 'batch.cache', ['hit', 'miss', 'evicted', 'unavailable', 'integrityFailures']);
+    const cc = object(b.cache, 'batch.cache', CACHE);
     for (const k of Object.keys(cc)) count(cc[k], `batch.cache.${k}`, true);
   }
   if (b.vitals !== undefined) {
-    const vt = object(b.vitals, 'batch.vitals', [], [...VITALS]);
+    const vt = object(b.vitals, 'batch.vitals', VITALS_SHAPE);
     for (const k of Object.keys(vt)) sketch(vt[k], `batch.vitals.${k}`, exact);
   }
-  const d = object(b.dropped, 'batch.dropped', ['queue', 'outbox']);
+  const d = object(b.dropped, 'batch.dropped', DROPPED);
   count(d.queue, 'batch.dropped.queue', true);
   count(d.outbox, 'batch.dropped.outbox', true);
 }
