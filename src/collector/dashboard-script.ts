@@ -75,6 +75,15 @@ export const DASHBOARD_SCRIPT = String.raw`
       [pc.map(function (c) { return c.recall; }), pc.map(function (c) { return c.f1; })]);
     var b = Object.keys(r.backends);
     barChart('c-backends', b, [{ label: 'predictions', fill: '#2f7ed8', stroke: '#2f7ed8' }], [b.map(function (k) { return r.backends[k]; })]);
+    // Live global importance (explained predictions), one series per version, so a candidate
+    // sits beside stable; a feature whose share moves is attribution drift.
+    var iv = r.versions.filter(function (x) { return x.importance && x.importance.features.length; });
+    var names = [];
+    iv.forEach(function (x) { x.importance.features.forEach(function (f) { if (names.indexOf(f.name) < 0) names.push(f.name); }); });
+    var palette = ['#8085e9', '#f28f43', '#1e7b34', '#c42525'];
+    barChart('c-importance', names,
+      iv.map(function (x, i) { var c = palette[i % palette.length]; return { label: x.version + ' (' + x.variants.join('/') + ')', fill: c, stroke: c }; }),
+      iv.map(function (x) { return names.map(function (n) { var f = x.importance.features.filter(function (g) { return g.name === n; })[0]; return f ? f.importance : null; }); }));
     document.body.dataset.ready = '1';
   }
   function load() {

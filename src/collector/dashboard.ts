@@ -40,6 +40,7 @@ header select,header input,header button{font:inherit;padding:3px 6px}
 <div class="card"><h2>Drift per feature (PSI, short and long window)</h2><div id="c-drift" class="chart"></div></div>
 <div class="card"><h2>Accuracy / F1 per class (feedback)</h2><div id="c-accuracy" class="chart"></div></div>
 <div class="card"><h2>Backend mix (predictions)</h2><div id="c-backends" class="chart"></div></div>
+<div class="card"><h2>Feature importance per version (mean |attribution|; rollout variants side by side)</h2><div id="c-importance" class="chart"></div></div>
 </section>
 <script src="/assets/uplot.iife.min.js"></script>
 <script>${'${SCRIPT}'}</script>

@@ -22,7 +22,9 @@ beforeAll(async () => {
       models: [
         modelAggregate({ predictions: 200, latency: latencySketch(Array.from({ length: 200 }, (_, i) => (4 + (i % 40)) * slow)), errors: k % 4 === 0 ? { PREDICT_FAILED: 3 } : {},
           features: { mean: [10, 100, 90] }, classes: { '3': 80, '7': 120 }, confusion: [['3', '3', 8], ['7', '7', 9], ['3', '7', 2]] }),
-        modelAggregate({ backend: 'webgl', predictions: 50, latency: latencySketch(Array.from({ length: 50 }, () => 9)) }),
+        modelAggregate({ backend: 'webgl', predictions: 50, latency: latencySketch(Array.from({ length: 50 }, () => 9)),
+          importance: { r0c0: { sum: 4, n: 10 }, r1c1: { sum: 9, n: 10 } } }),
+        modelAggregate({ version: '1.1.0', variant: 'candidate', predictions: 20, importance: { r0c0: { sum: 6, n: 10 }, r1c1: { sum: 2, n: 10 } } }),
       ],
     }));
     expect(r.status, await r.text()).toBe(200);
@@ -42,7 +44,7 @@ describe('dashboard page', () => {
     expect(page.url()).not.toContain(ADMIN); // the token is removed from the address bar
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
     await page.screenshot({ path: join(ROOT, 'artifacts/collector-dashboard.png'), fullPage: true });
-    const charts = { 'c-latency': [47, 126, 216], 'c-predictions': [30, 123, 52], 'c-errors': [196, 37, 37], 'c-drift': [242, 143, 67], 'c-accuracy': [30, 123, 52], 'c-backends': [47, 126, 216] };
+    const charts = { 'c-latency': [47, 126, 216], 'c-predictions': [30, 123, 52], 'c-errors': [196, 37, 37], 'c-drift': [242, 143, 67], 'c-accuracy': [30, 123, 52], 'c-backends': [47, 126, 216], 'c-importance': [128, 133, 233] };
     for (const [id, rgb] of Object.entries(charts)) {
       const points = Number(await page.getAttribute(`#${id}`, 'data-points'));
       expect(points, id).toBeGreaterThan(0);
@@ -57,7 +59,7 @@ describe('dashboard page', () => {
       expect(painted, `${id} has pixels in its series colour`).toBeGreaterThan(30);
     }
     const kpis = await page.textContent('#kpis');
-    expect(kpis).toContain('7500'); // 30 batches x 250 predictions
+    expect(kpis).toContain('8100'); // 30 batches x 270 predictions
     expect(errors).toEqual([]);
   });
 
