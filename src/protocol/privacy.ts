@@ -1,6 +1,8 @@
 // Privacy helpers applied on the device before anything leaves it. Isomorphic:
 // only globalThis.crypto (browsers, workers, Node >= 20) is used.
 import type { ClientInfo, DeviceClass } from './wire-types.js';
+// Its own module so the SDK's eager code (rollout install id) does not pull in the rest of this file.
+export { randomHex } from './random-hex.js';
 
 /**
  * Reduce a user-agent string to browser family + major version, OS family and
@@ -52,14 +54,6 @@ export async function hashInstallId(installId: string, day: number): Promise<str
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
   let hex = '';
   for (let i = 0; i < 8; i++) hex += digest[i]!.toString(16).padStart(2, '0');
-  return hex;
-}
-
-/** A random id of `bytes` bytes as hex (crypto-grade). */
-export function randomHex(bytes = 16): string {
-  const b = crypto.getRandomValues(new Uint8Array(bytes));
-  let hex = '';
-  for (let i = 0; i < b.length; i++) hex += b[i]!.toString(16).padStart(2, '0');
   return hex;
 }
 

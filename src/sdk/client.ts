@@ -13,7 +13,8 @@ import { placeModel, type BackendPolicy } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { createModel, type Model } from './model.js';
 import { resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
-import { createTelemetry, type TelemetryOptions } from './telemetry/index.js';
+import { lazyTelemetry } from './telemetry/lazy.js';
+import type { TelemetryOptions } from './telemetry/options.js';
 import { createVerdictStore } from './verdict-store.js';
 import { createDelivery, type CachedModel, type DeliveryEvent, type LoadProgress } from './delivery/index.js';
 import { createChannels } from './delivery/channels.js';
@@ -103,7 +104,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
-  const telemetry = createTelemetry(telemetryOptions);
+  const telemetry = lazyTelemetry(telemetryOptions); // its code loads only when an endpoint is set
   let verdicts: ReturnType<typeof createVerdictStore> | null = null;
   const models = new Set<Model>();
   let disposed = false;

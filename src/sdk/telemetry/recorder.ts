@@ -51,6 +51,8 @@ export interface RecorderOptions {
 
 export interface Recorder {
   recordPrediction(e: PredictionEvent): void;
+  /** Draws whether a prediction is recorded (sampleRate); see PredictionEvent.sampled. */
+  sample(): boolean;
   recordLoad(e: LoadEvent): void;
   recordCache(e: CacheEvent, n?: number): void;
   recordExplanation(e: ExplanationEvent): void;
@@ -111,7 +113,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
   let last: Agg | undefined;
   let lastKey = '';
   function recordPrediction(e: PredictionEvent): void {
-    if (sampleRate < 1 && random() >= sampleRate) return;
+    if (!e.sampled && sampleRate < 1 && random() >= sampleRate) return;
     let a = last;
     let key = lastKey;
     if (!a || a.model !== e.model || a.version !== e.version || a.backend !== e.backend || a.variant !== e.variant) {
@@ -242,6 +244,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
   // Telemetry never throws into the page: every hook swallows its own failures.
   return {
     recordPrediction(e) { try { recordPrediction(e); } catch { /* dropped */ } },
+    sample: () => sampleRate >= 1 || random() < sampleRate,
     recordLoad(e) { try { recordLoad(e); } catch { /* dropped */ } },
     recordCache(e, n) { try { recordCache(e, n); } catch { /* dropped */ } },
     recordExplanation(e) { try { recordExplanation(e); } catch { /* dropped */ } },

@@ -27,6 +27,9 @@ export interface PredictionEvent {
   inputs?: () => Float32Array[];
   /** InferScopeError code when predict failed. */
   error?: string;
+  /** True when the caller already drew this prediction with sample(): the recorder keeps it
+   *  without drawing again (so the runtime can skip reading inputs of sampled-out predictions). */
+  sampled?: boolean;
   /** The version's drift baseline; with `inputs`, each example is binned on device. Pass
    *  the same object every time (the recorder keeps no copy). */
   baseline?: DriftSpec;
@@ -47,6 +50,9 @@ export type CacheEvent = 'hit' | 'miss' | 'evicted' | 'unavailable' | 'integrity
 
 export interface Telemetry {
   recordPrediction(event: PredictionEvent): void;
+  /** Draws whether the next prediction is recorded (sampleRate); pass the result on as
+   *  `sampled: true`, or skip recordPrediction when false. Optional: absent means "record all". */
+  sample?(): boolean;
   recordLoad(event: LoadEvent): void;
   recordCache(event: CacheEvent, n?: number): void;
   /** Fold one explanation into the version's feature importance (sum of |attribution|, n). */
