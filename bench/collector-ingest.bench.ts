@@ -91,7 +91,10 @@ async function main(): Promise<void> {
           : 0;
         try {
           if (WARMUP > 0) await load(server.url, WARMUP);
-          const before = await stored();
+          // Batches still in flight when the warm-up ended may commit after it: wait until
+          // the stored count stops moving, so they are not counted against the measured run.
+          let before = await stored();
+          for (let prev = -1; prev !== before;) { prev = before; await new Promise((r) => setTimeout(r, 300)); before = await stored(); }
           const cpu0 = cpuSeconds(server.proc.pid!);
           const r = await load(server.url, SECONDS);
           const cpuUs = ((cpuSeconds(server.proc.pid!) - cpu0) * 1e6) / r.total;
