@@ -94,11 +94,15 @@ export function createModel(deps: ModelDeps): Model {
     if (disposed) throw disposedError();
     const t0 = performance.now();
     const id = randomId();
+    // Drawn up front so a prediction telemetry will not record (telemetry off, or sampled out)
+    // costs nothing: no input copy and readback for drift, no event. null: telemetry samples itself.
+    const recorded = telemetry.sample ? telemetry.sample() : null;
     const sampled = telemetry.sampleExplanation(); // explained later, in idle time
     const record = (ms: number, top?: TopEntry[][], error?: string, inputs?: () => Float32Array[]) => {
+      if (recorded === false) return;
       try {
         telemetry.recordPrediction({
-          id, model: target.id, version: target.version, backend, variant: target.variant, ms, error, inputs, baseline: drift,
+          id, model: target.id, version: target.version, backend, variant: target.variant, ms, error, inputs, baseline: drift, sampled: recorded === true,
           top: top?.map((t) => ({ index: t[0]!.index, label: labels?.[t[0]!.index], score: t[0]!.score })),
         });
       } catch { /* telemetry never throws into predict */ }
@@ -112,7 +116,7 @@ export function createModel(deps: ModelDeps): Model {
         try {
           const outs = await onBackend(on, () => {
             const { tensors, owned } = materialize(prepared);
-            if (target.baseline) baselineCopy = tf.clone(tensors[0]!);
+            if (drift && recorded !== false) baselineCopy = tf.clone(tensors[0]!);
             if (sampled) explainCopy = tf.slice(tensors[0]!, [0], [1]);
             const release = () => { for (const t of owned) t.dispose(); };
             let r: tf.Tensor[] | Promise<tf.Tensor[]>;
