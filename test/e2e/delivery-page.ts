@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createClient } from '../../src/sdk/client.js';
-import type { DeliveryEvent } from '../../src/sdk/delivery/index.js';
+import { createDelivery, type DeliveryEvent } from '../../src/sdk/delivery/index.js';
 import type { LoadProgress } from '../../src/sdk/fetch-model.js';
 
 export interface RunResult {
@@ -16,27 +16,40 @@ export interface RunResult {
   cached: { id: string; version: string; bytes: number }[];
   /** ms from load() to the first prediction's numbers. */
   ms: number;
+  /** ms since load() at which each phase:source was first and last reported, and 'predict' ended. */
+  timeline: Record<string, [number, number]>;
   error?: { code?: string; message: string };
 }
 
 async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true }: { manifestUrl: string; id: string; maxAgeMs?: number; inputs?: number; cache?: boolean }): Promise<RunResult> {
   const events: DeliveryEvent[] = [];
   const progress: LoadProgress[] = [];
+  const timeline: Record<string, [number, number]> = {};
   const client = createClient({
     backends: ['cpu'], manifestUrl, manifestMaxAgeMs: maxAgeMs, cache: cache ? {} : false, onDeliveryEvent: (e) => events.push(e),
   });
   const t0 = performance.now();
   try {
-    const model = await client.load(id, { onProgress: (p) => progress.push(p) });
+    const model = await client.load(id, {
+      onProgress: (p) => {
+        progress.push(p);
+        const k = `${p.phase}:${p.source}`, at = performance.now() - t0;
+        timeline[k] = [timeline[k]?.[0] ?? at, at];
+      },
+    });
+    timeline.loaded = [performance.now() - t0, performance.now() - t0];
     const r = await model.predict(new Float32Array(inputs).fill(0.5));
     const ms = performance.now() - t0;
+    const t1 = performance.now();
+    await model.predict(new Float32Array(inputs).fill(0.25));
+    timeline.secondPredict = [0, performance.now() - t1];
     return {
-      version: model.version, backend: model.backend, data: Array.from(r.data), events, ms,
+      version: model.version, backend: model.backend, data: Array.from(r.data), events, ms, timeline,
       phases: [...new Set(progress.map((p) => `${p.phase}:${p.source}`))], cached: await client.cached(),
     };
   } catch (err) {
     const e = err as { code?: string; message: string };
-    return { version: '', backend: '', data: [], events, phases: [], cached: [], ms: 0, error: { code: e.code, message: e.message } };
+    return { version: '', backend: '', data: [], events, phases: [], cached: [], ms: 0, timeline, error: { code: e.code, message: e.message } };
   } finally {
     await client.dispose();
   }
@@ -53,12 +66,42 @@ async function tfjsIndexedDb({ url, save, inputs }: { url: string; save: boolean
   }
   const t0 = performance.now();
   const m = await tfl.loadLayersModel('indexeddb://bench-model');
-  const y = m.predict(tf.zeros([1, inputs]).add(0.5)) as tf.Tensor;
+  const x = tf.fill([1, inputs], 0.5);
+  const y = m.predict(x) as tf.Tensor;
   await y.data();
   const ms = performance.now() - t0;
-  y.dispose();
+  tf.dispose([x, y]);
   m.dispose();
   return ms;
 }
 
-(globalThis as unknown as { delivery: unknown }).delivery = { run, tfjsIndexedDb };
+/** Storage only: verified artifacts from the delivery cache (manifest from its store, SHA-256 checked). */
+async function loadOnly({ manifestUrl, id }: { manifestUrl: string; id: string }): Promise<{ ms: number; source: string }> {
+  const t0 = performance.now();
+  const d = createDelivery({ manifestUrl });
+  const [ref] = await d.resolve({ id });
+  const f = await d.fetchVersion(ref!);
+  const ms = performance.now() - t0;
+  await d.dispose();
+  return { ms, source: f.source };
+}
+
+/** Storage only, tfjs: its indexeddb:// load handler's artifacts. */
+async function tfjsLoadOnly(): Promise<number> {
+  const t0 = performance.now();
+  const a = await tf.io.getLoadHandlers('indexeddb://bench-model')[0]!.load!();
+  if (!a.weightData) throw new Error('no weights in tfjs store');
+  return performance.now() - t0;
+}
+
+/** Empties the delivery cache (cold start) without touching tfjs's own store. */
+function clear(): Promise<void> {
+  return new Promise((res, rej) => {
+    const q = indexedDB.deleteDatabase('inferscope-delivery');
+    q.onsuccess = () => res();
+    q.onerror = () => rej(q.error);
+    q.onblocked = () => rej(new Error('delete blocked: a connection is still open'));
+  });
+}
+
+(globalThis as unknown as { delivery: unknown }).delivery = { run, tfjsIndexedDb, loadOnly, tfjsLoadOnly, clear };

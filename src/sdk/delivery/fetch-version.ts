@@ -55,19 +55,25 @@ export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fet
   const total = record.bytes;
   ctx.onProgress?.({ phase: 'download', source: 'cache', loaded: total, total });
   let verified = 0;
-  for (const f of record.files) {
+  // All files hash at once: WebCrypto digests run off the main thread.
+  const bad = await Promise.all(record.files.map(async (f) => {
     try {
       await verifyFile(label(ref, f.path), data.get(f.sha256)!, f);
     } catch {
-      // Storage corrupted under us: drop the version so the network path re-installs it.
-      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: f.path, source: 'cache' });
-      await deleteModels(ctx.db, [key]).catch(() => {});
-      return null;
+      return f;
     }
     verified += f.bytes;
     ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: verified, total });
+    return null;
+  }));
+  const broken = bad.find((f) => f);
+  if (broken) {
+    // Storage corrupted under us: drop the version so the network path re-installs it.
+    ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: broken.path, source: 'cache' });
+    await deleteModels(ctx.db, [key]).catch(() => {});
+    return null;
   }
-  await touchModel(ctx.db, key).catch(() => {});
+  void touchModel(ctx.db, key).catch(() => {}); // off the critical path
   const r = { ...ref, url: record.url };
   return { ref: r, artifacts: assemble(r, record.files, data), source: 'cache', bytes: total, downloaded: 0, toStore: null };
 }

@@ -74,7 +74,8 @@ export async function deleteModels(db: DeliveryDb, keys: string[]): Promise<Mode
 }
 
 export async function touchModel(db: DeliveryDb, key: string, now = Date.now()): Promise<void> {
-  const tx = db.transaction('models', 'readwrite');
+  // Only LRU order depends on it: no need to wait for the disk flush.
+  const tx = db.transaction('models', 'readwrite', { durability: 'relaxed' });
   const r = await tx.store.get(key);
   if (r) await tx.store.put({ ...r, lastUsed: now });
   await tx.done;
