@@ -61,12 +61,17 @@ function fitShape(info: TensorInfo, got: number[]): number[] {
 /** Shape of a flat typed array: free dims other than the batch must be given by the spec. */
 function flatShape(info: TensorInfo, length: number, spec?: InputSpec): number[] {
   const want = spec?.shape?.length === info.shape.length ? info.shape.map((d, i) => (d === -1 ? spec.shape[i]! : d)) : info.shape;
-  const free = want.map((d, i) => (d === -1 ? i : -1)).filter((i) => i >= 0);
-  const known = want.reduce((a, d) => (d === -1 ? a : a * d), 1);
-  if (free.length > 1 || length % known !== 0 || (free.length === 0 && length !== known)) {
+  // Plain loop: this runs on every predict of a typed-array input.
+  let free = -1, frees = 0, known = 1;
+  for (let i = 0; i < want.length; i++) {
+    if (want[i] === -1) { free = i; frees++; } else known *= want[i]!;
+  }
+  if (frees > 1 || length % known !== 0 || (frees === 0 && length !== known)) {
     throw shapeError(info.name, info.shape, [length], ' (a flat array: pass a nested array or a tf.Tensor to give the shape)');
   }
-  return want.map((d) => (d === -1 ? length / known : d));
+  const shape = want.slice();
+  if (free >= 0) shape[free] = length / known;
+  return shape;
 }
 
 function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: string): Float32Array | Int32Array {
@@ -81,7 +86,7 @@ function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: st
     return out;
   }
   if (dtype !== 'float32') throw new InferScopeError('INPUT_INVALID', `input '${name}': model input dtype ${dtype} is not supported from arrays; pass a tf.Tensor`);
-  return values instanceof Float32Array ? values : Float32Array.from(values);
+  return values instanceof Float32Array ? values : new Float32Array(values); // typed-array copy, not an iterator
 }
 
 function prepareOne(value: InputValue, info: TensorInfo, spec?: InputSpec): Prepared {
@@ -90,15 +95,16 @@ function prepareOne(value: InputValue, info: TensorInfo, spec?: InputSpec): Prep
     if (value.dtype !== info.dtype) throw new InferScopeError('INPUT_SHAPE', `input '${info.name}': expected dtype ${info.dtype} got ${value.dtype}`);
     return { kind: 'tensor', tensor: value, shape, batch: shape[0] ?? 1 };
   }
+  // Typed arrays first: the common case, and cheaper to rule in than a pixel source to rule out.
+  if (isTyped(value)) {
+    const shape = flatShape(info, value.length, spec);
+    return { kind: 'values', values: toDtype(value, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
+  }
   if (isPixelSource(value) || (Array.isArray(value) && value.length > 0 && isPixelSource(value[0]))) {
     const sources = (Array.isArray(value) ? value : [value]) as PixelSource[];
     const plan = imagePlan(info.shape, info.dtype, spec);
     if (typeof plan === 'string') throw new InferScopeError('INPUT_INVALID', `input '${info.name}': got an image but ${plan}`);
     return { kind: 'pixels', sources, plan, batch: sources.length };
-  }
-  if (isTyped(value)) {
-    const shape = flatShape(info, value.length, spec);
-    return { kind: 'values', values: toDtype(value, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
   }
   if (Array.isArray(value)) {
     const got = nestedShape(value as NestedArray, info.name);

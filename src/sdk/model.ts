@@ -129,7 +129,8 @@ export function createModel(deps: ModelDeps): Model {
           const inputs = baselineCopy ? await readBaselineInputs(baselineCopy) : undefined;
           const first = outputs[0]!;
           const classes = first.shape.length === 2 ? first.shape[1]! : 0;
-          const tops = classes > 1 ? topK(first, k, labels) : undefined;
+          // A batch answers with each example's top class only, so rank just that (k = 1).
+          const tops = classes > 1 ? topK(first, first.shape[0] === 1 ? k : 1, labels) : undefined;
           const ms = performance.now() - t0;
           record(ms, tops, undefined, inputs);
           if (explainCopy) explainWhenIdle(model, explainCopy, telemetry, { model: target.id, version: target.version, variant: target.variant });
