@@ -136,7 +136,7 @@ export function createModel(deps: ModelDeps): Model {
           if (explainCopy) explainWhenIdle(model, explainCopy, telemetry, { model: target.id, version: target.version, variant: target.variant });
           const result: Prediction = { id, data: first.data, shape: first.shape, ms };
           if (tops && (labels || tops.length > 0)) {
-            result.top = (tops.length === 1 ? tops[0]! : tops.map((t) => t[0]!)).map(({ label, score }) => ({ label, score }));
+            result.top = tops.length === 1 ? tops[0]!.map(({ label, score }) => ({ label, score })) : tops.map(([t]) => ({ label: t!.label, score: t!.score }));
           }
           if (outputs.length > 1) result.outputs = outputs;
           return result;

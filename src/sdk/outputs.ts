@@ -39,6 +39,12 @@ export function topK(out: OutputData, k: number, labels?: string[]): TopEntry[][
   const examples = out.data.length / classes;
   const result: TopEntry[][] = [];
   for (let e = 0; e < examples; e++) {
+    if (k === 1) { // a batch's top class per example: one pass, no index list
+      let index = 0;
+      for (let i = 1; i < classes; i++) if (out.data[e * classes + i]! > out.data[e * classes + index]!) index = i;
+      result.push([{ index, label: labels?.[index] ?? String(index), score: out.data[e * classes + index]! }]);
+      continue;
+    }
     result.push(topIndices(out.data, e * classes, classes, Math.min(k, classes)).map((index) => ({
       index, label: labels?.[index] ?? String(index), score: out.data[e * classes + index]!,
     })));
