@@ -2,7 +2,7 @@
 // backend, variant) aggregates; take() hands the window over as wire objects and
 // starts a new one. Hot path (recordPrediction) is a few map lookups and array
 // increments: no allocation beyond the first event of a key, no I/O, no throw.
-import { Sketch } from '../../protocol/sketch.js';
+import { SketchCore } from '../../protocol/sketch-core.js';
 import { binExample } from '../../protocol/baseline.js';
 import type { CacheCounts, LoadRecord, ModelAggregate, SketchJSON } from '../../protocol/wire-types.js';
 import { createFeedbackMap, type FeedbackMapOptions } from './feedback-map.js';
@@ -23,7 +23,7 @@ interface Agg {
   variant: ModelAggregate['variant'];
   predictions: number;
   errors: Record<string, number>;
-  latency: Sketch;
+  latency: SketchCore;
   scores: number[];
   classes: Map<string, number>;
   features?: Map<string, number[]>;
@@ -82,7 +82,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
   let aggs = new Map<string, Agg>();
   let loads = new Map<string, LoadRecord>();
   let cache: CacheCounts | undefined;
-  let vitals = new Map<VitalName, Sketch>();
+  let vitals = new Map<VitalName, SketchCore>();
   let pendingVitals = new Map<string, { name: VitalName; value: number }>();
   const countedVitals = new Set<string>();
   let start = now();
@@ -95,7 +95,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     if (!a) {
       a = {
         model: e.model, version: e.version, backend: e.backend, variant: e.variant,
-        predictions: 0, errors: {}, latency: new Sketch(), scores: new Array<number>(10).fill(0), classes: new Map(),
+        predictions: 0, errors: {}, latency: new SketchCore(), scores: new Array<number>(10).fill(0), classes: new Map(),
       };
       aggs.set(key, a);
     }
@@ -216,7 +216,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     for (const [id, v] of pendingVitals) {
       countedVitals.add(id);
       let s = vitals.get(v.name);
-      if (!s) vitals.set(v.name, (s = new Sketch()));
+      if (!s) vitals.set(v.name, (s = new SketchCore()));
       s.add(v.value);
     }
     const end = now();
