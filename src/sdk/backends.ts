@@ -103,8 +103,26 @@ function start(name: BackendName, ms: number): Promise<boolean | Error | 'timeou
   return withTimeout(tf.setBackend(name).catch((err: Error) => err), ms);
 }
 
+// Self-test verdicts per initialized backend instance (tfjs keeps one per name per page): every
+// client and model on the page shares one passing run; a re-created backend is tested again. A
+// failing or throwing run is not kept, so the next load tests again.
+const passed = new WeakMap<object, Promise<string | null>>();
+
+function selfTestOnce(name: BackendName, corrupt: boolean): Promise<string | null> {
+  const instance = tf.engine().registry[name];
+  if (corrupt || !instance) return onBackend(name, () => selfTest(corrupt)); // test hook: never shared
+  let p = passed.get(instance);
+  if (!p) {
+    const mine = (p = onBackend(name, () => selfTest(false)));
+    const drop = () => { if (passed.get(instance) === mine) passed.delete(instance); };
+    mine.then((wrong) => { if (wrong) drop(); }, drop);
+    passed.set(instance, mine);
+  }
+  return p;
+}
+
 /**
- * Make `name` ready: imported, initialized (bounded by initTimeoutMs) and self-tested.
+ * Make `name` ready: imported, initialized (bounded by initTimeoutMs) and self-tested (once per page).
  * Memoized per client in `cache`; a failed attempt is remembered too, because re-running a
  * hung GPU init would hang again.
  */
@@ -115,7 +133,7 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
       const init = await exclusive(() => initialize(name, ctx));
       if (!init.ok || !ctx.selfTest) return init;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
-      const wrong = await onBackend(name, () => selfTest(corrupt));
+      const wrong = await selfTestOnce(name, corrupt);
       return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {
       if (isInferScopeError(err)) { cache.delete(name); throw err; }

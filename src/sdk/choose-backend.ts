@@ -66,7 +66,9 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
   let tfm: TfModel | undefined;
   try {
     tfm = await onBackend(backend, () => createTfModel(artifacts));
-    if (o.warmup) await runOnce(backend, tfm, o.specs);
+    // cpu is skipped: no shaders to compile and every kernel exists there, so its warm-up would
+    // only be a second first-prediction (same cost, nothing learned); predict fails over if it breaks.
+    if (o.warmup && backend !== 'cpu') await runOnce(backend, tfm, o.specs);
     return tfm;
   } catch (err) {
     if (isInferScopeError(err, 'MODEL_INVALID')) throw err;

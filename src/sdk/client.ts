@@ -7,7 +7,7 @@
 // their backend) when consecutive predictions alternate. After any SDK call the engine is left
 // on the backend last used, which matters only to code that uses tfjs directly on the page.
 import type { BackendName } from '../protocol/wire-types.js';
-import { assertBackendNames, DEFAULT_BACKENDS, type BackendTestHooks, type Readiness } from './backends.js';
+import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
 import { placeModel, type BackendPolicy } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
@@ -138,6 +138,9 @@ export function createClient(options: ClientOptions = {}): Client {
     let bytes = 0;
     let source: 'network' | 'cache' = 'network';
     let fallbacks: { backend: BackendName; reason: string }[] = [];
+    // Starting the first backend and its self-test needs no model bytes: do it while delivery
+    // reads and verifies them (placement awaits the same memoized promise).
+    if (backendPolicy === 'first-working') ensureBackend(backends[0]!, ctx, readiness).catch(() => {});
     try {
       const direct = typeof target === 'string' ? null : await resolveLoadTarget(target, loadOptions, { manifestUrl });
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {

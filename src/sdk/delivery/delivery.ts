@@ -86,6 +86,9 @@ export function createDelivery({
   async function resolve(target: LoadTarget): Promise<VersionRef[]> {
     if ('url' in target) return [{ id: target.url, version: '', variant: 'direct', url: target.url }];
     const { id, channel = 'stable' } = target;
+    // The install id (a meta read where localStorage is missing) rides along with the manifest read.
+    const bucketId = getInstallId();
+    bucketId.catch(() => {});
     const m = await manifest();
     const model = m.models[id];
     if (!model) throw new InferScopeError('MODEL_NOT_FOUND', `no model "${id}" in ${manifestUrl}; it lists: ${Object.keys(m.models).join(', ') || 'none'}`);
@@ -95,7 +98,7 @@ export function createDelivery({
       const entry = model.versions[version]!;
       return { id, version, variant, entry, url: resolveUrl(entry.url, manifestUrl!) };
     };
-    const pick = pickVersion(ch, rolloutBucket(await getInstallId(), id));
+    const pick = pickVersion(ch, rolloutBucket(await bucketId, id));
     return pick.variant === 'candidate' ? [ref(pick.version, 'candidate'), ref(ch.version, 'stable')] : [ref(ch.version, 'stable')];
   }
 

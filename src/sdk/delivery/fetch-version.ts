@@ -49,7 +49,7 @@ function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, Arra
 export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fetched | null> {
   if (!ctx.db) return null;
   const key = modelKey(ref.id, ref.version);
-  const hit = await readModel(ctx.db, key).catch(() => null);
+  const hit = await readModel(ctx.db, key, ref.entry?.files).catch(() => null);
   if (!hit) return null;
   const { record, data } = hit;
   const total = record.bytes;

@@ -7,17 +7,28 @@ import type { FileRecord, ModelRecord } from './types.js';
 
 export const modelKey = (id: string, version: string) => `${id}@${version}`;
 
-/** A record and its files' bytes by SHA-256; null when the record or any file is missing. */
-export async function readModel(db: DeliveryDb, key: string): Promise<{ record: ModelRecord; data: Map<string, ArrayBuffer> } | null> {
+/**
+ * A record and its files' bytes by SHA-256; null when the record or any file is missing. One
+ * transaction, and with `expected` (the manifest's file list) the record and every file are
+ * requested at once: one round trip to the storage process instead of one per file.
+ */
+export async function readModel(db: DeliveryDb, key: string, expected?: readonly ManifestFile[]): Promise<{ record: ModelRecord; data: Map<string, ArrayBuffer> } | null> {
   const tx = db.transaction(['models', 'files'], 'readonly');
-  const record = await tx.objectStore('models').get(key);
-  if (!record) return null;
   const files = tx.objectStore('files');
+  const get = (list: readonly ManifestFile[]) => Promise.all(list.map((f) => files.get(f.sha256)));
+  const early = expected ? get(expected) : null;
+  early?.catch(() => {}); // rejections surface through the await below
+  const record = await tx.objectStore('models').get(key);
+  if (!record) { await early?.catch(() => {}); return null; }
+  // The record names what it was stored with; a manifest that differs (it should not for one
+  // version) means re-reading by the record's own list.
+  const same = expected && expected.length === record.files.length && expected.every((f, i) => f.sha256 === record.files[i]!.sha256);
+  const recs = same ? await early! : (await early?.catch(() => {}), await get(record.files));
   const data = new Map<string, ArrayBuffer>();
-  for (const f of record.files) {
-    const rec = await files.get(f.sha256);
+  for (let i = 0; i < recs.length; i++) {
+    const rec = recs[i];
     if (!rec) return null;
-    data.set(f.sha256, rec.data);
+    data.set(record.files[i]!.sha256, rec.data);
   }
   return { record, data };
 }
