@@ -31,7 +31,7 @@ export interface ClientOptions {
   initTimeoutMs?: number;
   /** Run the known-answer self-test on each backend before use. Default true. */
   selfTest?: boolean;
-  /** Run the model once at load (compiles shaders, proves the backend runs it). Default true. */
+  /** Run the model once at load (compiles shaders, proves the backend runs it). Default true. Not on cpu: nothing to compile, and its first prediction costs what a warm-up would. */
   warmup?: boolean;
   /** Timed runs per backend for 'fastest' (after one warm-up). Default 5. */
   fastestRuns?: number;
