@@ -42,9 +42,19 @@ const pred = (i: number): PredictionEvent => ({ id: `p${i}`, model: 'digits', ve
 async function settle(rounds = 30) {
   for (let i = 0; i < rounds; i++) await new Promise((r) => setImmediate(r));
 }
-/** Run tasks (not the clock) until `cond` holds; fails loudly instead of hanging. */
+/** Run tasks (not the clock) until `cond` holds; fails loudly instead of hanging. Bounded by
+ *  real time (performance.now is not faked), not by a count of loop turns: gzip runs on libuv's
+ *  thread pool, and on a loaded 2-core machine it can take many turns to come back. */
 async function until(cond: () => boolean, what = 'condition') {
-  for (let i = 0; i < 5000 && !cond(); i++) await new Promise((r) => setImmediate(r));
+  const deadline = performance.now() + 15_000;
+  while (!cond() && performance.now() < deadline) await new Promise((r) => setImmediate(r));
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+/** Like until(), but moves the fake clock in 250 ms steps while waiting, so backoff timers that
+ *  were armed late (slow gzip/IDB on a loaded machine) still fire. Bounded by real time. */
+async function untilAdvancing(cond: () => boolean, what = 'condition') {
+  const deadline = performance.now() + 15_000;
+  while (!cond() && performance.now() < deadline) { await vi.advanceTimersByTimeAsync(250); await settle(5); }
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 /** Move the fake clock in steps, letting real async work (IDB, gzip) run between them. */
@@ -192,7 +202,7 @@ describe('delivery', () => {
     await t.flush(); // nothing to send yet; lets the install hash settle so each flush below takes one window
     for (let i = 0; i < 6; i++) { t.recordPrediction(pred(i)); void t.flush(); await settle(5); }
     await runFor(20_000);
-    await until(() => c.arrivals.length >= 4, 'the retries');
+    await untilAdvancing(() => c.arrivals.length >= 4, 'the retries');
     t.recordPrediction(pred(99));
     await t.flush();
     const ok = c.arrivals.filter((a) => a.status === 204).map((a) => a.batch);
