@@ -2,17 +2,11 @@
 // shuffles, weight initialisation and dropout (tfjs falls back to Math.random
 // when an op has no seed, so the training scripts replace it with this stream).
 
-/** mulberry32: a small, fast 32-bit PRNG; same seed, same stream on every machine. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: a small, fast 32-bit PRNG; same seed, same stream on every machine. The SDK's
+ *  explain code uses the same generator, so there is one copy of it. */
+import { rng as mulberry32 } from '../../src/sdk/explain/coalitions.js';
+
+export { mulberry32 };
 
 /** Fisher–Yates shuffle of 0..n-1. */
 export function shuffledIndices(n: number, random: () => number): number[] {

@@ -3,13 +3,12 @@
 // page loadable) and starts Debian's Chromium with a persistent profile (IndexedDB survives
 // reloads and is shared by pages of the context).
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext } from 'playwright';
+import type { BrowserContext } from 'playwright';
+import { launchProfile } from '../support/chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -37,19 +36,11 @@ export async function startApp(js: string): Promise<App> {
   };
 }
 
-export interface Browser { context: BrowserContext; close(): Promise<void> }
+export type { Browser } from '../support/chromium.js';
 
-/** A fresh Chromium profile (persistent: Playwright refuses --user-data-dir in args). */
-export async function launch(): Promise<Browser> {
-  const dir = mkdtempSync(join(tmpdir(), 'inferscope-delivery-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  return { context, close: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
-}
+/** A fresh Chromium profile. */
+export const launch = () => launchProfile('inferscope-delivery-');
 
-/** Opens the app page and waits until window.delivery is there. */
 export async function openPage(context: BrowserContext, appUrl: string) {
   const page = await context.newPage();
   await page.goto(appUrl + '/');

@@ -3,17 +3,16 @@
 // so stopping the sink leaves the page loadable), and Debian's Chromium with a persistent
 // profile (IndexedDB survives reloads).
 import { build } from 'esbuild';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import { chromium, type BrowserContext } from 'playwright';
+import type { BrowserContext } from 'playwright';
 import { validateBatch } from '../../src/protocol/wire.js';
 import type { Batch } from '../../src/protocol/wire-types.js';
+import { launchProfile } from '../support/chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -113,16 +112,10 @@ export async function startSink(script: (n: number) => Answer = () => ({ status:
   };
 }
 
-export interface Browser { context: BrowserContext; close(): Promise<void> }
+export type { Browser } from '../support/chromium.js';
 
-export async function launch(): Promise<Browser> {
-  const dir = mkdtempSync(join(tmpdir(), 'inferscope-telemetry-'));
-  const context = await chromium.launchPersistentContext(dir, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true,
-    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
-  });
-  return { context, close: async () => { await context.close(); rmSync(dir, { recursive: true, force: true }); } };
-}
+/** A fresh Chromium profile. */
+export const launch = () => launchProfile('inferscope-telemetry-');
 
 export async function openPage(context: BrowserContext, appUrl: string) {
   const page = await context.newPage();

@@ -1,16 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { Sketch } from '../../src/protocol/sketch.js';
+import { rng } from '../../src/sdk/explain/coalitions.js';
 
-// Deterministic PRNG so a failure reproduces.
-function mulberry32(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rand = mulberry32(42);
+// Deterministic PRNG so a failure reproduces (the SDK's mulberry32).
+const rand = rng(42);
 const normal = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
 
 const distributions: Record<string, () => number> = {
