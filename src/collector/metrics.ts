@@ -16,6 +16,8 @@ interface Hist { labels: Labels; buckets: number[]; sum: number; count: number }
 interface Cell { labels: Labels; value: number }
 /** The metric cells one (app, model, version, backend) writes per batch, looked up once. */
 interface Series { labels: Labels; predictions: Cell; latency: Hist; errors: Map<string, Cell> }
+/** The load-time histogram and cache counter one (app, model, version, backend, source) writes. */
+interface LoadSeries { seconds: Hist; cache: Cell }
 /** Cached series per raw label key; bounded because only capped (admitted) values are cached. */
 const MAX_CACHED_SERIES = 4096;
 
@@ -61,6 +63,7 @@ function addTo(h: Hist, bounds: readonly number[], value: number, n: number): vo
 export class Metrics {
   private counters = new Map<string, Map<string, Cell>>();
   private series = new Map<string, Series>();
+  private loadSeries = new Map<string, LoadSeries>();
   private hists = new Map<string, Map<string, Hist>>();
   private models = new Set<string>();
   private versions = new Map<string, Set<string>>();
@@ -168,11 +171,25 @@ export class Metrics {
       h.sum += sum;
     }
     for (const l of batch.loads) {
-      const { model, version } = this.capped(l.model, l.version);
-      const labels = { app, model, version, backend: l.backend ?? 'none' };
-      this.observe('inferscope_model_load_seconds', LOAD_BUCKETS, { ...labels, source: l.source }, l.ms / 1000, l.count);
-      this.inc('inferscope_cache_requests_total', { ...labels, result: l.source === 'network' ? 'miss' : 'hit' }, l.count);
+      const ls = this.loadSeriesFor(app, l.model, l.version, l.backend ?? 'none', l.source);
+      addTo(ls.seconds, LOAD_BUCKETS, l.ms / 1000, l.count);
+      ls.cache.value += l.count;
     }
+  }
+
+  // Like seriesFor: label objects and their text are built once per series, not per batch.
+  private loadSeriesFor(app: string, model: string, version: string, backend: string, source: string): LoadSeries {
+    const key = `${app}\u0000${model}\u0000${version}\u0000${backend}\u0000${source}`;
+    let s = this.loadSeries.get(key);
+    if (s) return s;
+    const capped = this.capped(model, version);
+    const labels = { app, model: capped.model, version: capped.version, backend };
+    s = {
+      seconds: this.hist('inferscope_model_load_seconds', LOAD_BUCKETS, { ...labels, source }),
+      cache: this.cell('inferscope_cache_requests_total', { ...labels, result: source === 'network' ? 'miss' : 'hit' }),
+    };
+    if (capped.model === model && capped.version === version && this.loadSeries.size < MAX_CACHED_SERIES) this.loadSeries.set(key, s);
+    return s;
   }
 
   /** Text exposition format 0.0.4, with `gauges` appended. */

@@ -22,7 +22,7 @@ export interface Writer {
 
 interface Pending { item: IngestItem; resolve(fresh: boolean): void; reject(err: unknown): void }
 
-export function createWriter({ store, maxGroup = 500, maxInFlight = store.kind === 'postgres' ? 4 : 1 }: WriterOptions): Writer {
+export function createWriter({ store, maxGroup = 500, maxInFlight = store.kind === 'postgres' ? 2 : 1 }: WriterOptions): Writer {
   let queue: Pending[] = [];
   let inFlight = 0;
   let scheduled = false;

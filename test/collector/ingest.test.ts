@@ -129,6 +129,23 @@ describe('POST /v1/batches', () => {
     }
   });
 
+  it('counts model loads on /metrics once per stored batch (a replay adds nothing)', async () => {
+    const load = { model: 'loads-metric', version: '2.0.0', variant: 'stable' as const, backend: 'webgl' as const, source: 'cache' as const, bytes: 1000, ms: 40, fallbacks: [], count: 2 };
+    const b = makeBatch({ models: [], loads: [load] });
+    expect((await c.post(b)).status).toBe(200);
+    expect((await (await c.post(b)).json()).counted).toBe(false);
+    expect((await c.post(makeBatch({ models: [], loads: [{ ...load, source: 'network', ms: 700, count: 1 }] }))).status).toBe(200);
+    const text = await (await fetch(`${c.url}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}.+]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    const labels = 'app="shop",model="loads-metric",version="2.0.0",backend="webgl"';
+    expect(value(`inferscope_model_load_seconds_count{${labels},source="cache"}`)).toBe(2);
+    expect(value(`inferscope_model_load_seconds_bucket{${labels},source="cache",le="0.05"}`)).toBe(2);
+    expect(value(`inferscope_model_load_seconds_bucket{${labels},source="network",le="0.5"}`)).toBe(0);
+    expect(value(`inferscope_model_load_seconds_bucket{${labels},source="network",le="1"}`)).toBe(1);
+    expect(value(`inferscope_cache_requests_total{${labels},result="hit"}`)).toBe(2);
+    expect(value(`inferscope_cache_requests_total{${labels},result="miss"}`)).toBe(1);
+  });
+
   it('answers unknown routes and health checks with JSON', async () => {
     const r = await fetch(`${c.url}/nope`);
     expect(r.status).toBe(404);
