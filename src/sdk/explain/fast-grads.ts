@@ -1,17 +1,44 @@
 // tfjs-backend-wasm computes Conv2DBackpropInput with a naive loop, ~10x slower than its
-// XNNPACK Conv2D; on the digits CNN it is 80% of an integrated-gradients pass. For stride-1,
+// XNNPACK Conv2D; on the digits CNN it was 80% of an integrated-gradients pass. For stride-1,
 // undilated NHWC convolutions the input gradient is itself a convolution: dy correlated with
 // the spatially flipped, channel-transposed filter, padded by (k − 1 − forward padding).
-// MaxPoolGrad is a naive loop too; for non-overlapping 'valid' windows that tile the input,
-// the gradient is dy spread over its window, masked where x equals the window's maximum
-// (tied maxima share it equally; tfjs gives it to one — both are subgradients, and after a
-// ReLU the tied zeros get no gradient either way).
+// MaxPoolGrad is a naive loop too (see fast-max-pool.ts).
 // tfjs reads a kernel's gradient from its registry when the forward op is recorded, so the
 // faster gradient is registered only around one synchronous forward+backward call and
 // tfjs's own is put back before anything else can run.
 import * as tf from '@tensorflow/tfjs-core';
+import { fastMaxPool } from './fast-max-pool.js';
 
 const BACKENDS = new Set(['wasm']);
+
+interface TapeNode { kernelName: string; inputs: Record<string, tf.Tensor>; saved?: tf.Tensor[] }
+/** Tape nodes (by their saved-tensor list, which tfjs hands to gradFunc) whose input gradient is only used summed over the batch. */
+const summedNodes = new WeakSet<object>();
+const SUMMED_INPUT: Record<string, string> = { Conv2D: 'x', BatchMatMul: 'a' };
+
+/**
+ * Integrated gradients only uses the gradient w.r.t. its interpolation points summed over the
+ * batch. The input gradient of a convolution or matmul that reads the points directly is
+ * linear in dy with the same weights for every row, so it commutes with that sum: computed
+ * once on Σ dy (batch 1 instead of 32) and padded with zero rows, the batch sum is exact while
+ * single rows are not. Call inside the differentiated function, after the forward pass: it
+ * marks, on the engine's tape (tfjs-core 4.x internals, as in gradients.ts), the ops whose input
+ * is `z` itself — the saved copy gradFunc gets is a new tensor on wasm, so it cannot be matched later.
+ */
+export function markBatchSummed(z: tf.Tensor): void {
+  const tape = (tf.engine() as unknown as { state: { activeTape: TapeNode[] | null } }).state.activeTape;
+  for (const node of tape ?? []) {
+    const input = SUMMED_INPUT[node.kernelName];
+    if (input && node.inputs[input] === z && node.saved) summedNodes.add(node.saved);
+  }
+}
+
+function batchSummed(saved: object, x: tf.Tensor, dy: tf.Tensor, grad: (dy: tf.Tensor) => tf.Tensor): tf.Tensor {
+  const rows = x.shape[0]!;
+  if (rows < 2 || !summedNodes.has(saved)) return grad(dy);
+  const one = grad(tf.sum(dy, 0, true));
+  return tf.pad(one, [[0, rows - 1], ...one.shape.slice(1).map(() => [0, 0] as [number, number])]);
+}
 
 function fastConv2D(original: tf.GradConfig): tf.GradConfig {
   return {
@@ -23,72 +50,40 @@ function fastConv2D(original: tf.GradConfig): tf.GradConfig {
       const ones = (v: number | [number, number]) => (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
       if (!ones(strides) || !ones(dilations) || dataFormat !== 'NHWC') return base;
       const { padInfo } = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, 1, 1, pad, dimRoundingMode);
-      const [fh, fw] = filter.shape;
+      const [fh, fw, inC] = filter.shape;
       const pads: tf.backend_util.ExplicitPadding = [[0, 0], [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom], [fw - 1 - padInfo.left, fw - 1 - padInfo.right], [0, 0]];
       if (pads.some(([a, b]) => a < 0 || b < 0)) return base;
-      const flipped = () => tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]); // [fh, fw, out, in]
-      const inC = filter.shape[2];
-      // XNNPACK vectorises over output channels: with 1–4 of them (an image's first layer) a
-      // depthwise convolution per input channel, summed over the outputs, is several times faster.
-      if (inC <= 4) {
-        return {
-          ...base,
-          x: () => {
-            const f = flipped();
-            const parts = Array.from({ length: inC }, (_, c) =>
-              tf.sum(tf.depthwiseConv2d(dy as tf.Tensor4D, tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D, 1, pads), 3, true));
-            return inC === 1 ? parts[0]! : tf.concat(parts, 3);
-          },
-        };
-      }
-      return { ...base, x: () => tf.conv2d(dy as tf.Tensor4D, flipped() as tf.Tensor4D, 1, pads) };
-    },
-  };
-}
-
-function fastMaxPool(original: tf.GradConfig): tf.GradConfig {
-  return {
-    ...original,
-    gradFunc: (dy, saved, attrs) => {
-      const base = original.gradFunc(dy, saved, attrs);
-      const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
-      const { filterSize, strides, pad } = attrs as unknown as tf.MaxPoolAttrs;
-      const pair = (v: number | [number, number]) => (Array.isArray(v) ? v : [v, v]);
-      const [ph, pw] = pair(filterSize);
-      const [sh, sw] = pair(strides);
-      const [, h, w] = x.shape;
-      if (ph !== sh || pw !== sw || pad !== 'valid' || h % ph || w % pw) return base;
-      // Nearest-neighbour resize by an integer factor repeats each window's value over it (wasm's Tile is slow).
-      const spread = (t: tf.Tensor) => tf.image.resizeNearestNeighbor(t as tf.Tensor4D, [h, w]);
-      return {
-        x: () => {
-          const mask = tf.cast(tf.equal(x, spread(y)), 'float32');
-          // Tied maxima split the window's gradient (a valid subgradient); without this a tie
-          // would pass the full gradient to each of them.
-          const count = spread(tf.mul(tf.avgPool(mask as tf.Tensor4D, [ph, pw], [sh, sw], 'valid'), ph * pw));
-          return tf.div(tf.mul(spread(dy as tf.Tensor), mask), count);
-        },
+      const inputGrad = (g: tf.Tensor) => {
+        const f = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [fh, fw, out, in]
+        // XNNPACK vectorises over output channels: with 1–4 of them (an image's first layer) a
+        // depthwise convolution per input channel, summed over the outputs, is several times faster.
+        if (inC > 4) return tf.conv2d(g as tf.Tensor4D, f, 1, pads);
+        const parts = Array.from({ length: inC }, (_, c) =>
+          tf.sum(tf.depthwiseConv2d(g as tf.Tensor4D, tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D, 1, pads), 3, true));
+        return inC === 1 ? parts[0]! : tf.concat(parts, 3);
       };
+      return { ...base, x: () => batchSummed(saved, x, dy as tf.Tensor, inputGrad) };
     },
   };
 }
 
-// wasm's BatchMatMul with transposeB takes a slow path (2.7x on the digits dense layer);
-// transposing the weight first is cheap.
+// wasm's BatchMatMul with transposeB takes a slow path (2.7x on the digits dense layer), and a
+// freshly transposed weight is repacked by XNNPACK on every call: (b · dyᵀ)ᵀ keeps the weight
+// as it is and transposes only the small dy and result (1.5 -> 0.6 ms on the digits dense layer).
 function fastMatMul(original: tf.GradConfig): tf.GradConfig {
   return {
     ...original,
     gradFunc: (dy, saved, attrs) => {
       const base = original.gradFunc(dy, saved, attrs);
-      const [, b] = saved as [tf.Tensor, tf.Tensor];
+      const [a, b] = saved as [tf.Tensor, tf.Tensor];
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       if (transposeA || transposeB || b.rank !== 2 || (dy as tf.Tensor).rank !== 2) return base;
-      return { ...base, a: () => tf.matMul(dy as tf.Tensor2D, tf.transpose(b as tf.Tensor2D)) };
+      return { ...base, a: () => batchSummed(saved, a, dy as tf.Tensor, (g) => tf.transpose(tf.matMul(b as tf.Tensor2D, tf.transpose(g as tf.Tensor2D)))) };
     },
   };
 }
 
-/** Runs `f` (synchronous: forward and backward) with the faster conv input gradient on backends that need it. */
+/** Runs `f` (synchronous: forward and backward) with faster input gradients on backends that need them. */
 export function withFastGradients<T>(f: () => T): T {
   if (!BACKENDS.has(tf.getBackend())) return f();
   const originals = [tf.getGradient('Conv2D'), tf.getGradient('MaxPool'), tf.getGradient('BatchMatMul')];

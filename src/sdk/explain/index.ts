@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { meanRow, toBackground, type Background } from './background.js';
 import { ensureGradients, missingGradients } from './gradients.js';
-import { integratedGradients, type RawAttribution } from './integrated-gradients.js';
+import { endpoints, integratedGradients, type RawAttribution } from './integrated-gradients.js';
 import { kernelShap, patchGroups } from './kernel-shap.js';
 import { argMax, checkClass, forward, inferKind, prepareInput } from './model-fn.js';
 import { present } from './present.js';
@@ -38,12 +38,6 @@ export async function explain(model: ExplainableModel, input: tf.Tensor | ArrayL
     if (features && features.length !== size) {
       throw new InferScopeError('INPUT_INVALID', `explain: ${features.length} feature names for ${size} input elements`);
     }
-    const probs = tf.tidy(() => forward(model, x));
-    const outputs = probs.shape[1];
-    const first = (await probs.data()) as Float32Array;
-    probs.dispose();
-    const classIndex = options.classIndex ?? argMax(first);
-    checkClass(classIndex, outputs);
     const background = toBackground(options.background, options.backgroundWeights, size, seed);
 
     let used: ExplainMethod = method === 'kernel-shap' ? 'kernel-shap' : 'integrated-gradients';
@@ -55,9 +49,32 @@ export async function explain(model: ExplainableModel, input: tf.Tensor | ArrayL
         throw new InferScopeError('INPUT_INVALID', `explain: integrated gradients needs gradients, but this model runs ${missing.join(', ')} which tfjs cannot differentiate; use method 'kernel-shap' (or 'auto')`);
       }
     }
-    const raw: RawAttribution = used === 'integrated-gradients'
-      ? await runIG(model, x, kind, background, classIndex, options)
-      : await runShap(model, x, kind, exampleShape, background, classIndex, options);
+    let classIndex: number;
+    let raw: RawAttribution;
+    if (used === 'integrated-gradients') {
+      // One batch-2 pass gives the explained class and both endpoint scores.
+      const baseline = igBaseline(x, kind, background, options);
+      try {
+        const ends = endpoints(model, x, baseline);
+        const outputs = ends.shape[1];
+        const out = (await ends.data()) as Float32Array;
+        ends.dispose();
+        classIndex = options.classIndex ?? argMax(out.subarray(0, outputs));
+        checkClass(classIndex, outputs);
+        const attributions = await integratedGradients(model, x, baseline, classIndex, { steps: options.steps, batchSize: options.batchSize });
+        raw = { attributions, score: out[classIndex]!, baseScore: out[outputs + classIndex]! };
+      } finally {
+        baseline.dispose();
+      }
+    } else {
+      const probs = tf.tidy(() => forward(model, x));
+      const outputs = probs.shape[1];
+      const first = (await probs.data()) as Float32Array;
+      probs.dispose();
+      classIndex = options.classIndex ?? argMax(first);
+      checkClass(classIndex, outputs);
+      raw = await runShap(model, x, kind, exampleShape, background, classIndex, options);
+    }
     let sum = 0;
     for (const a of raw.attributions) sum += a;
     const inputData = Float32Array.from(await x.data());
@@ -76,8 +93,9 @@ export async function explain(model: ExplainableModel, input: tf.Tensor | ArrayL
   }
 }
 
-async function runIG(model: ExplainableModel, x: tf.Tensor, kind: InputKind, bg: Background | undefined, classIndex: number, o: ExplainOptions) {
-  const baseline = tf.tidy(() => {
+/** The integrated-gradients reference input, [1, ...shape]; the caller owns it. */
+function igBaseline(x: tf.Tensor, kind: InputKind, bg: Background | undefined, o: ExplainOptions): tf.Tensor {
+  return tf.tidy(() => {
     if (o.baseline instanceof tf.Tensor) return tf.reshape(tf.cast(o.baseline, 'float32'), x.shape);
     if (typeof o.baseline === 'number') return tf.fill(x.shape, o.baseline);
     if (o.baseline) {
@@ -88,11 +106,6 @@ async function runIG(model: ExplainableModel, x: tf.Tensor, kind: InputKind, bg:
     if (kind === 'tabular' && bg) return tf.tensor(meanRow(bg), x.shape);
     return tf.zerosLike(x);
   });
-  try {
-    return await integratedGradients(model, x, baseline, classIndex, { steps: o.steps, batchSize: o.batchSize });
-  } finally {
-    baseline.dispose();
-  }
 }
 
 async function runShap(model: ExplainableModel, x: tf.Tensor, kind: InputKind, shape: number[], bg: Background | undefined, classIndex: number, o: ExplainOptions) {

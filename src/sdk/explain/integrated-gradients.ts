@@ -4,7 +4,7 @@
 // (one forward + one backward pass per batch, never one call per step).
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
-import { withFastGradients } from './fast-grads.js';
+import { markBatchSummed, withFastGradients } from './fast-grads.js';
 import { forward } from './model-fn.js';
 import type { ExplainableModel } from './types.js';
 
@@ -14,21 +14,33 @@ export interface RawAttribution {
   baseScore: number;
 }
 
+/** The model's output row at the input and at the baseline, in one batch-2 pass; the caller owns the result. */
+export function endpoints(model: ExplainableModel, x: tf.Tensor, baseline: tf.Tensor): tf.Tensor2D {
+  return tf.tidy(() => forward(model, tf.concat([x, baseline])));
+}
+
 export const DEFAULT_STEPS = 32;
 export const DEFAULT_BATCH = 32;
 
-/** `x` and `baseline` are [1, ...shape]; the caller keeps ownership of both. */
+/**
+ * Attributions (input elements, flattened) for output `classIndex`. `x` and `baseline` are
+ * [1, ...shape]; the caller keeps ownership of both. Scores come from endpoints().
+ */
 export async function integratedGradients(
   model: ExplainableModel,
   x: tf.Tensor,
   baseline: tf.Tensor,
   classIndex: number,
   { steps = DEFAULT_STEPS, batchSize = DEFAULT_BATCH }: { steps?: number; batchSize?: number } = {},
-): Promise<RawAttribution> {
+): Promise<Float32Array> {
   for (const [name, v] of [['steps', steps], ['batchSize', batchSize]] as const) {
     if (!Number.isInteger(v) || v < 1) throw new InferScopeError('INPUT_INVALID', `explain: ${name} must be a positive integer, got ${v}`);
   }
-  const gradOf = tf.grad((z: tf.Tensor) => tf.sum(tf.slice(forward(model, z), [0, classIndex], [-1, 1])));
+  const gradOf = tf.grad((z: tf.Tensor) => {
+    const out = forward(model, z);
+    markBatchSummed(z); // only the batch sum of this gradient is used (below)
+    return tf.sum(tf.slice(out, [0, classIndex], [-1, 1]));
+  });
   const diff = tf.tidy(() => tf.sub(x, baseline));
   const ones = new Array<number>(x.rank - 1).fill(1);
   let total: tf.Tensor = tf.zerosLike(x);
@@ -44,11 +56,9 @@ export async function integratedGradients(
       total = next;
     }
     const attr = tf.tidy(() => tf.div(tf.mul(total, diff), steps));
-    const ends = tf.tidy(() => tf.slice(forward(model, tf.concat([x, baseline])), [0, classIndex], [2, 1]));
-    const [attributions, scores] = await Promise.all([attr.data() as Promise<Float32Array>, ends.data()]);
+    const attributions = (await attr.data()) as Float32Array;
     attr.dispose();
-    ends.dispose();
-    return { attributions: Float32Array.from(attributions), score: scores[0], baseScore: scores[1] };
+    return Float32Array.from(attributions);
   } finally {
     diff.dispose();
     total.dispose();

@@ -6,8 +6,12 @@ import type { ExplainableModel, InputKind } from './types.js';
 
 /** First output of the model for a batch, as [batch, outputs] (a scalar output per row becomes [batch, 1]). */
 export function forward(model: ExplainableModel, x: tf.Tensor): tf.Tensor2D {
-  // LayersModel.predict splits into batches of 32 by default; one pass is what we want.
-  const out = model.predict(x, { batchSize: x.shape[0] });
+  // LayersModel.predict slices its input into batches (a copy on the gradient tape, even for
+  // one batch); apply() runs the layers on x itself, in inference mode like predict.
+  const layers = model as ExplainableModel & { layers?: unknown; apply?: (x: tf.Tensor, kwargs: object) => tf.Tensor | tf.Tensor[] };
+  const out = Array.isArray(layers.layers) && typeof layers.apply === 'function'
+    ? layers.apply(x, { training: false })
+    : model.predict(x, { batchSize: x.shape[0] });
   const first = out instanceof tf.Tensor ? out : Array.isArray(out) ? out[0] : Object.values(out)[0];
   if (!first) throw new InferScopeError('PREDICT_FAILED', 'explain: the model returned no output');
   return tf.reshape(first, [first.shape[0] ?? 1, -1]) as tf.Tensor2D;

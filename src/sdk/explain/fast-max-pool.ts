@@ -1,0 +1,38 @@
+// MaxPool's input gradient from ops that are native and vectorised on wasm (its MaxPoolGrad
+// kernel is a naive loop, and Equal/Cast/Tile are slow there). For non-overlapping 'valid'
+// windows that tile the input:
+//   mask = 1 − step(spread(y) − x)   1 where x is its window's maximum: y − x is exactly 0
+//                                     there and > 0 elsewhere (IEEE subtraction of a < b is
+//                                     never 0), so no Equal/Cast is needed
+//   dx   = spread(dy / count) · mask  count = maxima in the window (4·avgPool(mask))
+// where spread repeats each window's value over it (nearest-neighbour resize by an integer
+// factor). Tie rule: tied maxima share the window's gradient equally. tfjs gives all of it to
+// the first maximum in scan order; both are subgradients, the sum over a window is the same,
+// and after a ReLU the usual tie (all zeros) gets no gradient either way.
+import * as tf from '@tensorflow/tfjs-core';
+
+export function fastMaxPool(original: tf.GradConfig): tf.GradConfig {
+  return {
+    ...original,
+    gradFunc: (dy, saved, attrs) => {
+      const base = original.gradFunc(dy, saved, attrs);
+      const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const { filterSize, strides, pad } = attrs as unknown as tf.MaxPoolAttrs;
+      const pair = (v: number | [number, number]) => (Array.isArray(v) ? v : [v, v]);
+      const [ph, pw] = pair(filterSize);
+      const [sh, sw] = pair(strides);
+      const [, h, w] = x.shape;
+      if (ph !== sh || pw !== sw || pad !== 'valid' || h % ph || w % pw) return base;
+      return { x: () => maxPoolInputGrad(x, y, dy as tf.Tensor4D, ph, pw) };
+    },
+  };
+}
+
+/** dx of y = maxPool(x, [ph, pw], stride = window, 'valid') for windows that tile x. */
+export function maxPoolInputGrad(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, ph: number, pw: number): tf.Tensor4D {
+  const [, h, w] = x.shape;
+  const spread = (t: tf.Tensor4D) => tf.image.resizeNearestNeighbor(t, [h, w]);
+  const mask = tf.sub(1, tf.step(tf.sub(spread(y), x))) as tf.Tensor4D;
+  const count = tf.mul(tf.avgPool(mask, [ph, pw], [ph, pw], 'valid'), ph * pw);
+  return tf.mul(spread(tf.div(dy, count) as tf.Tensor4D), mask);
+}
