@@ -8,7 +8,7 @@
 // ends when the first prediction's numbers are read; both read back the same first output.
 // A fourth pair isolates storage: delivery's verified cache read vs tfjs's indexeddb:// load handler.
 // REPS cold loads, each followed by PAIRS warm/tfjs and storage pairs in alternating order; medians
-// reported. Targets: warm/tfjs <= 1.0, warm/cold <= 0.2.
+// reported. Targets (time to first prediction): warm/tfjs <= 1.0, warm/cold <= 0.2.
 import { buildModel, manifestOf, startServer, versionEntry } from '../test/unit/delivery-fixtures.js';
 import { bundlePage, launch, openPage, startApp } from '../test/e2e/delivery-harness.js';
 
@@ -92,12 +92,16 @@ await app.close();
 await server.close();
 
 const w = median(warm), t = median(tfjs), c = median(cold), lo = median(loadOnly), tlo = median(tfjsLoadOnly);
-const line = (kase: string, value: number, baseline: number, target: number) =>
-  console.log(JSON.stringify({ bench: 'load', case: kase, value: round(value, 1), unit: 'ms', baseline: round(baseline, 1), ratio: round(value / baseline), target: `<= ${target}`, pass: value / baseline <= target }));
+const line = (kase: string, value: number, baseline: number, target: number | null) =>
+  console.log(JSON.stringify({
+    bench: 'load', case: kase, value: round(value, 1), unit: 'ms', baseline: round(baseline, 1), ratio: round(value / baseline),
+    target: target == null ? 'reported (diagnostic)' : `<= ${target}`, pass: target == null ? null : value / baseline <= target,
+  }));
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
 console.error(`model ${bytes} bytes, ${REPS} cold x ${PAIRS} warm pairs (ms); cold ${fmt(cold)} | warm ${fmt(warm)} | tfjs ${fmt(tfjs)} | load-only ${fmt(loadOnly)} | tfjs load-only ${fmt(tfjsLoadOnly)}`);
 // Storage path alone: delivery cache read + SHA-256 of every file vs tfjs's indexeddb:// load handler.
-line('warm-load-vs-tfjs-indexeddb-load', lo, tlo, 1.0);
+// A diagnostic for where the time goes; the issue's targets are on time to first prediction.
+line('warm-storage-read-vs-tfjs-indexeddb-load-handler', lo, tlo, null);
 // Load to first prediction: SDK defaults (backend self-test + warm-up run) vs loadLayersModel('indexeddb://') + predict.
 line('warm-first-prediction-vs-tfjs-indexeddb', w, t, 1.0);
 line('warm-vs-cold-slow4g-first-prediction', w, c, 0.2);

@@ -8,7 +8,6 @@ import type { Capabilities } from './capabilities.js';
 import { exclusive, onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { selfTest } from './self-test.js';
-import { setupWasm } from './wasm-assets.js';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'wasm', 'webgl', 'cpu']);
 
@@ -38,7 +37,8 @@ function unavailableReason(name: BackendName, caps: Capabilities): string | null
 function importBackend(name: BackendName): Promise<unknown> {
   switch (name) {
     case 'webgpu': return import('@tensorflow/tfjs-backend-webgpu');
-    case 'wasm': return import('@tensorflow/tfjs-backend-wasm');
+    // The asset checks ride along with the wasm backend: pages that never run wasm skip both.
+    case 'wasm': return Promise.all([import('@tensorflow/tfjs-backend-wasm'), import('./wasm-assets.js')]);
     case 'webgl': return import('@tensorflow/tfjs-backend-webgl');
     case 'cpu': return import('@tensorflow/tfjs-backend-cpu');
   }
@@ -70,8 +70,9 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
   if (tf.findBackendFactory(name) == null) {
     return { ok: false, reason: `the ${name} backend was removed from tfjs on this page after an earlier failure` };
   }
-  const wasmMod = mod as typeof import('@tensorflow/tfjs-backend-wasm');
-  const setup = name === 'wasm' ? await setupWasm(wasmMod, { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch }) : null;
+  const [wasmMod, assets] = (name === 'wasm' ? mod : []) as [typeof import('@tensorflow/tfjs-backend-wasm')?, typeof import('./wasm-assets.js')?];
+  const setupWasm = () => assets!.setupWasm(wasmMod!, { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch });
+  const setup = assets ? await setupWasm() : null;
   try {
     const result = await start(name, ctx.initTimeoutMs);
     if (result === 'timeout' && setup?.threads) {
@@ -79,7 +80,7 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
       // app bundle breaks that ("e is not defined" in the worker) and init hangs. Run
       // single-threaded instead of losing the backend (see README: bundlers).
       tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      const single = await setupWasm(wasmMod, { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch });
+      const single = await setupWasm();
       try {
         const again = await start(name, ctx.initTimeoutMs);
         if (again === true) return { ok: true, note: `threaded WASM did not start within ${ctx.initTimeoutMs} ms (a minified bundle breaks its worker); running single-threaded` };
@@ -131,7 +132,10 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
   if (!p) {
     p = (async (): Promise<Readiness> => {
       const init = await exclusive(() => initialize(name, ctx));
-      if (!init.ok || !ctx.selfTest) return init;
+      // cpu is not self-tested: its kernels are plain JS, the same kind of code as the reference
+      // the test compares against — there is no driver, shader compiler or SIMD build to catch
+      // out, and on a fresh page the run would cost the critical path several ms of JIT.
+      if (!init.ok || !ctx.selfTest || name === 'cpu') return init;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
       const wrong = await selfTestOnce(name, corrupt);
       return wrong ? { ok: false, reason: wrong } : init;

@@ -1,5 +1,5 @@
 // Where a model runs: the first backend that is ready, self-tested and runs the real model
-// ('first-working'), or the one that runs it fastest ('fastest', remembered per model version).
+// ('first-working'). The 'fastest' policy builds on these pieces in place-fastest.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec } from '../protocol/manifest-types.js';
 import type { BackendName } from '../protocol/wire-types.js';
@@ -7,7 +7,6 @@ import { ensureBackend, type BackendContext, type Readiness } from './backends.j
 import { onBackend } from './engine-gate.js';
 import { isInferScopeError } from './errors.js';
 import { createTfModel, type TensorInfo, type TfModel } from './tf-model.js';
-import type { VerdictStore } from './verdict-store.js';
 
 export type BackendPolicy = 'first-working' | 'fastest';
 export interface Fallback { backend: BackendName; reason: string }
@@ -77,12 +76,7 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
-
-async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[]): Promise<Placement | null> {
+export async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[]): Promise<Placement | null> {
   for (let i = 0; i < order.length; i++) {
     const backend = order[i]!;
     const r = await tryBackend(backend, artifacts, o, fallbacks);
@@ -92,39 +86,12 @@ async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifact
   return null;
 }
 
-/** Place the model per policy. Resolves null (with every reason in `fallbacks`) if no backend works. */
-export async function placeModel(
-  artifacts: tf.io.ModelArtifacts,
-  candidates: BackendName[],
-  policy: BackendPolicy,
-  o: PlaceOptions & { verdicts: VerdictStore; verdictKey: string; runs: number },
-): Promise<{ placement: Placement | null; fallbacks: Fallback[] }> {
+/**
+ * 'first-working': the first backend in `order` that is ready and runs the model. Resolves a null
+ * placement (with every reason in `fallbacks`) if none works. 'fastest' lives in
+ * place-fastest.ts, loaded only by clients that ask for it.
+ */
+export async function placeModel(artifacts: tf.io.ModelArtifacts, order: BackendName[], o: PlaceOptions): Promise<{ placement: Placement | null; fallbacks: Fallback[] }> {
   const fallbacks: Fallback[] = [];
-  if (policy === 'first-working') return { placement: await firstWorking(candidates, artifacts, o, fallbacks), fallbacks };
-
-  const verdict = await o.verdicts.get(o.verdictKey);
-  if (verdict && candidates.includes(verdict.backend)) {
-    const order = [verdict.backend, ...candidates.filter((b) => b !== verdict.backend)];
-    return { placement: await firstWorking(order, artifacts, o, fallbacks), fallbacks };
-  }
-  const timings: Partial<Record<BackendName, number>> = {};
-  let best: { backend: BackendName; tfm: TfModel; ms: number } | null = null;
-  for (const backend of candidates) {
-    const r = await tryBackend(backend, artifacts, { ...o, warmup: true }, fallbacks);
-    if (typeof r === 'string') { fallbacks.push({ backend, reason: r }); continue; }
-    try {
-      const times: number[] = [];
-      for (let i = 0; i < o.runs; i++) times.push(await runOnce(backend, r, o.specs));
-      const ms = median(times);
-      timings[backend] = ms;
-      if (!best || ms < best.ms) { best?.tfm.dispose(); best = { backend, tfm: r, ms }; } else r.dispose();
-    } catch (err) {
-      r.dispose();
-      fallbacks.push({ backend, reason: `timing the model failed: ${reasonOf(err)}` });
-    }
-  }
-  if (!best) return { placement: null, fallbacks };
-  await o.verdicts.put(o.verdictKey, { backend: best.backend, timings, at: Date.now() });
-  const remaining = candidates.filter((b) => b !== best!.backend && timings[b] != null);
-  return { placement: { backend: best.backend, tfm: best.tfm, fallbacks, remaining, timings }, fallbacks };
+  return { placement: await firstWorking(order, artifacts, o, fallbacks), fallbacks };
 }

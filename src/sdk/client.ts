@@ -15,7 +15,7 @@ import { createModel, type Model } from './model.js';
 import { resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
 import { lazyTelemetry } from './telemetry/lazy.js';
 import type { TelemetryOptions } from './telemetry/options.js';
-import { createVerdictStore } from './verdict-store.js';
+import type { VerdictStore } from './verdict-store.js';
 import { createDelivery, type CachedModel, type DeliveryEvent, type LoadProgress } from './delivery/index.js';
 import { createChannels } from './delivery/channels.js';
 import type { VersionRef } from './delivery/types.js';
@@ -105,7 +105,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
   const telemetry = lazyTelemetry(telemetryOptions); // its code loads only when an endpoint is set
-  let verdicts: ReturnType<typeof createVerdictStore> | null = null;
+  let verdicts: VerdictStore | null = null; // 'fastest' only
   const models = new Set<Model>();
   let disposed = false;
   const delivery = createDelivery({
@@ -148,10 +148,11 @@ export function createClient(options: ClientOptions = {}): Client {
         bytes = fetched.downloaded;
         source = fetched.source;
         progress?.({ phase: 'compile', source, loaded: 0, total: 1 });
-        verdicts ??= createVerdictStore(idbFactory);
         const place = { ctx, readiness, warmup, specs: resolved.inputs };
         const verdictKey = `${resolved.id}@${resolved.version}|${backends.join(',')}`;
-        const result = await placeModel(fetched.artifacts, backends, backendPolicy, { ...place, verdicts, verdictKey, runs: fastestRuns });
+        const result = backendPolicy === 'fastest'
+          ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
+          : await placeModel(fetched.artifacts, backends, place);
         fallbacks = result.fallbacks;
         if (!result.placement) {
           throw new InferScopeError('BACKEND_UNAVAILABLE', `no backend could run ${resolved.url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
@@ -163,7 +164,7 @@ export function createClient(options: ClientOptions = {}): Client {
           onDispose: () => { models.delete(model); channels.forget(model); },
         });
         return model;
-      }, { onProgress: progress, signal: opts.signal });
+      }, { onProgress: progress, signal: opts.signal }, (m) => m.dispose());
       const model = delivered.value;
       models.add(model);
       recordLoad(resolved, model.backend, bytes, performance.now() - t0, fallbacks, undefined, undefined, source, delivered.candidateFallback);

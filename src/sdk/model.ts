@@ -10,7 +10,6 @@ import { materialize, prepareInputs, type ModelInput } from './inputs.js';
 import { INTERNAL, type ModelInternals } from './model-internal.js';
 import { readOutputs, topK, type OutputData, type TopEntry } from './outputs.js';
 import { randomId } from './random-id.js';
-import { explainWhenIdle } from './explain/idle.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
 import type { LoadTarget } from './resolve-target.js';
 import type { Telemetry } from './telemetry/index.js';
@@ -133,7 +132,16 @@ export function createModel(deps: ModelDeps): Model {
           const tops = classes > 1 ? topK(first, first.shape[0] === 1 ? k : 1, labels) : undefined;
           const ms = performance.now() - t0;
           record(ms, tops, undefined, inputs);
-          if (explainCopy) explainWhenIdle(model, explainCopy, telemetry, { model: target.id, version: target.version, variant: target.variant });
+          if (explainCopy) {
+            // Sampled explanations (explainSampleRate) load their code on first use: the idle
+            // scheduler hands the copy to the explain chunk, or drops it if that fails to load.
+            const copy: tf.Tensor = explainCopy;
+            explainCopy = null;
+            import('./explain/idle.js').then(
+              (m) => m.explainWhenIdle(model, copy, telemetry, { model: target.id, version: target.version, variant: target.variant }),
+              () => copy.dispose(),
+            );
+          }
           const result: Prediction = { id, data: first.data, shape: first.shape, ms };
           if (tops && (labels || tops.length > 0)) {
             result.top = tops.length === 1 ? tops[0]!.map(({ label, score }) => ({ label, score })) : tops.map(([t]) => ({ label: t!.label, score: t!.score }));

@@ -167,6 +167,45 @@ describe('integrity', () => {
   });
 });
 
+describe('a cache hit is built while its hashes run', () => {
+  const corrupt = async (path: string, mutate: (b: Uint8Array) => void) => {
+    const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
+    const sha = versionEntry('', v1).files.find((f) => f.path === path)!.sha256;
+    const bytes = new Uint8Array(v1.files.get(path)!.slice(0));
+    mutate(bytes);
+    await new Promise((res) => {
+      const tx = db.transaction('files', 'readwrite');
+      tx.objectStore('files').put({ sha256: sha, bytes: bytes.byteLength, data: bytes.buffer });
+      tx.oncomplete = res;
+    });
+    db.close();
+  };
+
+  it('same-size corruption: the model built from the bad copy is discarded, never returned', async () => {
+    await client().load({ id: 'digits' }, compile);
+    await corrupt('head.bin', (b) => b.fill(0x3f)); // same size, loads fine, wrong weights (0.747 each)
+    const discarded: number[][] = [];
+    const r = await client().load({ id: 'digits' }, compile, {}, (v) => discarded.push(v));
+    expect(discarded).toHaveLength(1); // it was built (in parallel with the hashes), then dropped
+    expect(discarded[0]).not.toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(r.source).toBe('network');
+    expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: 'head.bin', source: 'cache' });
+    expect(events.filter((e) => e.type === 'cache-hit')).toHaveLength(0); // a corrupted copy is not a hit
+    const again = await client().load({ id: 'digits' }, compile);
+    expect(again.source).toBe('cache'); // re-installed from the network
+  });
+
+  it('a corrupted model.json (unparseable) falls back to the network instead of failing the load', async () => {
+    await client().load({ id: 'digits' }, compile);
+    await corrupt('model.json', (b) => { b[0] = 0x7b; b[1] = 0x7b; }); // "{{": not JSON
+    const r = await client().load({ id: 'digits' }, compile);
+    expect(r.source).toBe('network');
+    expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: 'model.json', source: 'cache' });
+  });
+});
+
 describe('direct URL loads', () => {
   it('are cached too: model.json revalidated by ETag, shards not fetched again', async () => {
     const url = `${server.url}/digits/1/model.json`;
