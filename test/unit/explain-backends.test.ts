@@ -67,9 +67,11 @@ test("tfjs's own gradients are back in the registry after an explanation on wasm
   const conv = tf.getGradient('Conv2D');
   const pool = tf.getGradient('MaxPool');
   const matmul = tf.getGradient('BatchMatMul');
+  const relu = tf.getGradient('Relu');
   await explain(smallCnn(8), tf.ones([8, 8, 1]), { steps: 4 });
   expect(tf.getGradient('Conv2D')).toBe(conv);
   expect(tf.getGradient('MaxPool')).toBe(pool);
   expect(tf.getGradient('BatchMatMul')).toBe(matmul);
+  expect(tf.getGradient('Relu')).toBe(relu);
   await tf.setBackend('cpu');
 });

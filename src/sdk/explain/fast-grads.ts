@@ -8,31 +8,17 @@
 // tfjs's own is put back before anything else can run.
 import * as tf from '@tensorflow/tfjs-core';
 import { fastMaxPool } from './fast-max-pool.js';
+import { foldedRelu, summedNodes } from './tape-marks.js';
 
 const BACKENDS = new Set(['wasm']);
-
-interface TapeNode { kernelName: string; inputs: Record<string, tf.Tensor>; saved?: tf.Tensor[] }
-/** Tape nodes (by their saved-tensor list, which tfjs hands to gradFunc) whose input gradient is only used summed over the batch. */
-const summedNodes = new WeakSet<object>();
-const SUMMED_INPUT: Record<string, string> = { Conv2D: 'x', BatchMatMul: 'a' };
 
 /**
  * Integrated gradients only uses the gradient w.r.t. its interpolation points summed over the
  * batch. The input gradient of a convolution or matmul that reads the points directly is
  * linear in dy with the same weights for every row, so it commutes with that sum: computed
  * once on Σ dy (batch 1 instead of 32) and padded with zero rows, the batch sum is exact while
- * single rows are not. Call inside the differentiated function, after the forward pass: it
- * marks, on the engine's tape (tfjs-core 4.x internals, as in gradients.ts), the ops whose input
- * is `z` itself — the saved copy gradFunc gets is a new tensor on wasm, so it cannot be matched later.
+ * single rows are not. Only for nodes markTape() found reading the points.
  */
-export function markBatchSummed(z: tf.Tensor): void {
-  const tape = (tf.engine() as unknown as { state: { activeTape: TapeNode[] | null } }).state.activeTape;
-  for (const node of tape ?? []) {
-    const input = SUMMED_INPUT[node.kernelName];
-    if (input && node.inputs[input] === z && node.saved) summedNodes.add(node.saved);
-  }
-}
-
 function batchSummed(saved: object, x: tf.Tensor, dy: tf.Tensor, grad: (dy: tf.Tensor) => tf.Tensor): tf.Tensor {
   const rows = x.shape[0]!;
   if (rows < 2 || !summedNodes.has(saved)) return grad(dy);
@@ -83,14 +69,21 @@ function fastMatMul(original: tf.GradConfig): tf.GradConfig {
   };
 }
 
+// After a MaxPool that folded this ReLU's mask into its own gradient, dy is already zero
+// wherever the ReLU's output is 0, and elsewhere the ReLU passes dy unchanged.
+function fastRelu(original: tf.GradConfig): tf.GradConfig {
+  return { ...original, gradFunc: (dy, saved, attrs) => (foldedRelu.has(saved) ? { x: () => dy as tf.Tensor } : original.gradFunc(dy, saved, attrs)) };
+}
+
 /** Runs `f` (synchronous: forward and backward) with faster input gradients on backends that need them. */
 export function withFastGradients<T>(f: () => T): T {
   if (!BACKENDS.has(tf.getBackend())) return f();
-  const originals = [tf.getGradient('Conv2D'), tf.getGradient('MaxPool'), tf.getGradient('BatchMatMul')];
-  const [conv, pool, matmul] = originals;
+  const originals = [tf.getGradient('Conv2D'), tf.getGradient('MaxPool'), tf.getGradient('BatchMatMul'), tf.getGradient('Relu')];
+  const [conv, pool, matmul, relu] = originals;
   if (conv) tf.registerGradient(fastConv2D(conv));
   if (pool) tf.registerGradient(fastMaxPool(pool));
   if (matmul) tf.registerGradient(fastMatMul(matmul));
+  if (relu) tf.registerGradient(fastRelu(relu));
   try {
     return f();
   } finally {

@@ -9,7 +9,12 @@
 // factor). Tie rule: tied maxima share the window's gradient equally. tfjs gives all of it to
 // the first maximum in scan order; both are subgradients, the sum over a window is the same,
 // and after a ReLU the usual tie (all zeros) gets no gradient either way.
+// After a ReLU that only this pool reads (x ≥ 0), the ReLU's mask is folded in at the pooled
+// size: dy · step(y) leaves exactly the windows whose maximum is > 0, so dx is already zero
+// wherever the ReLU output is 0 and the ReLU's own gradient (step + multiply over the full
+// tensor) becomes the identity (fast-grads.ts fastRelu).
 import * as tf from '@tensorflow/tfjs-core';
+import { foldedRelu, reluUnderPool } from './tape-marks.js';
 
 export function fastMaxPool(original: tf.GradConfig): tf.GradConfig {
   return {
@@ -23,7 +28,9 @@ export function fastMaxPool(original: tf.GradConfig): tf.GradConfig {
       const [sh, sw] = pair(strides);
       const [, h, w] = x.shape;
       if (ph !== sh || pw !== sw || pad !== 'valid' || h % ph || w % pw) return base;
-      return { x: () => maxPoolInputGrad(x, y, dy as tf.Tensor4D, ph, pw) };
+      const relu = reluUnderPool.get(saved);
+      if (relu) foldedRelu.add(relu);
+      return { x: () => maxPoolInputGrad(x, y, relu ? (tf.mul(dy as tf.Tensor, tf.step(y)) as tf.Tensor4D) : (dy as tf.Tensor4D), ph, pw) };
     },
   };
 }

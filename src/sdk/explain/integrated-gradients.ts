@@ -4,7 +4,8 @@
 // (one forward + one backward pass per batch, never one call per step).
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
-import { markBatchSummed, withFastGradients } from './fast-grads.js';
+import { withFastGradients } from './fast-grads.js';
+import { markTape } from './tape-marks.js';
 import { forward } from './model-fn.js';
 import type { ExplainableModel } from './types.js';
 
@@ -38,7 +39,7 @@ export async function integratedGradients(
   }
   const gradOf = tf.grad((z: tf.Tensor) => {
     const out = forward(model, z);
-    markBatchSummed(z); // only the batch sum of this gradient is used (below)
+    markTape(z); // only the batch sum of this gradient is used (below)
     return tf.sum(tf.slice(out, [0, classIndex], [-1, 1]));
   });
   const diff = tf.tidy(() => tf.sub(x, baseline));
