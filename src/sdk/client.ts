@@ -164,7 +164,7 @@ export function createClient(options: ClientOptions = {}): Client {
           onDispose: () => { models.delete(model); channels.forget(model); },
         });
         return model;
-      }, { onProgress: progress, signal: opts.signal }, (m) => m.dispose());
+      }, { onProgress: progress, signal: opts.signal });
       const model = delivered.value;
       models.add(model);
       recordLoad(resolved, model.backend, bytes, performance.now() - t0, fallbacks, undefined, undefined, source, delivered.candidateFallback);

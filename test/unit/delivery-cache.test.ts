@@ -167,7 +167,7 @@ describe('integrity', () => {
   });
 });
 
-describe('a cache hit is built while its hashes run', () => {
+describe('a cached copy corrupted on disk', () => {
   const corrupt = async (path: string, mutate: (b: Uint8Array) => void) => {
     const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
     const sha = versionEntry('', v1).files.find((f) => f.path === path)!.sha256;
@@ -181,13 +181,12 @@ describe('a cache hit is built while its hashes run', () => {
     db.close();
   };
 
-  it('same-size corruption: the model built from the bad copy is discarded, never returned', async () => {
+  it('same-size corruption (it would load, with wrong weights) is never compiled: re-installed from the network', async () => {
     await client().load({ id: 'digits' }, compile);
     await corrupt('head.bin', (b) => b.fill(0x3f)); // same size, loads fine, wrong weights (0.747 each)
-    const discarded: number[][] = [];
-    const r = await client().load({ id: 'digits' }, compile, {}, (v) => discarded.push(v));
-    expect(discarded).toHaveLength(1); // it was built (in parallel with the hashes), then dropped
-    expect(discarded[0]).not.toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    const compiled: Fetched[] = [];
+    const r = await client().load({ id: 'digits' }, (f) => { compiled.push(f); return compile(f); });
+    expect(compiled.map((f) => f.source)).toEqual(['network']);
     expect(r.source).toBe('network');
     expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
     expect(events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: 'head.bin', source: 'cache' });

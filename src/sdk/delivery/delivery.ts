@@ -11,10 +11,9 @@ import { loadDirect } from './direct.js';
 import { fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch-version.js';
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
-import { createManifestSource, type ManifestSource, type StoredManifest } from './manifest-source.js';
+import { createManifestSource, type ManifestSource } from './manifest-source.js';
 import { saveModel } from './save.js';
-import { readLastVersion, sameFiles, writeLastVersion } from './last-version.js';
-import { deleteModels, getMeta, listModels, modelKey, readModel, setMeta } from './store.js';
+import { deleteModels, getMeta, listModels, setMeta } from './store.js';
 import type { CachedModel, DeliveryEvent, LoadProgress, VersionRef } from './types.js';
 
 export type LoadTarget = { id: string; channel?: string } | { url: string };
@@ -70,14 +69,12 @@ export function createDelivery({
     return db;
   }));
   let manifests: ManifestSource | undefined;
-  let storedManifest: Promise<StoredManifest | undefined> | undefined; // the stored manifest's read, issued early by load()
-  const readStoredManifest = (d: DeliveryDb | null) => (d ? getMeta<StoredManifest>(d, `manifest:${manifestUrl}`) : undefined);
   const manifest = async (): Promise<Manifest> => {
     if (!manifestUrl) throw new InferScopeError('MODEL_NOT_FOUND', 'load by id needs createClient({ manifestUrl }); or load({ url }) a model.json directly');
     const d = await db();
     manifests ??= createManifestSource({
       url: manifestUrl, maxAgeMs: manifestMaxAgeMs, fetch, onEvent: emit,
-      load: async () => storedManifest ?? readStoredManifest(d),
+      load: async () => (d ? getMeta(d, `manifest:${manifestUrl}`) : undefined),
       save: async (s) => { if (d) await setMeta(d, `manifest:${manifestUrl}`, s); },
     });
     return manifests.get();
@@ -110,11 +107,8 @@ export function createDelivery({
     await saveModel(d, f.toStore.record, f.toStore.data, { maxBytes, onEvent: emit, onEvicted: (n) => telemetry?.recordCache('evicted', n) });
   }
 
-  /**
-   * Verified artifacts of one version: cache first, then network (one download across tabs).
-   * With `defer`, a cache hit may come back before its hashes finish (see Fetched.intact).
-   */
-  async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}, defer = false, early?: ReturnType<typeof readModel>): Promise<Fetched> {
+  /** Verified artifacts of one version: cache first, then network (one download across tabs). */
+  async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}): Promise<Fetched> {
     const d = await db();
     const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal };
     const count = (f: Fetched) => {
@@ -123,11 +117,7 @@ export function createDelivery({
       return f;
     };
     if (ref.variant === 'direct') return count(await loadDirect(ref.url, ctx, (got) => store(got, d)));
-    const hit = await fromCache(ref, ctx, { defer, early });
-    if (hit?.intact) {
-      void hit.intact.then((ok) => ok && count(hit));
-      return hit;
-    }
+    const hit = await fromCache(ref, ctx);
     if (hit) return count(hit);
     // Another tab may be installing this version: wait for it, then look again.
     return count(await withLock(`inferscope:${ref.id}@${ref.version}`, async () => {
@@ -140,49 +130,20 @@ export function createDelivery({
   }
 
   /**
-   * Fetch + compile. A cache hit is built while its hashes run; if they fail, what was built is
-   * discarded and the version comes from the network instead.
-   */
-  async function fetchAndCompile<T>(ref: VersionRef, compile: (f: Fetched) => Promise<T>, discard: ((value: T) => void) | undefined, opts: LoadOptions, early?: ReturnType<typeof readModel>) {
-    const f = await fetchVersion(ref, opts, true, early);
-    if (!f.intact) return { f, value: await compile(f) };
-    const built = compile(f).then((value) => ({ value }), (error: unknown) => ({ error }));
-    const ok = await f.intact;
-    const b = await built;
-    if (ok) {
-      if ('error' in b) throw b.error;
-      return { f, value: b.value };
-    }
-    if ('value' in b) discard?.(b.value);
-    const again = await fetchVersion(ref, opts);
-    return { f: again, value: await compile(again) };
-  }
-
-  /**
    * resolve + fetch + the caller's `compile` (build on a backend, self-test, warm up). A rollout
-   * candidate that fails any step falls back to stable, and the reason is returned. `discard`
-   * releases a compiled value whose cached files turned out corrupted (it is never returned).
+   * candidate that fails any step falls back to stable, and the reason is returned.
    */
-  async function load<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}, discard?: (value: T) => void): Promise<Delivered<T>> {
+  async function load<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
     const t0 = now();
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 0, total: 1 });
-    // Warm loads: read the version this target resolved to last time while the manifest loads.
-    const lastKey = 'url' in target ? '' : `${manifestUrl}|${target.id}|${target.channel ?? 'stable'}`;
-    const guess = lastKey ? readLastVersion(lastKey) : null;
-    // The small manifest read is issued first: IndexedDB answers in order, and it must not queue
-    // behind the weights.
-    if (guess && !manifests && manifestUrl) storedManifest ??= db().then(readStoredManifest);
-    const early = guess && db().then((d) => (d ? readModel(d, modelKey((target as { id: string }).id, guess.version), guess.shas.map((sha256) => ({ sha256, path: '', bytes: 0 }))) : null));
-    early?.catch(() => {});
     const refs = await resolve(target);
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 1, total: 1 });
     let candidateFallback: string | undefined;
     let lastErr: unknown;
     for (const ref of refs) {
       try {
-        const guessed = guess && early && sameFiles(guess, ref.version, ref.entry?.files) ? early : undefined;
-        const { f, value } = await fetchAndCompile(ref, compile, discard, opts, guessed as ReturnType<typeof readModel> | undefined);
-        if (lastKey && ref.entry) writeLastVersion(lastKey, ref.version, ref.entry.files);
+        const f = await fetchVersion(ref, opts);
+        const value = await compile(f);
         if (ref.variant !== 'direct' && f.source === 'network') await retire(ref.id, f.ref.version);
         return { ...f, value, ms: now() - t0, candidateFallback };
       } catch (err) {

@@ -21,11 +21,6 @@ export interface Fetched {
   downloaded: number;
   /** The record to store (network loads whose files all verified); null when served from cache. */
   toStore: { record: ModelRecord; data: Map<string, ArrayBuffer> } | null;
-  /**
-   * Cache hits read with `defer`: settles when every file has been re-hashed; false means the
-   * stored copy was corrupted (already dropped, event emitted) and must not be used.
-   */
-  intact?: Promise<boolean>;
 }
 
 export interface FetchContext {
@@ -50,56 +45,37 @@ function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, Arra
   return toArtifacts(json, shards);
 }
 
-/**
- * The cached version when complete and (integrity on) every file still hashes right. With
- * `defer`, the artifacts come back while the hashes are still running (WebCrypto digests run off
- * the main thread) so the caller can build the model meanwhile; it must await `intact` before
- * using the model for anything a user sees.
- */
-export async function fromCache(
-  ref: VersionRef, ctx: FetchContext,
-  { defer = false, early }: { defer?: boolean; early?: ReturnType<typeof readModel> } = {},
-): Promise<Fetched | null> {
+/** The cached version when complete and (integrity on) every file still hashes right. */
+export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fetched | null> {
   if (!ctx.db) return null;
-  const db = ctx.db;
   const key = modelKey(ref.id, ref.version);
-  const hit = await (early ?? readModel(db, key, ref.entry?.files)).catch(() => null);
+  const hit = await readModel(ctx.db, key, ref.entry?.files).catch(() => null);
   if (!hit) return null;
   const { record, data } = hit;
   const total = record.bytes;
   ctx.onProgress?.({ phase: 'download', source: 'cache', loaded: total, total });
   let verified = 0;
-  const intact = (async () => {
-    const bad = await Promise.all(record.files.map(async (f) => {
-      try {
-        await verifyFile(label(ref, f.path), data.get(f.sha256)!, f);
-      } catch {
-        return f;
-      }
-      verified += f.bytes;
-      ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: verified, total });
-      return null;
-    }));
-    const broken = bad.find((f) => f);
-    if (broken) {
-      // Storage corrupted under us: drop the version so the network path re-installs it.
-      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: broken.path, source: 'cache' });
-      await deleteModels(db, [key]).catch(() => {});
-      return false;
+  // All files hash at once: WebCrypto digests run off the main thread.
+  const bad = await Promise.all(record.files.map(async (f) => {
+    try {
+      await verifyFile(label(ref, f.path), data.get(f.sha256)!, f);
+    } catch {
+      return f;
     }
-    void touchModel(db, key).catch(() => {}); // off the critical path
-    return true;
-  })();
-  const r = { ...ref, url: record.url };
-  if (!defer && !(await intact)) return null;
-  let artifacts: io.ModelArtifacts;
-  try {
-    artifacts = assemble(r, record.files, data);
-  } catch (err) {
-    if (!(await intact)) return null; // a corrupted model.json: the hashes say so
-    throw err;
+    verified += f.bytes;
+    ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: verified, total });
+    return null;
+  }));
+  const broken = bad.find((f) => f);
+  if (broken) {
+    // Storage corrupted under us: drop the version so the network path re-installs it.
+    ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: broken.path, source: 'cache' });
+    await deleteModels(ctx.db, [key]).catch(() => {});
+    return null;
   }
-  return { ref: r, artifacts, source: 'cache', bytes: total, downloaded: 0, toStore: null, ...(defer ? { intact } : {}) };
+  void touchModel(ctx.db, key).catch(() => {}); // off the critical path
+  const r = { ...ref, url: record.url };
+  return { ref: r, artifacts: assemble(r, record.files, data), source: 'cache', bytes: total, downloaded: 0, toStore: null };
 }
 
 /** Downloads what the cache lacks of a manifest version and verifies every file. */
