@@ -22,7 +22,10 @@ const BACKENDS = new Set(['wasm']);
 function batchSummed(saved: object, x: tf.Tensor, dy: tf.Tensor, grad: (dy: tf.Tensor) => tf.Tensor): tf.Tensor {
   const rows = x.shape[0]!;
   if (rows < 2 || !summedNodes.has(saved)) return grad(dy);
-  const one = grad(tf.sum(dy, 0, true));
+  // Σ over rows as an average pool over an [n, 1] window of [1, n, 1, rest] (XNNPACK vectorises
+  // over the `rest` channels; wasm's Sum over axis 0 transposes first): ~2x faster on 32 × 6272.
+  const mean = tf.avgPool(tf.reshape(dy, [1, rows, 1, -1]) as tf.Tensor4D, [rows, 1], [rows, 1], 'valid');
+  const one = grad(tf.reshape(tf.mul(mean, rows), [1, ...dy.shape.slice(1)]));
   return tf.pad(one, [[0, rows - 1], ...one.shape.slice(1).map(() => [0, 0] as [number, number])]);
 }
 
