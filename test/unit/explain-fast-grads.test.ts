@@ -1,5 +1,5 @@
 // The faster input gradients integrated gradients uses on wasm (src/sdk/explain/fast-grads.ts,
-// fast-max-pool.ts, tape-marks.ts) against tfjs's own gradients on random inputs. The reference
+// fast-max-pool.ts, tape-marks.ts, line-conv.ts) against tfjs's own gradients on random inputs. The reference
 // runs on the cpu backend (tfjs's reference kernels): wasm's own MaxPoolGrad mishandles ties
 // (it gives a 4-way tie at −3 no gradient at all, and 2-way ties to the last maximum).
 // Tie rule of the max-pool gradient: tied maxima share their window's gradient equally (tfjs
@@ -11,6 +11,7 @@ import '@tensorflow/tfjs-layers'; // registers tfjs's gradients
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { withFastGradients } from '../../src/sdk/explain/fast-grads.js';
 import { maxPoolInputGrad } from '../../src/sdk/explain/fast-max-pool.js';
+import { withLineConv } from '../../src/sdk/explain/line-conv.js';
 import { markTape } from '../../src/sdk/explain/tape-marks.js';
 
 beforeAll(async () => { expect(await tf.setBackend('wasm')).toBe(true); });
@@ -126,6 +127,31 @@ describe('convolution and matmul input gradients', () => {
       const ref = gradient(dense, x, 5, 'tfjs');
       expect(maxAbsDiff(ref, gradient(dense, x, 5, 'fast'))).toBeLessThanOrEqual(1e-5);
       expect(maxAbsDiff(tf.sum(ref, 0), tf.sum(gradient(dense, x, 5, 'fast-summed'), 0))).toBeLessThanOrEqual(1e-4);
+    });
+  });
+});
+
+describe('first convolution of the interpolation points from the line (line-conv.ts)', () => {
+  test('conv(b + α·d) computed as conv(b) + α·conv(d) equals the direct convolution; other convolutions and the kernel registry are untouched', () => {
+    tf.tidy(() => {
+      const b = tf.randomUniform([1, 12, 12, 2], 0, 1, 'float32', 21);
+      const d = tf.randomNormal([1, 12, 12, 2], 0, 1, 'float32', 22);
+      const alpha = tf.tensor1d([0.1, 0.35, 0.6, 0.9]);
+      const points = tf.add(b, tf.mul(tf.reshape(alpha, [4, 1, 1, 1]), d));
+      const other = tf.randomNormal([4, 12, 12, 2], 0, 1, 'float32', 23);
+      const filter = tf.randomNormal([3, 3, 2, 5], 0, 0.5, 'float32', 24) as tf.Tensor4D;
+      const conv = (z: tf.Tensor) => tf.conv2d(z as tf.Tensor4D, filter, 1, 'same');
+      const kernel = tf.getKernel('Conv2D', 'wasm');
+      const [viaLine, otherWrapped] = withLineConv(points, tf.concat([b, d]), tf.stack([tf.onesLike(alpha), alpha], 1), () => [conv(points), conv(other)]);
+      expect(tf.getKernel('Conv2D', 'wasm')).toBe(kernel);
+      const direct = conv(points);
+      expect(scale(direct)).toBeGreaterThan(0.5);
+      expect(maxAbsDiff(viaLine!, direct)).toBeLessThanOrEqual(1e-5 * scale(direct));
+      // It really is computed from the line: other coefficients give that line's convolution.
+      const [twice] = withLineConv(points, tf.concat([b, d]), tf.stack([tf.onesLike(alpha), tf.mul(alpha, 2)], 1), () => [conv(points)]);
+      const expected = conv(tf.add(b, tf.mul(tf.reshape(tf.mul(alpha, 2), [4, 1, 1, 1]), d)));
+      expect(maxAbsDiff(twice!, expected)).toBeLessThanOrEqual(1e-5 * scale(expected));
+      expect(maxAbsDiff(otherWrapped!, conv(other))).toBe(0);
     });
   });
 });

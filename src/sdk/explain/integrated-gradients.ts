@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { withFastGradients } from './fast-grads.js';
+import { withLineConv } from './line-conv.js';
 import { markTape } from './tape-marks.js';
 import { forward } from './model-fn.js';
 import type { ExplainableModel } from './types.js';
@@ -43,15 +44,18 @@ export async function integratedGradients(
     return tf.sum(tf.slice(out, [0, classIndex], [-1, 1]));
   });
   const diff = tf.tidy(() => tf.sub(x, baseline));
+  const line = tf.concat([baseline, diff]);
   const ones = new Array<number>(x.rank - 1).fill(1);
   let total: tf.Tensor = tf.zerosLike(x);
   try {
     for (let start = 0; start < steps; start += batchSize) {
       const n = Math.min(batchSize, steps - start);
       const next = tf.tidy(() => {
-        const alphas = tf.reshape(tf.div(tf.add(tf.range(start, start + n), 0.5), steps), [n, ...ones]);
-        const points = tf.add(baseline, tf.mul(alphas, diff));
-        return tf.add(total, tf.sum(withFastGradients(() => gradOf(points)), 0, true));
+        const alpha = tf.div(tf.add(tf.range(start, start + n), 0.5), steps);
+        const points = tf.add(baseline, tf.mul(tf.reshape(alpha, [n, ...ones]), diff));
+        const coeffs = tf.stack([tf.onesLike(alpha), alpha], 1); // points = coeffs · [baseline; diff]
+        const grad = withLineConv(points, line, coeffs, () => withFastGradients(() => gradOf(points)));
+        return tf.add(total, tf.sum(grad, 0, true));
       });
       total.dispose();
       total = next;
@@ -61,7 +65,6 @@ export async function integratedGradients(
     attr.dispose();
     return Float32Array.from(attributions);
   } finally {
-    diff.dispose();
-    total.dispose();
+    tf.dispose([diff, line, total]);
   }
 }
