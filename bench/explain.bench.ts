@@ -87,6 +87,10 @@ async function timeIt(f: () => Promise<unknown>): Promise<number> {
   const p: number[] = [], g: number[] = [], f: number[] = [];
   for (let i = 0; i < RUNS; i++) { p.push(await timeIt(predictOnce)); g.push(await timeIt(igOnce)); f.push(await timeIt(forward32)); }
   const ratio = median(g) / median(p);
+  if (process.env.VERBOSE) {
+    const q = (xs: number[], f: number) => [...xs].sort((a, b) => a - b)[Math.floor(f * (xs.length - 1))]!.toFixed(2);
+    for (const [name, xs] of [['predict', p], ['ig', g], ['forward32', f]] as const) console.error(`${name}: p10 ${q(xs, 0.1)} p50 ${q(xs, 0.5)} p90 ${q(xs, 0.9)} ms`);
+  }
   emit(`integrated-gradients-32-steps-vs-predict (digits: ${source}, wasm)`, median(g), 'ms', median(p), '<= 20', ratio <= 20);
   // The machine is shared: load only adds time, so the fastest run of each is the least disturbed.
   emit(`integrated-gradients-32-steps-vs-predict, fastest of ${RUNS} (digits: ${source}, wasm)`, Math.min(...g), 'ms', Math.min(...p), 'report', true);

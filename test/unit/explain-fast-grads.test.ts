@@ -1,5 +1,5 @@
 // The faster input gradients integrated gradients uses on wasm (src/sdk/explain/fast-grads.ts,
-// fast-max-pool.ts, tape-marks.ts, line-conv.ts) against tfjs's own gradients on random inputs. The reference
+// fast-max-pool.ts, tape-marks.ts, ig-kernels.ts) against tfjs's own gradients on random inputs. The reference
 // runs on the cpu backend (tfjs's reference kernels): wasm's own MaxPoolGrad mishandles ties
 // (it gives a 4-way tie at −3 no gradient at all, and 2-way ties to the last maximum).
 // Tie rule of the max-pool gradient: tied maxima share their window's gradient equally (tfjs
@@ -11,8 +11,10 @@ import '@tensorflow/tfjs-layers'; // registers tfjs's gradients
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { withFastGradients } from '../../src/sdk/explain/fast-grads.js';
 import { maxPoolInputGrad } from '../../src/sdk/explain/fast-max-pool.js';
-import { withLineConv } from '../../src/sdk/explain/line-conv.js';
+import { withIgKernels } from '../../src/sdk/explain/ig-kernels.js';
 import { markTape } from '../../src/sdk/explain/tape-marks.js';
+import { explain } from '../../src/sdk/explain/index.js';
+import { digitsLike } from './explain-models.js';
 
 beforeAll(async () => { expect(await tf.setBackend('wasm')).toBe(true); });
 afterAll(() => { tf.disposeVariables(); });
@@ -131,7 +133,7 @@ describe('convolution and matmul input gradients', () => {
   });
 });
 
-describe('first convolution of the interpolation points from the line (line-conv.ts)', () => {
+describe('first convolution of the interpolation points from the line (ig-kernels.ts)', () => {
   test('conv(b + α·d) computed as conv(b) + α·conv(d) equals the direct convolution; other convolutions and the kernel registry are untouched', () => {
     tf.tidy(() => {
       const b = tf.randomUniform([1, 12, 12, 2], 0, 1, 'float32', 21);
@@ -142,16 +144,31 @@ describe('first convolution of the interpolation points from the line (line-conv
       const filter = tf.randomNormal([3, 3, 2, 5], 0, 0.5, 'float32', 24) as tf.Tensor4D;
       const conv = (z: tf.Tensor) => tf.conv2d(z as tf.Tensor4D, filter, 1, 'same');
       const kernel = tf.getKernel('Conv2D', 'wasm');
-      const [viaLine, otherWrapped] = withLineConv(points, tf.concat([b, d]), tf.stack([tf.onesLike(alpha), alpha], 1), () => [conv(points), conv(other)]);
+      const [viaLine, otherWrapped] = withIgKernels(points, tf.concat([b, d]), tf.stack([tf.onesLike(alpha), alpha], 1), () => [conv(points), conv(other)]);
       expect(tf.getKernel('Conv2D', 'wasm')).toBe(kernel);
       const direct = conv(points);
       expect(scale(direct)).toBeGreaterThan(0.5);
       expect(maxAbsDiff(viaLine!, direct)).toBeLessThanOrEqual(1e-5 * scale(direct));
       // It really is computed from the line: other coefficients give that line's convolution.
-      const [twice] = withLineConv(points, tf.concat([b, d]), tf.stack([tf.onesLike(alpha), tf.mul(alpha, 2)], 1), () => [conv(points)]);
+      const [twice] = withIgKernels(points, tf.concat([b, d]), tf.stack([tf.onesLike(alpha), tf.mul(alpha, 2)], 1), () => [conv(points)]);
       const expected = conv(tf.add(b, tf.mul(tf.reshape(tf.mul(alpha, 2), [4, 1, 1, 1]), d)));
       expect(maxAbsDiff(twice!, expected)).toBeLessThanOrEqual(1e-5 * scale(expected));
       expect(maxAbsDiff(otherWrapped!, conv(other))).toBe(0);
     });
   });
+});
+
+test('integrated gradients on wasm frees every wasm buffer it made (shared saved copies are reference-counted) and puts every kernel and gradient back', async () => {
+  const model = digitsLike(5, 4);
+  const pixels = Float32Array.from({ length: 784 }, (_, i) => ((i * 31) % 97) / 97);
+  await explain(model, pixels, { steps: 8 }); // first call probes the model's gradients
+  const backend = tf.engine().backend as unknown as { numDataIds(): number };
+  const names = ['Conv2D', 'Identity', 'BatchMatMul'];
+  const kernels = names.map((k) => tf.getKernel(k, 'wasm'));
+  const grads = ['Conv2D', 'MaxPool', 'BatchMatMul', 'Relu'].map((k) => tf.getGradient(k));
+  const [tensors, buffers] = [tf.memory().numTensors, backend.numDataIds()];
+  for (let i = 0; i < 3; i++) await explain(model, pixels, { steps: 8 });
+  expect([tf.memory().numTensors, backend.numDataIds()]).toEqual([tensors, buffers]);
+  expect(names.map((k) => tf.getKernel(k, 'wasm'))).toEqual(kernels);
+  expect(['Conv2D', 'MaxPool', 'BatchMatMul', 'Relu'].map((k) => tf.getGradient(k))).toEqual(grads);
 });

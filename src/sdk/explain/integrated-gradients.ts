@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { withFastGradients } from './fast-grads.js';
-import { withLineConv } from './line-conv.js';
+import { withIgKernels } from './ig-kernels.js';
 import { markTape } from './tape-marks.js';
 import { forward } from './model-fn.js';
 import type { ExplainableModel } from './types.js';
@@ -54,7 +54,7 @@ export async function integratedGradients(
         const alpha = tf.div(tf.add(tf.range(start, start + n), 0.5), steps);
         const points = tf.add(baseline, tf.mul(tf.reshape(alpha, [n, ...ones]), diff));
         const coeffs = tf.stack([tf.onesLike(alpha), alpha], 1); // points = coeffs · [baseline; diff]
-        const grad = withLineConv(points, line, coeffs, () => withFastGradients(() => gradOf(points)));
+        const grad = withIgKernels(points, line, coeffs, () => withFastGradients(() => gradOf(points)));
         return tf.add(total, tf.sum(grad, 0, true));
       });
       total.dispose();
