@@ -48,7 +48,7 @@ function fastConv2D(original: tf.GradConfig): tf.GradConfig {
         // depthwise convolution per input channel, summed over the outputs, is several times faster.
         if (inC > 4) return tf.conv2d(g as tf.Tensor4D, f, 1, pads);
         const parts = Array.from({ length: inC }, (_, c) =>
-          tf.sum(tf.depthwiseConv2d(g as tf.Tensor4D, tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D, 1, pads), 3, true));
+          tf.sum(tf.depthwiseConv2d(g as tf.Tensor4D, inC === 1 ? f : (tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D), 1, pads), 3, true));
         return inC === 1 ? parts[0]! : tf.concat(parts, 3);
       };
       return { ...base, x: () => batchSummed(saved, x, dy as tf.Tensor, inputGrad) };

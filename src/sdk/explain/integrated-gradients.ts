@@ -51,9 +51,9 @@ export async function integratedGradients(
     for (let start = 0; start < steps; start += batchSize) {
       const n = Math.min(batchSize, steps - start);
       const next = tf.tidy(() => {
-        const alpha = tf.div(tf.add(tf.range(start, start + n), 0.5), steps);
-        const points = tf.add(baseline, tf.mul(tf.reshape(alpha, [n, ...ones]), diff));
-        const coeffs = tf.stack([tf.onesLike(alpha), alpha], 1); // points = coeffs · [baseline; diff]
+        const alpha = Array.from({ length: n }, (_, k) => (start + k + 0.5) / steps);
+        const points = tf.add(baseline, tf.mul(tf.tensor(alpha, [n, ...ones]), diff));
+        const coeffs = tf.tensor2d(alpha.flatMap((a) => [1, a]), [n, 2]); // points = coeffs · [baseline; diff]
         const grad = withIgKernels(points, line, coeffs, () => withFastGradients(() => gradOf(points)));
         return tf.add(total, tf.sum(grad, 0, true));
       });
