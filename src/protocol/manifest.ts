@@ -2,11 +2,11 @@
 // resolution, rollout buckets). Isomorphic: no DOM, no Node APIs.
 //
 // Hand-written rather than a schema library: the whole SDK has a 15 KB
-// (min+brotli) budget, and this validator costs about 1.9 KB there while
-// producing messages that name the exact field path ("models.digits.versions.1.0.0.files[2].sha256").
-import type { Channel, Manifest, ModelVersion } from './manifest-types.js';
-
-type Obj = Record<string, unknown>;
+// (min+brotli) budget. The shape of a manifest is written down once as plain
+// objects (the specs below) and walked by one function, which keeps this file
+// small in the bundle while every message names the exact field path
+// ("models.digits.versions.1.0.0.files[2].sha256") and what was expected.
+import type { Channel, Manifest } from './manifest-types.js';
 
 /** Thrown by validateManifest; `path` is the field that failed. The SDK wraps it as MANIFEST_INVALID. */
 export class ManifestError extends Error {
@@ -27,147 +27,145 @@ function describe(v: unknown): string {
   return `${typeof v} ${String(v)}`;
 }
 
+// `any`: the walker checks an object's fields in spec order, so by the time a check
+// reads a sibling (shape, edges, url, versions) that sibling has already passed.
+type Obj = Record<string, any>;
+/** A custom check: throws (via fail) when `v` is wrong; `parent` is the object holding it. */
+type Check = (v: any, path: string, parent: Obj) => unknown;
+/**
+ * What a value must be: a Check; an array of allowed literals; or an object spec, one spec
+ * per field, checked in order ("key?" marks an optional field). Unknown fields are ignored.
+ */
+type Spec = Check | (string | number)[] | { [key: string]: Spec };
+
 const fail = (path: string, expected: string, got: unknown): never => {
   throw new ManifestError(path, expected, got);
 };
 const at = (path: string, key: string | number) =>
   typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 
+function walk(v: unknown, spec: Spec, path: string, parent: Obj): void {
+  if (typeof spec === 'function') spec(v, path, parent);
+  else if (Array.isArray(spec)) spec.includes(v as string) || fail(path, `one of ${spec.map((o) => JSON.stringify(o)).join(', ')}`, v);
+  else {
+    const o = obj(v, path);
+    for (const k in spec) {
+      const key = k.replace('?', '');
+      if (key === k || o[key] !== undefined) walk(o[key], spec[k]!, at(path, key), o);
+    }
+  }
+}
+
 function obj(v: unknown, path: string): Obj {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'an object', v);
-  return v as Obj;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : fail(path, 'an object', v);
 }
 function arr(v: unknown, path: string, min = 0): unknown[] {
-  if (!Array.isArray(v) || v.length < min) fail(path, min ? `an array with at least ${min} item(s)` : 'an array', v);
-  return v as unknown[];
+  return Array.isArray(v) && v.length >= min ? v : fail(path, min ? `an array with at least ${min} item(s)` : 'an array', v);
 }
-function str(v: unknown, path: string, re?: RegExp, what = 'a non-empty string'): string {
-  if (typeof v !== 'string' || !v || (re && !re.test(v))) fail(path, what, v);
-  return v as string;
-}
-function num(v: unknown, path: string, min = -Infinity, max = Infinity, int = false): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))) {
-    fail(path, `a${int ? 'n integer' : ' number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`, v);
+/** A list whose items all match `spec`. */
+const list = (spec: Spec, min?: number): Check => (v, path) =>
+  arr(v, path, min).forEach((x, i) => walk(x, spec, at(path, i), v));
+/** An object used as a map (models, versions, ...); `key` names what a key is, when keys are checked. */
+const record = (spec: Spec, key?: string): Check => (v, path) => {
+  for (const [k, x] of Object.entries(obj(v, path))) {
+    // A key used in "id@version" cache keys and in URLs: no '@', '/', whitespace.
+    if (key && !/^[^@/\s]+$/.test(k)) fail(at(path, k), `a ${key} without "@", "/" or spaces`, k);
+    walk(x, spec, at(path, k), v);
   }
-  return v as number;
-}
-function oneOf<T extends string | number>(v: unknown, path: string, options: readonly T[]): T {
-  if (!options.includes(v as T)) fail(path, `one of ${options.map((o) => JSON.stringify(o)).join(', ')}`, v);
-  return v as T;
-}
-function opt<T>(o: Obj, key: string, path: string, check: (v: unknown, p: string) => T): T | undefined {
-  return o[key] === undefined ? undefined : check(o[key], at(path, key));
-}
-const bool = (v: unknown, path: string) => (typeof v === 'boolean' ? v : fail(path, 'true or false', v));
-const strings = (v: unknown, path: string) => arr(v, path).map((s, i) => str(s, at(path, i)));
+};
+const matching = (re: RegExp, what: string): Check => (v, path) =>
+  (typeof v === 'string' && v && re.test(v)) || fail(path, what, v);
+const num = (min = -Infinity, max = Infinity, int = false): Check => (v, path) =>
+  typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))
+    ? fail(path, `a${int ? 'n integer' : ' number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`, v)
+    : v;
 
-const HEX64 = /^[0-9a-f]{64}$/;
-// A key used in "id@version" cache keys and in URLs: no '@', '/', whitespace.
-const NAME = /^[^@/\s]+$/;
+const str = matching(/^/, 'a non-empty string');
+const text: Check = (v, path) => typeof v === 'string' || fail(path, 'a string', v);
+const bool: Check = (v, path) => typeof v === 'boolean' || fail(path, 'true or false', v);
+const count = num(0, Infinity, true);
+const positive = num(1, Infinity, true);
+const strings = list(str);
 
 /** The last path segment of a model.json URL: the name its own `files` entry carries. */
 export function modelJsonName(url: string): string {
   return url.split(/[?#]/)[0]!.split('/').pop() || 'model.json';
 }
 
-function shape(v: unknown, path: string): number[] {
-  return arr(v, path).map((d, i) => (d === -1 ? -1 : num(d, at(path, i), 0, Infinity, true)));
-}
+/** Names (features, labels) for a tensor: one per element of the last dimension, when it is fixed. */
+const perLastDim = (what: string): Check => (v, path, tensor) => {
+  strings(v, path, tensor);
+  const last = tensor.shape[tensor.shape.length - 1];
+  if (last > 0 && v.length !== last) fail(path, `${last} ${what} (the last dimension of shape)`, v);
+};
+const tensor = { name: str, shape: list((d, path) => d === -1 || count(d, path, {})), dtype: ['float32', 'int32', 'bool'] };
+const input = {
+  ...tensor,
+  'kind?': ['image', 'tabular', 'tensor'],
+  'features?': perLastDim('feature names'),
+  'image?': { height: positive, width: positive, channels: [1, 3], 'scale?': num(), 'offset?': num(), 'invert?': bool },
+};
+const output = { ...tensor, 'labels?': perLastDim('labels') };
 
-function lastDimMatches(list: unknown[] | undefined, dims: number[], path: string, what: string) {
-  const last = dims[dims.length - 1];
-  if (list && last !== undefined && last > 0 && list.length !== last) {
-    fail(path, `${last} ${what} (the last dimension of shape)`, list);
-  }
-}
+/** Shares of a histogram: `size(parent)` of them, each in [0, 1]. */
+const proportions = (size: (parent: Obj) => number): Check => (v, path, parent) => {
+  const n = size(parent);
+  if (arr(v, path).length !== n) fail(path, `${n} proportions`, v);
+  list(num(0, 1))(v, path, parent);
+};
+const edges: Check = (v, path, parent) => {
+  list(num())(v, path, parent);
+  v.forEach((e: number, i: number) => i && e <= v[i - 1] && fail(at(path, i), `a number > ${v[i - 1]} (edges ascend)`, e));
+};
+const baseline = {
+  sampleCount: count,
+  features: list({
+    name: str,
+    'index?': count,
+    'summary?': ['mean', 'ink', 'std'],
+    edges,
+    expected: proportions((f) => f.edges.length + 1), // below the first edge, between edges, above the last
+  }),
+  prediction: { labels: strings, expected: proportions((p) => p.labels.length) },
+  'importance?': record(num()),
+};
 
-function tensorSpec(v: unknown, path: string, input: boolean) {
-  const o = obj(v, path);
-  str(o.name, at(path, 'name'));
-  const dims = shape(o.shape, at(path, 'shape'));
-  oneOf(o.dtype, at(path, 'dtype'), ['float32', 'int32', 'bool']);
-  if (input) {
-    opt(o, 'kind', path, (k, p) => oneOf(k, p, ['image', 'tabular', 'tensor']));
-    lastDimMatches(opt(o, 'features', path, strings), dims, at(path, 'features'), 'feature names');
-    opt(o, 'image', path, (im, p) => {
-      const i = obj(im, p);
-      num(i.height, at(p, 'height'), 1, Infinity, true);
-      num(i.width, at(p, 'width'), 1, Infinity, true);
-      oneOf(i.channels, at(p, 'channels'), [1, 3]);
-      opt(i, 'scale', p, num);
-      opt(i, 'offset', p, num);
-      opt(i, 'invert', p, bool);
-    });
-  } else {
-    lastDimMatches(opt(o, 'labels', path, strings), dims, at(path, 'labels'), 'labels');
-  }
-}
-
-function proportions(v: unknown, path: string, n: number) {
-  const a = arr(v, path);
-  if (a.length !== n) fail(path, `${n} proportions`, a);
-  a.forEach((p, i) => num(p, at(path, i), 0, 1));
-}
-
-function baseline(v: unknown, path: string) {
-  const b = obj(v, path);
-  num(b.sampleCount, at(path, 'sampleCount'), 0, Infinity, true);
-  arr(b.features, at(path, 'features')).forEach((f, i) => {
-    const p = at(at(path, 'features'), i);
-    const o = obj(f, p);
-    str(o.name, at(p, 'name'));
-    opt(o, 'index', p, (x, q) => num(x, q, 0, Infinity, true));
-    opt(o, 'summary', p, (x, q) => oneOf(x, q, ['mean', 'ink', 'std']));
-    const edges = arr(o.edges, at(p, 'edges')).map((e, j) => num(e, at(at(p, 'edges'), j)));
-    edges.forEach((e, j) => j > 0 && e <= edges[j - 1]! && fail(at(at(p, 'edges'), j), `a number > ${edges[j - 1]} (edges ascend)`, e));
-    proportions(o.expected, at(p, 'expected'), edges.length + 1);
-  });
-  const pr = obj(b.prediction, at(path, 'prediction'));
-  const labels = strings(pr.labels, at(at(path, 'prediction'), 'labels'));
-  proportions(pr.expected, at(at(path, 'prediction'), 'expected'), labels.length);
-  opt(b, 'importance', path, (m, p) => Object.entries(obj(m, p)).forEach(([k, x]) => num(x, at(p, k))));
-}
-
-function version(v: unknown, path: string): ModelVersion {
-  const o = obj(v, path);
-  const url = str(o.url, at(path, 'url'));
-  oneOf(o.format, at(path, 'format'), ['graph-model', 'layers-model']);
-  oneOf(o.quantization, at(path, 'quantization'), ['none', 'uint8', 'uint16', 'float16']);
-  const fp = at(path, 'files');
-  const files = arr(o.files, fp, 1).map((f, i) => {
-    const p = at(fp, i);
-    const e = obj(f, p);
+const files: Check = (v, path, version) => {
+  list({
     // Paths are relative to model.json and may not climb out of its folder: the cache and
     // the integrity check both assume a version's files live under one base URL.
-    const path_ = str(e.path, at(p, 'path'), /^(?![/\\]|.*(^|\/)\.\.(\/|$)|[a-z][a-z0-9+.-]*:)/i, 'a relative path without ".." (relative to model.json)');
-    str(e.sha256, at(p, 'sha256'), HEX64, '64 lowercase hex characters (SHA-256)');
-    num(e.bytes, at(p, 'bytes'), 0, Infinity, true);
-    return path_;
-  });
-  const own = modelJsonName(url);
-  if (!files.includes(own)) fail(fp, `an entry for "${own}" itself (the file named by url), so model.json is verified too`, o.files);
-  files.forEach((f, i) => files.indexOf(f) !== i && fail(at(at(fp, i), 'path'), 'a path listed once', f));
-  arr(o.inputs, at(path, 'inputs'), 1).forEach((s, i) => tensorSpec(s, at(at(path, 'inputs'), i), true));
-  arr(o.outputs, at(path, 'outputs'), 1).forEach((s, i) => tensorSpec(s, at(at(path, 'outputs'), i), false));
-  opt(o, 'baseline', path, baseline);
-  opt(o, 'createdAt', path, str);
-  opt(o, 'notes', path, (n, p) => (typeof n === 'string' ? n : fail(p, 'a string', n)));
-  return o as unknown as ModelVersion;
-}
+    path: matching(/^(?![/\\]|.*(^|\/)\.\.(\/|$)|[a-z][a-z0-9+.-]*:)/i, 'a relative path without ".." (relative to model.json)'),
+    sha256: matching(/^[0-9a-f]{64}$/, '64 lowercase hex characters (SHA-256)'),
+    bytes: count,
+  }, 1)(v, path, version);
+  const names: string[] = v.map((f: Obj) => f.path);
+  const own = modelJsonName(version.url);
+  if (!names.includes(own)) fail(path, `an entry for "${own}" itself (the file named by url), so model.json is verified too`, v);
+  names.forEach((f, i) => names.indexOf(f) !== i && fail(at(at(path, i), 'path'), 'a path listed once', f));
+};
+const version = {
+  url: str,
+  format: ['graph-model', 'layers-model'],
+  quantization: ['none', 'uint8', 'uint16', 'float16'],
+  files,
+  inputs: list(input, 1),
+  outputs: list(output, 1),
+  'baseline?': baseline,
+  'createdAt?': str,
+  'notes?': text,
+};
 
-function channel(v: unknown, path: string, versions: Obj): Channel {
-  const o = obj(v, path);
-  const known = `a version listed in versions (${Object.keys(versions).join(', ')})`;
-  const ref = (x: unknown, p: string) => (typeof x === 'string' && Object.hasOwn(versions, x) ? x : fail(p, known, x));
-  ref(o.version, at(path, 'version'));
-  opt(o, 'candidate', path, (c, p) => {
-    const co = obj(c, p);
-    ref(co.version, at(p, 'version'));
-    num(co.percent, at(p, 'percent'), 0, 100);
-  });
-  opt(o, 'killSwitch', path, bool);
-  return o as unknown as Channel;
-}
+// A channel may only name versions of its own model, so its spec is made per model.
+const channels: Check = (v, path, model) => {
+  const versions = model.versions;
+  const ref: Check = (x, p) =>
+    (typeof x === 'string' && Object.hasOwn(versions, x)) || fail(p, `a version listed in versions (${Object.keys(versions).join(', ')})`, x);
+  record({ version: ref, 'candidate?': { version: ref, percent: num(0, 100) }, 'killSwitch?': bool })(v, path, model);
+};
+const manifest = {
+  schemaVersion: [1],
+  models: record({ 'description?': text, versions: record(version, 'version name'), channels }, 'model id'),
+};
 
 /**
  * Checks a parsed manifest.json and returns it typed. Unknown fields are ignored (newer
@@ -177,22 +175,7 @@ function channel(v: unknown, path: string, versions: Obj): Channel {
  * const manifest = validateManifest(await (await fetch('/models/manifest.json')).json());
  */
 export function validateManifest(json: unknown): Manifest {
-  const root = obj(json, '');
-  oneOf(root.schemaVersion, 'schemaVersion', [1]);
-  const models = obj(root.models, 'models');
-  for (const [id, m] of Object.entries(models)) {
-    const path = at('models', id);
-    str(id, path, NAME, 'a model id without "@", "/" or spaces');
-    const mo = obj(m, path);
-    opt(mo, 'description', path, (d, p) => (typeof d === 'string' ? d : fail(p, 'a string', d)));
-    const versions = obj(mo.versions, at(path, 'versions'));
-    for (const [name, v] of Object.entries(versions)) {
-      str(name, at(at(path, 'versions'), name), NAME, 'a version name without "@", "/" or spaces');
-      version(v, at(at(path, 'versions'), name));
-    }
-    const channels = obj(mo.channels, at(path, 'channels'));
-    for (const [name, c] of Object.entries(channels)) channel(c, at(at(path, 'channels'), name), versions);
-  }
+  walk(json, manifest, '', {});
   return json as Manifest;
 }
 
