@@ -132,10 +132,7 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
   if (!p) {
     p = (async (): Promise<Readiness> => {
       const init = await exclusive(() => initialize(name, ctx));
-      // cpu is not self-tested: its kernels are plain JS, the same kind of code as the reference
-      // the test compares against — there is no driver, shader compiler or SIMD build to catch
-      // out, and on a fresh page the run would cost the critical path several ms of JIT.
-      if (!init.ok || !ctx.selfTest || name === 'cpu') return init;
+      if (!init.ok || !ctx.selfTest) return init;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
       const wrong = await selfTestOnce(name, corrupt);
       return wrong ? { ok: false, reason: wrong } : init;
