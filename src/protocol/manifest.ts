@@ -31,7 +31,7 @@ function describe(v: unknown): string {
 // reads a sibling (shape, edges, url, versions) that sibling has already passed.
 type Obj = Record<string, any>;
 /** A custom check: throws (via fail) when `v` is wrong; `parent` is the object holding it. */
-type Check = (v: any, path: string, parent: Obj) => unknown;
+type Check = (v: any, path: string, parent?: any) => unknown;
 /**
  * What a value must be: a Check; an array of allowed literals; or an object spec, one spec
  * per field, checked in order ("key?" marks an optional field). Unknown fields are ignored.
@@ -44,7 +44,7 @@ const fail = (path: string, expected: string, got: unknown): never => {
 const at = (path: string, key: string | number) =>
   typeof key === 'number' ? `${path}[${key}]` : path ? `${path}.${key}` : key;
 
-function walk(v: unknown, spec: Spec, path: string, parent: Obj): void {
+function walk(v: unknown, spec: Spec, path: string, parent?: unknown): void {
   if (typeof spec === 'function') spec(v, path, parent);
   else if (Array.isArray(spec)) spec.includes(v as string) || fail(path, `one of ${spec.map((o) => JSON.stringify(o)).join(', ')}`, v);
   else {
@@ -57,7 +57,7 @@ function walk(v: unknown, spec: Spec, path: string, parent: Obj): void {
 }
 
 function obj(v: unknown, path: string): Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? v : fail(path, 'an object', v);
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Obj) : fail(path, 'an object', v);
 }
 function arr(v: unknown, path: string, min = 0): unknown[] {
   return Array.isArray(v) && v.length >= min ? v : fail(path, min ? `an array with at least ${min} item(s)` : 'an array', v);
@@ -75,14 +75,16 @@ const record = (spec: Spec, key?: string): Check => (v, path) => {
 };
 const matching = (re: RegExp, what: string): Check => (v, path) =>
   (typeof v === 'string' && v && re.test(v)) || fail(path, what, v);
+// Number.isFinite / isInteger are false for non-numbers (no coercion), so they check the type too.
 const num = (min = -Infinity, max = Infinity, int = false): Check => (v, path) =>
-  typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (int && !Number.isInteger(v))
+  !(int ? Number.isInteger(v) : Number.isFinite(v)) || v < min || v > max
     ? fail(path, `a${int ? 'n integer' : ' number'}${min > -Infinity ? ` >= ${min}` : ''}${max < Infinity ? ` <= ${max}` : ''}`, v)
     : v;
 
 const str = matching(/^/, 'a non-empty string');
-const text: Check = (v, path) => typeof v === 'string' || fail(path, 'a string', v);
-const bool: Check = (v, path) => typeof v === 'boolean' || fail(path, 'true or false', v);
+const is = (type: string, what: string): Check => (v, path) => typeof v === type || fail(path, what, v);
+const text = is('string', 'a string');
+const bool = is('boolean', 'true or false');
 const count = num(0, Infinity, true);
 const positive = num(1, Infinity, true);
 const strings = list(str);
@@ -98,7 +100,7 @@ const perLastDim = (what: string): Check => (v, path, tensor) => {
   const last = tensor.shape[tensor.shape.length - 1];
   if (last > 0 && v.length !== last) fail(path, `${last} ${what} (the last dimension of shape)`, v);
 };
-const tensor = { name: str, shape: list((d, path) => d === -1 || count(d, path, {})), dtype: ['float32', 'int32', 'bool'] };
+const tensor = { name: str, shape: list((d, path) => d === -1 || count(d, path)), dtype: ['float32', 'int32', 'bool'] };
 const input = {
   ...tensor,
   'kind?': ['image', 'tabular', 'tensor'],
@@ -141,7 +143,7 @@ const files: Check = (v, path, version) => {
   const names: string[] = v.map((f: Obj) => f.path);
   const own = modelJsonName(version.url);
   if (!names.includes(own)) fail(path, `an entry for "${own}" itself (the file named by url), so model.json is verified too`, v);
-  names.forEach((f, i) => names.indexOf(f) !== i && fail(at(at(path, i), 'path'), 'a path listed once', f));
+  names.forEach((f, i) => names.indexOf(f) < i && fail(at(at(path, i), 'path'), 'a path listed once', f));
 };
 const version = {
   url: str,
@@ -175,7 +177,7 @@ const manifest = {
  * const manifest = validateManifest(await (await fetch('/models/manifest.json')).json());
  */
 export function validateManifest(json: unknown): Manifest {
-  walk(json, manifest, '', {});
+  walk(json, manifest, '');
   return json as Manifest;
 }
 

@@ -94,6 +94,48 @@ describe('validateManifest', () => {
   ])('names the field and what was expected: %s', (_name, mutate, expected) => {
     expect(messageOf(mutate as (m: any) => unknown)).toContain(expected);
   });
+
+  // Checks the cases above do not reach: every kind of field (lists, maps, optional fields,
+  // cross-field rules) keeps naming its full path and what it expected.
+  const v1 = (m: any) => m.models.digits.versions['1.0.0'];
+  it.each([
+    ['version name with /', (m: any) => { m.models.digits.versions['a/b'] = v1(m); },
+      'models.digits.versions.a/b: expected a version name without "@", "/" or spaces, got "a/b"'],
+    ['description type', (m: any) => { m.models.digits.description = 3; }, 'models.digits.description: expected a string, got number 3'],
+    ['versions missing', (m: any) => { delete m.models.digits.versions; }, 'models.digits.versions: expected an object, got nothing (missing)'],
+    ['candidate unknown', (m: any) => { m.models.digits.channels.stable.candidate.version = '2.0.0'; },
+      'channels.stable.candidate.version: expected a version listed in versions (1.0.0, 1.1.0), got "2.0.0"'],
+    ['inherited name is no version', (m: any) => { m.models.digits.channels.stable.version = 'toString'; },
+      'channels.stable.version: expected a version listed in versions'],
+    ['no inputs', (m: any) => { v1(m).inputs = []; }, 'versions.1.0.0.inputs: expected an array with at least 1 item(s), got an array of 0'],
+    ['shape dimension', (m: any) => { v1(m).inputs[0].shape[1] = 2.5; }, 'inputs[0].shape[1]: expected an integer >= 0, got number 2.5'],
+    ['dtype', (m: any) => { v1(m).outputs[0].dtype = 'float64'; }, 'outputs[0].dtype: expected one of "float32", "int32", "bool", got "float64"'],
+    ['image channels', (m: any) => { v1(m).inputs[0].image.channels = 4; }, 'inputs[0].image.channels: expected one of 1, 3, got number 4'],
+    ['image height', (m: any) => { v1(m).inputs[0].image.height = 0; }, 'inputs[0].image.height: expected an integer >= 1, got number 0'],
+    ['optional field set to null', (m: any) => { v1(m).inputs[0].image.scale = null; }, 'inputs[0].image.scale: expected a number, got null'],
+    ['features vs shape', (m: any) => { m.models.digits.versions['1.1.0'].inputs[0].features.push('e'); },
+      'versions.1.1.0.inputs[0].features: expected 4 feature names (the last dimension of shape), got an array of 5'],
+    ['empty label', (m: any) => { v1(m).outputs[0].labels[1] = ''; }, 'outputs[0].labels[1]: expected a non-empty string, got ""'],
+    ['duplicate file', (m: any) => { v1(m).files[1].path = 'model.json'; }, 'files[1].path: expected a path listed once, got "model.json"'],
+    ['model.json named by url', (m: any) => { v1(m).url = 'digits/1.0.0/net.json?v=2'; },
+      'versions.1.0.0.files: expected an entry for "net.json" itself'],
+    ['proportion range', (m: any) => { v1(m).baseline.prediction.expected[0] = 1.5; },
+      'baseline.prediction.expected[0]: expected a number >= 0 <= 1, got number 1.5'],
+    ['edge not a number', (m: any) => { v1(m).baseline.features[0].edges[0] = 'x'; }, 'baseline.features[0].edges[0]: expected a number, got "x"'],
+    ['importance value', (m: any) => { v1(m).baseline.importance = { mean: Infinity }; }, 'baseline.importance.mean: expected a number, got number Infinity'],
+    ['notes type', (m: any) => { v1(m).notes = ['x']; }, 'versions.1.0.0.notes: expected a string, got an array of 1'],
+    ['long strings are cut', (m: any) => { v1(m).format = 'x'.repeat(50); }, `got "${'x'.repeat(40)}…"`],
+  ])('names the field and what was expected: %s', (_name, mutate, expected) => {
+    expect(messageOf(mutate as (m: any) => unknown)).toContain(expected);
+  });
+
+  it('reports the first problem in field order, with its path on the error', () => {
+    const m = manifest();
+    m.models.digits.versions['1.0.0'].files[0].sha256 = 'x'; // checked before...
+    m.models.digits.versions['1.0.0'].inputs = 'x'; // ...the later field
+    const err = (() => { try { validateManifest(m); } catch (e) { return e as ManifestError; } })();
+    expect(err?.path).toBe('models.digits.versions.1.0.0.files[0].sha256');
+  });
 });
 
 describe('resolveUrl', () => {
