@@ -22,11 +22,41 @@ const BACKENDS = new Set(['wasm']);
 function batchSummed(saved: object, x: tf.Tensor, dy: tf.Tensor, grad: (dy: tf.Tensor) => tf.Tensor): tf.Tensor {
   const rows = x.shape[0]!;
   if (rows < 2 || !summedNodes.has(saved)) return grad(dy);
+  const one = grad(batchSum(dy));
+  return tf.pad(one, [[0, rows - 1], ...one.shape.slice(1).map(() => [0, 0] as [number, number])]);
+}
+
+/** Σ of `dy` over axis 0, kept as a batch of 1. */
+export function batchSum(dy: tf.Tensor): tf.Tensor {
+  const rows = dy.shape[0]!;
+  if (rows === 1) return dy;
   // Σ over rows as an average pool over an [n, 1] window of [1, n, 1, rest] (XNNPACK vectorises
   // over the `rest` channels; wasm's Sum over axis 0 transposes first): ~2x faster on 32 × 6272.
   const mean = tf.avgPool(tf.reshape(dy, [1, rows, 1, -1]) as tf.Tensor4D, [rows, 1], [rows, 1], 'valid');
-  const one = grad(tf.reshape(tf.mul(mean, rows), [1, ...dy.shape.slice(1)]));
-  return tf.pad(one, [[0, rows - 1], ...one.shape.slice(1).map(() => [0, 0] as [number, number])]);
+  return tf.reshape(tf.mul(mean, rows), [1, ...dy.shape.slice(1)]);
+}
+
+/**
+ * Input gradient of a stride-1, undilated NHWC convolution with `filter` ([fh, fw, in, out]) as a
+ * convolution of dy; `pads` as convInputPads() gives them.
+ */
+export function convInputGrad(dy: tf.Tensor4D, filter: tf.Tensor4D, pads: tf.backend_util.ExplicitPadding): tf.Tensor4D {
+  const inC = filter.shape[2];
+  const f = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [fh, fw, out, in]
+  // XNNPACK vectorises over output channels: with 1–4 of them (an image's first layer) a
+  // depthwise convolution per input channel, summed over the outputs, is several times faster.
+  if (inC > 4) return tf.conv2d(dy, f, 1, pads) as tf.Tensor4D;
+  const parts: tf.Tensor4D[] = Array.from({ length: inC }, (_, c) =>
+    tf.sum(tf.depthwiseConv2d(dy, inC === 1 ? f : (tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D), 1, pads), 3, true) as tf.Tensor4D);
+  return inC === 1 ? parts[0]! : tf.concat(parts, 3);
+}
+
+/** Padding of the input-gradient convolution (k − 1 − forward padding per side), or undefined when one is negative. */
+export function convInputPads(xShape: number[], filterShape: number[], pad: tf.Conv2DAttrs['pad'], dimRoundingMode?: 'floor' | 'round' | 'ceil'): tf.backend_util.ExplicitPadding | undefined {
+  const { padInfo } = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape as [number, number, number, number], 1, 1, pad, dimRoundingMode);
+  const [fh, fw] = filterShape as [number, number];
+  const pads: tf.backend_util.ExplicitPadding = [[0, 0], [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom], [fw - 1 - padInfo.left, fw - 1 - padInfo.right], [0, 0]];
+  return pads.some(([a, b]) => a < 0 || b < 0) ? undefined : pads;
 }
 
 function fastConv2D(original: tf.GradConfig): tf.GradConfig {
@@ -38,19 +68,9 @@ function fastConv2D(original: tf.GradConfig): tf.GradConfig {
       const { strides, dilations, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf.Conv2DAttrs;
       const ones = (v: number | [number, number]) => (Array.isArray(v) ? v.every((d) => d === 1) : v === 1);
       if (!ones(strides) || !ones(dilations) || dataFormat !== 'NHWC') return base;
-      const { padInfo } = tf.backend_util.computeConv2DInfo(x.shape, filter.shape, 1, 1, pad, dimRoundingMode);
-      const [fh, fw, inC] = filter.shape;
-      const pads: tf.backend_util.ExplicitPadding = [[0, 0], [fh - 1 - padInfo.top, fh - 1 - padInfo.bottom], [fw - 1 - padInfo.left, fw - 1 - padInfo.right], [0, 0]];
-      if (pads.some(([a, b]) => a < 0 || b < 0)) return base;
-      const inputGrad = (g: tf.Tensor) => {
-        const f = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [fh, fw, out, in]
-        // XNNPACK vectorises over output channels: with 1–4 of them (an image's first layer) a
-        // depthwise convolution per input channel, summed over the outputs, is several times faster.
-        if (inC > 4) return tf.conv2d(g as tf.Tensor4D, f, 1, pads);
-        const parts = Array.from({ length: inC }, (_, c) =>
-          tf.sum(tf.depthwiseConv2d(g as tf.Tensor4D, inC === 1 ? f : (tf.slice(f, [0, 0, 0, c], [-1, -1, -1, 1]) as tf.Tensor4D), 1, pads), 3, true));
-        return inC === 1 ? parts[0]! : tf.concat(parts, 3);
-      };
+      const pads = convInputPads(x.shape, filter.shape, pad, dimRoundingMode);
+      if (!pads) return base;
+      const inputGrad = (g: tf.Tensor) => convInputGrad(g as tf.Tensor4D, filter, pads);
       return { ...base, x: () => batchSummed(saved, x, dy as tf.Tensor, inputGrad) };
     },
   };
@@ -59,6 +79,11 @@ function fastConv2D(original: tf.GradConfig): tf.GradConfig {
 // wasm's BatchMatMul with transposeB takes a slow path (2.7x on the digits dense layer), and a
 // freshly transposed weight is repacked by XNNPACK on every call: (b · dyᵀ)ᵀ keeps the weight
 // as it is and transposes only the small dy and result (1.5 -> 0.6 ms on the digits dense layer).
+/** dy · wᵀ computed as (w · dyᵀ)ᵀ (see above). */
+export function denseInputGrad(dy: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  return tf.transpose(tf.matMul(w, tf.transpose(dy))) as tf.Tensor2D;
+}
+
 function fastMatMul(original: tf.GradConfig): tf.GradConfig {
   return {
     ...original,
@@ -67,7 +92,7 @@ function fastMatMul(original: tf.GradConfig): tf.GradConfig {
       const [a, b] = saved as [tf.Tensor, tf.Tensor];
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       if (transposeA || transposeB || b.rank !== 2 || (dy as tf.Tensor).rank !== 2) return base;
-      return { ...base, a: () => batchSummed(saved, a, dy as tf.Tensor, (g) => tf.transpose(tf.matMul(b as tf.Tensor2D, tf.transpose(g as tf.Tensor2D)))) };
+      return { ...base, a: () => batchSummed(saved, a, dy as tf.Tensor, (g) => denseInputGrad(g as tf.Tensor2D, b as tf.Tensor2D)) };
     },
   };
 }

@@ -4,8 +4,10 @@
 // (one forward + one backward pass per batch, never one call per step).
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
+import { chainGradientSum } from './chain-gradients.js';
 import { withFastGradients } from './fast-grads.js';
 import { withIgKernels } from './ig-kernels.js';
+import { layerChain } from './layer-chain.js';
 import { markTape } from './tape-marks.js';
 import { forward } from './model-fn.js';
 import type { ExplainableModel } from './types.js';
@@ -43,8 +45,11 @@ export async function integratedGradients(
     markTape(z); // only the batch sum of this gradient is used (below)
     return tf.sum(tf.slice(out, [0, classIndex], [-1, 1]));
   });
+  // On wasm, a model made only of layers with hand-written gradients skips the tape (chain-gradients.ts).
+  const chain = tf.getBackend() === 'wasm' ? layerChain(model) : undefined;
   const diff = tf.tidy(() => tf.sub(x, baseline));
-  const line = tf.concat([baseline, diff]);
+  // The points lie on a line: [baseline; diff] for the tape path (ig-kernels.ts), [baseline; x] for the chain.
+  const line = tf.concat([baseline, chain ? x : diff]);
   const ones = new Array<number>(x.rank - 1).fill(1);
   let total: tf.Tensor = tf.zerosLike(x);
   try {
@@ -52,8 +57,9 @@ export async function integratedGradients(
       const n = Math.min(batchSize, steps - start);
       const next = tf.tidy(() => {
         const alpha = Array.from({ length: n }, (_, k) => (start + k + 0.5) / steps);
-        const points = tf.add(baseline, tf.mul(tf.tensor(alpha, [n, ...ones]), diff));
+        if (chain) return tf.add(total, chainGradientSum(chain, line, alpha, classIndex));
         const coeffs = tf.tensor2d(alpha.flatMap((a) => [1, a]), [n, 2]); // points = coeffs · [baseline; diff]
+        const points = tf.add(baseline, tf.mul(tf.tensor(alpha, [n, ...ones]), diff));
         const grad = withIgKernels(points, line, coeffs, () => withFastGradients(() => gradOf(points)));
         return tf.add(total, tf.sum(grad, 0, true));
       });
