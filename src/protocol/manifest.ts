@@ -136,7 +136,7 @@ const files: Check = (v, path, version) => {
   list({
     // Paths are relative to model.json and may not climb out of its folder: the cache and
     // the integrity check both assume a version's files live under one base URL.
-    path: matching(/^(?![/\\]|.*(^|\/)\.\.(\/|$)|[a-z][a-z0-9+.-]*:)/i, 'a relative path without ".." (relative to model.json)'),
+    path: matching(/^(?![/\\]|[^]*(^|\/)\.\.(\/|$)|[a-z][a-z0-9+.-]*:)/i, 'a relative path without ".." (relative to model.json)'),
     sha256: matching(/^[0-9a-f]{64}$/, '64 lowercase hex characters (SHA-256)'),
     bytes: count,
   }, 1)(v, path, version);

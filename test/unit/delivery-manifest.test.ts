@@ -74,6 +74,8 @@ describe('validateManifest', () => {
     ['climbing path', (m: any) => { m.models.digits.versions['1.0.0'].files[1].path = '../x.bin'; },
       'files[1].path: expected a relative path without ".."'],
     ['absolute path', (m: any) => { m.models.digits.versions['1.0.0'].files[1].path = 'https://x/y.bin'; }, 'files[1].path'],
+    ['climbing path after a newline', (m: any) => { m.models.digits.versions['1.0.0'].files[1].path = 'a\nb/../../x.bin'; },
+      'files[1].path: expected a relative path without ".."'],
     ['model.json not listed', (m: any) => { m.models.digits.versions['1.0.0'].files.shift(); },
       'models.digits.versions.1.0.0.files: expected an entry for "model.json" itself'],
     ['format', (m: any) => { m.models.digits.versions['1.0.0'].format = 'keras'; },
