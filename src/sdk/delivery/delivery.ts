@@ -11,9 +11,10 @@ import { loadDirect } from './direct.js';
 import { fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch-version.js';
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
-import { createManifestSource, type ManifestSource } from './manifest-source.js';
+import { createManifestSource, type ManifestSource, type StoredManifest } from './manifest-source.js';
 import { saveModel } from './save.js';
-import { deleteModels, getMeta, listModels, setMeta } from './store.js';
+import { readLastVersion, sameFiles, writeLastVersion } from './last-version.js';
+import { deleteModels, getMeta, listModels, modelKey, readModel, setMeta } from './store.js';
 import type { CachedModel, DeliveryEvent, LoadProgress, VersionRef } from './types.js';
 
 export type LoadTarget = { id: string; channel?: string } | { url: string };
@@ -69,12 +70,14 @@ export function createDelivery({
     return db;
   }));
   let manifests: ManifestSource | undefined;
+  let storedManifest: Promise<StoredManifest | undefined> | undefined; // the stored manifest's read, issued early by load()
+  const readStoredManifest = (d: DeliveryDb | null) => (d ? getMeta<StoredManifest>(d, `manifest:${manifestUrl}`) : undefined);
   const manifest = async (): Promise<Manifest> => {
     if (!manifestUrl) throw new InferScopeError('MODEL_NOT_FOUND', 'load by id needs createClient({ manifestUrl }); or load({ url }) a model.json directly');
     const d = await db();
     manifests ??= createManifestSource({
       url: manifestUrl, maxAgeMs: manifestMaxAgeMs, fetch, onEvent: emit,
-      load: async () => (d ? getMeta(d, `manifest:${manifestUrl}`) : undefined),
+      load: async () => storedManifest ?? readStoredManifest(d),
       save: async (s) => { if (d) await setMeta(d, `manifest:${manifestUrl}`, s); },
     });
     return manifests.get();
@@ -108,7 +111,7 @@ export function createDelivery({
   }
 
   /** Verified artifacts of one version: cache first, then network (one download across tabs). */
-  async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}): Promise<Fetched> {
+  async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}, early?: ReturnType<typeof readModel>): Promise<Fetched> {
     const d = await db();
     const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal };
     const count = (f: Fetched) => {
@@ -117,7 +120,7 @@ export function createDelivery({
       return f;
     };
     if (ref.variant === 'direct') return count(await loadDirect(ref.url, ctx, (got) => store(got, d)));
-    const hit = await fromCache(ref, ctx);
+    const hit = await fromCache(ref, ctx, early);
     if (hit) return count(hit);
     // Another tab may be installing this version: wait for it, then look again.
     return count(await withLock(`inferscope:${ref.id}@${ref.version}`, async () => {
@@ -136,14 +139,24 @@ export function createDelivery({
   async function load<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
     const t0 = now();
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 0, total: 1 });
+    // Warm loads: read the version this target resolved to last time while the stored manifest
+    // is read. The manifest's read is issued first: IndexedDB answers in order, and it must not
+    // queue behind the weights.
+    const lastKey = 'url' in target ? '' : `${manifestUrl}|${target.id}|${target.channel ?? 'stable'}`;
+    const guess = lastKey ? readLastVersion(lastKey) : null;
+    if (guess && !manifests && manifestUrl) storedManifest ??= db().then(readStoredManifest);
+    const early = guess && db().then((d) => (d ? readModel(d, modelKey((target as { id: string }).id, guess.version), guess.shas.map((sha256) => ({ sha256, path: '', bytes: 0 }))) : null));
+    early?.catch(() => {});
     const refs = await resolve(target);
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 1, total: 1 });
     let candidateFallback: string | undefined;
     let lastErr: unknown;
     for (const ref of refs) {
       try {
-        const f = await fetchVersion(ref, opts);
+        const guessed = guess && early && sameFiles(guess, ref.version, ref.entry?.files) ? early : undefined;
+        const f = await fetchVersion(ref, opts, guessed as ReturnType<typeof readModel> | undefined);
         const value = await compile(f);
+        if (lastKey && ref.entry) writeLastVersion(lastKey, ref.version, ref.entry.files);
         if (ref.variant !== 'direct' && f.source === 'network') await retire(ref.id, f.ref.version);
         return { ...f, value, ms: now() - t0, candidateFallback };
       } catch (err) {

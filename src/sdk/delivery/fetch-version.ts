@@ -45,11 +45,11 @@ function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, Arra
   return toArtifacts(json, shards);
 }
 
-/** The cached version when complete and (integrity on) every file still hashes right. */
-export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fetched | null> {
+/** The cached version when complete and (integrity on) every file still hashes right. `early`: its read, already started. */
+export async function fromCache(ref: VersionRef, ctx: FetchContext, early?: ReturnType<typeof readModel>): Promise<Fetched | null> {
   if (!ctx.db) return null;
   const key = modelKey(ref.id, ref.version);
-  const hit = await readModel(ctx.db, key, ref.entry?.files).catch(() => null);
+  const hit = await (early ?? readModel(ctx.db, key, ref.entry?.files)).catch(() => null);
   if (!hit) return null;
   const { record, data } = hit;
   const total = record.bytes;

@@ -5,7 +5,7 @@ import type { Manifest } from '../../protocol/manifest-types.js';
 import { validateManifest } from '../../protocol/manifest.js';
 import type { DeliveryEvent } from './types.js';
 
-interface Stored { manifest: Manifest; etag: string | null; fetchedAt: number }
+export interface StoredManifest { manifest: Manifest; etag: string | null; fetchedAt: number }
 
 export interface ManifestSourceOptions {
   url: string;
@@ -13,8 +13,8 @@ export interface ManifestSourceOptions {
   maxAgeMs?: number;
   fetch?: typeof globalThis.fetch;
   /** Persistence of the last good manifest (IndexedDB meta store), when available. */
-  load?: () => Promise<Stored | undefined>;
-  save?: (s: Stored) => Promise<void>;
+  load?: () => Promise<StoredManifest | undefined>;
+  save?: (s: StoredManifest) => Promise<void>;
   onEvent?: (e: DeliveryEvent) => void;
   now?: () => number;
 }
@@ -27,7 +27,7 @@ export interface ManifestSource {
 export function createManifestSource({
   url, maxAgeMs = 5 * 60_000, fetch = globalThis.fetch, load, save, onEvent, now = Date.now,
 }: ManifestSourceOptions): ManifestSource {
-  let current: Stored | undefined;
+  let current: StoredManifest | undefined;
   let checkedAt = -Infinity;
   let inflight: Promise<Manifest> | null = null;
 
