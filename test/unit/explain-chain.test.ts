@@ -9,6 +9,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chainGradientSum } from '../../src/sdk/explain/chain-gradients.js';
 import { layerChain } from '../../src/sdk/explain/layer-chain.js';
+import { maxPoolInputGrad } from '../../src/sdk/explain/fast-max-pool.js';
+import { gridMaxPool, gridMaxPoolGrad, regroup } from '../../src/sdk/explain/grid-pool.js';
 import { explain } from '../../src/sdk/explain/index.js';
 import { digitsLike, smallCnn, tabularMlp } from './explain-models.js';
 
@@ -86,6 +88,26 @@ describe('hand-built gradients of recognized layer chains equal tfjs (cpu refere
       model.dispose();
     });
   }
+});
+
+test('max pool on window-position blocks (grid-pool.ts) equals the spatial max pool and its gradient, ties included', () => {
+  tf.tidy(() => {
+    for (const [shape, size] of [[[3, 8, 12, 5], [2, 2]], [[2, 9, 6, 3], [3, 2]]] as [number[], [number, number]][]) {
+      // Rounded values: many tied maxima (and all-equal windows) in every image.
+      const x = tf.round(tf.mul(tf.randomUniform(shape, 0, 1, 'float32', shape[1]), 3)) as tf.Tensor4D;
+      const grid = regroup(x, shape, size);
+      expect(Array.from(regroup(grid, shape, size, true).dataSync())).toEqual(Array.from(x.dataSync()));
+      const y = tf.maxPool(x, size, size, 'valid');
+      const [n, oh, ow, c] = y.shape;
+      const gy = gridMaxPool(grid);
+      expect(Array.from(gy.dataSync())).toEqual(Array.from(y.dataSync()));
+      const dy = tf.randomNormal(y.shape, 0, 1, 'float32', 3) as tf.Tensor4D;
+      const expected = maxPoolInputGrad(x, y, dy, ...size); // tested against tfjs in explain-fast-grads.test.ts
+      const mine = regroup(gridMaxPoolGrad(grid, gy, tf.reshape(dy, [n, oh * ow * c])), shape, size, true);
+      const diff = tf.max(tf.abs(tf.sub(mine, expected))).dataSync()[0]!;
+      expect(diff).toBeLessThanOrEqual(1e-6);
+    }
+  });
 });
 
 describe('which models take the hand-built path', () => {

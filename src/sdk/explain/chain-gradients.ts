@@ -12,6 +12,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { batchSum, convInputGrad, convInputPads, denseInputGrad } from './fast-grads.js';
 import { maxPoolInputGrad } from './fast-max-pool.js';
+import { gridMaxPool, gridMaxPoolGrad, regroup } from './grid-pool.js';
 import type { Step } from './layer-chain.js';
 
 type Linear = Extract<Step, { kind: 'conv' | 'dense' }>;
@@ -23,11 +24,14 @@ type Linear = Extract<Step, { kind: 'conv' | 'dense' }>;
 export function chainGradientSum(steps: Step[], ends: tf.Tensor, alpha: number[], classIndex: number): tf.Tensor {
   const coeffs = tf.tensor2d(alpha.flatMap((a) => [1 - a, a]), [alpha.length, 2]);
   const first = steps[0] as Linear;
-  const outs = [firstLayer(first, ends, coeffs)];
-  for (const step of steps.slice(1)) outs.push(forwardStep(step, outs[outs.length - 1]!));
+  const n = alpha.length;
+  const { out, grid } = firstLayer(first, steps[1], ends, coeffs);
+  // With a grid (grid-pool.ts), outs[0] is step 0's output regrouped by window position and outs[1] its pool.
+  const outs = grid ? [out, tf.reshape(gridMaxPool(out), [n, ...grid.pooled])] : [out];
+  for (const step of steps.slice(outs.length)) outs.push(forwardStep(step, outs[outs.length - 1]!));
 
   let dy = outputGrad(steps[steps.length - 1] as Linear, outs[outs.length - 1]!, classIndex); // w.r.t. the last pre-activation
-  for (let i = steps.length - 1; i > 0; i--) {
+  for (let i = steps.length - 1; i > (grid ? 1 : 0); i--) {
     const step = steps[i]!;
     const prev = steps[i - 1]!;
     const x = outs[i - 1]!;
@@ -41,9 +45,15 @@ export function chainGradientSum(steps: Step[], ends: tf.Tensor, alpha: number[]
     dy = inputGrad(step, dy, x.shape);
     if (reluBefore) dy = tf.mul(dy, tf.step(x));
   }
+  const inputShape = [1, ...ends.shape.slice(1)];
   // The first layer's input gradient is linear in dy with the same weights for every point, so
   // it commutes with the batch sum: one row instead of n.
-  return inputGrad(first, batchSum(dy), [1, ...ends.shape.slice(1)]);
+  if (!grid) return inputGrad(first, batchSum(dy), inputShape);
+  const [, k, m] = out.shape as [number, number, number];
+  const y = tf.reshape(outs[1]!, [n, m]) as tf.Tensor2D;
+  const g = tf.reshape(first.activation === 'relu' ? tf.mul(dy, tf.step(outs[1]!)) : dy, [n, m]) as tf.Tensor2D;
+  const summed = batchSum(tf.reshape(gridMaxPoolGrad(out, y, g), [n, k * m]));
+  return inputGrad(first, regroup(summed, [1, ...grid.full], grid.size, true), inputShape);
 }
 
 /**
@@ -51,11 +61,22 @@ export function chainGradientSum(steps: Step[], ends: tf.Tensor, alpha: number[]
  * L((1 − α)·b + α·x) + β = (1 − α)·(L(b) + β) + α·(L(x) + β), so two rows go through L and
  * one [n, 2] × [2, rest] product (activation fused) gives all n rows.
  */
-function firstLayer(step: Linear, ends: tf.Tensor, coeffs: tf.Tensor2D): tf.Tensor {
+function firstLayer(step: Linear, next: Step | undefined, ends: tf.Tensor, coeffs: tf.Tensor2D): { out: tf.Tensor; grid?: Grid } {
   const z = forwardStep({ ...step, activation: 'linear' }, ends);
   const [, ...rest] = z.shape;
-  const y = tf.reshape(tf.fused.matMul({ a: coeffs, b: tf.reshape(z, [2, -1]), activation: step.activation === 'relu' ? 'relu' : 'linear' }), [coeffs.shape[0], ...rest]);
-  return step.activation === 'softmax' ? tf.softmax(y) : y;
+  const grid = next?.kind === 'pool' ? gridOf(rest, next.size) : undefined;
+  const rows = grid ? regroup(z, z.shape, grid.size) : z;
+  const out = tf.reshape(tf.fused.matMul({ a: coeffs, b: tf.reshape(rows, [2, -1]), activation: step.activation === 'relu' ? 'relu' : 'linear' }), [coeffs.shape[0], ...rows.shape.slice(1)]);
+  return { out: step.activation === 'softmax' ? tf.softmax(out) : out, grid };
+}
+
+interface Grid { size: [number, number]; full: number[]; pooled: number[] }
+
+/** A pool whose windows tile step 0's output ([h, w, c]) exactly can run on the regrouped rows. */
+function gridOf(shape: number[], size: [number, number]): Grid | undefined {
+  const [h, w, c] = shape as [number, number, number];
+  if (shape.length !== 3 || h % size[0] || w % size[1]) return undefined;
+  return { size, full: shape, pooled: [h / size[0], w / size[1], c] };
 }
 
 /** Max-pool input gradient; rows and columns past the last whole window (a 'valid' pool skips them) get none. */
