@@ -88,6 +88,11 @@ function poolInputGrad(x: tf.Tensor4D, y: tf.Tensor4D, dy: tf.Tensor4D, [ph, pw]
   return tf.pad(dx, [[0, 0], [0, h - th], [0, w - tw], [0, 0]]);
 }
 
+/** The model's output for a batch, [rows, outputs]. */
+export function chainForward(steps: Step[], x: tf.Tensor): tf.Tensor2D {
+  return steps.reduce((h, step) => forwardStep(step, h), x) as tf.Tensor2D;
+}
+
 function forwardStep(step: Step, x: tf.Tensor): tf.Tensor {
   switch (step.kind) {
     case 'conv':

@@ -4,7 +4,7 @@
 // (one forward + one backward pass per batch, never one call per step).
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
-import { chainGradientSum } from './chain-gradients.js';
+import { chainForward, chainGradientSum } from './chain-gradients.js';
 import { withFastGradients } from './fast-grads.js';
 import { withIgKernels } from './ig-kernels.js';
 import { layerChain } from './layer-chain.js';
@@ -20,7 +20,9 @@ export interface RawAttribution {
 
 /** The model's output row at the input and at the baseline, in one batch-2 pass; the caller owns the result. */
 export function endpoints(model: ExplainableModel, x: tf.Tensor, baseline: tf.Tensor): tf.Tensor2D {
-  return tf.tidy(() => forward(model, tf.concat([x, baseline])));
+  // A recognized chain runs its fused kernels directly (no per-layer tfjs-layers overhead).
+  const chain = tf.getBackend() === 'wasm' ? layerChain(model) : undefined;
+  return tf.tidy(() => (chain ? chainForward(chain, tf.concat([x, baseline])) : forward(model, tf.concat([x, baseline]))));
 }
 
 export const DEFAULT_STEPS = 32;
