@@ -44,6 +44,16 @@ function reluMlp(): tfl.LayersModel {
   });
 }
 
+function flatMlp(): tfl.LayersModel {
+  return tfl.sequential({
+    layers: [
+      tfl.layers.flatten({ inputShape: [6, 5, 2] }),
+      tfl.layers.dense({ units: 16, activation: 'relu', kernelInitializer: init(11), biasInitializer: biasInit(12) }),
+      tfl.layers.dense({ units: 5, activation: 'softmax', kernelInitializer: init(13) }),
+    ],
+  });
+}
+
 /** tfjs's Σ over the points of ∂ model(points)[:, c] / ∂ points, on the cpu backend. */
 function reference(model: tfl.LayersModel, points: Float32Array, shape: number[], c: number): Float32Array {
   tf.setBackend('cpu');
@@ -63,6 +73,7 @@ describe('hand-built gradients of recognized layer chains equal tfjs (cpu refere
     ['small CNN (valid conv, pool, flatten, softmax)', () => smallCnn(8, 2, 3, 5), [8, 8, 2]],
     ['linear conv → 3×3 pool → relu conv → flatten → dropout → dense relu → dense linear', mixedChain, [9, 9, 3]],
     ['relu MLP with softmax output', reluMlp, [6]],
+    ['image MLP: flatten first → dense relu → dense softmax', flatMlp, [6, 5, 2]],
   ];
   for (const [name, make, shape] of cases) {
     test(name, () => {
@@ -114,14 +125,15 @@ describe('which models take the hand-built path', () => {
   test('layers outside the covered set fall back to the tape (and explain still works there)', async () => {
     const strided = tfl.sequential({ layers: [tfl.layers.conv2d({ inputShape: [8, 8, 1], filters: 2, kernelSize: 3, strides: 2, activation: 'relu' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
     const overlapping = tfl.sequential({ layers: [tfl.layers.maxPooling2d({ inputShape: [8, 8, 1], poolSize: 3, strides: 1 }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
+    const poolFirst = tfl.sequential({ layers: [tfl.layers.maxPooling2d({ inputShape: [8, 8, 1], poolSize: 2 }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 })] });
     const softmaxInside = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 4, activation: 'softmax' }), tfl.layers.dense({ units: 2 })] });
     const input = tfl.input({ shape: [4] });
     const functional = tfl.model({ inputs: input, outputs: tfl.layers.dense({ units: 2 }).apply(input) as tfl.SymbolicTensor });
-    for (const m of [tabularMlp(4), strided, overlapping, softmaxInside, functional]) expect(layerChain(m)).toBeUndefined();
+    for (const m of [tabularMlp(4), strided, overlapping, poolFirst, softmaxInside, functional]) expect(layerChain(m)).toBeUndefined();
     expect(layerChain(digitsLike(3, 2))?.map((s) => s.kind)).toEqual(['conv', 'pool', 'conv', 'pool', 'flatten', 'dense']);
     const e = await explain(strided, Float32Array.from({ length: 64 }, (_, i) => (i % 7) / 7), { method: 'integrated-gradients', steps: 64 });
     expect(Math.abs(e.delta)).toBeLessThanOrEqual(0.01 * Math.max(1, Math.abs(e.score - e.baseScore)));
-    for (const m of [strided, overlapping, softmaxInside, functional]) m.dispose();
+    for (const m of [strided, overlapping, poolFirst, softmaxInside, functional]) m.dispose();
   });
 
   test('explain on the hand-built path: the same attributions as tfjs on cpu, no tensor left behind', async () => {

@@ -48,7 +48,7 @@ export function chainGradientSum(steps: Step[], ends: tf.Tensor, alpha: number[]
   const inputShape = [1, ...ends.shape.slice(1)];
   // The first layer's input gradient is linear in dy with the same weights for every point, so
   // it commutes with the batch sum: one row instead of n.
-  if (!grid) return inputGrad(first, batchSum(dy), inputShape);
+  if (!grid) return tf.reshape(inputGrad(first, batchSum(dy), inputShape), inputShape);
   const [, k, m] = out.shape as [number, number, number];
   const y = tf.reshape(outs[1]!, [n, m]) as tf.Tensor2D;
   const g = tf.reshape(first.activation === 'relu' ? tf.mul(dy, tf.step(outs[1]!)) : dy, [n, m]) as tf.Tensor2D;
@@ -98,7 +98,7 @@ function forwardStep(step: Step, x: tf.Tensor): tf.Tensor {
     case 'conv':
       return tf.fused.conv2d({ x: x as tf.Tensor4D, filter: step.filter, strides: 1, pad: step.pad, bias: step.bias, activation: step.activation === 'relu' ? 'relu' : 'linear' });
     case 'dense': {
-      const z = tf.fused.matMul({ a: x as tf.Tensor2D, b: step.kernel, bias: step.bias, activation: step.activation === 'relu' ? 'relu' : 'linear' });
+      const z = tf.fused.matMul({ a: tf.reshape(x, [x.shape[0]!, -1]) as tf.Tensor2D, b: step.kernel, bias: step.bias, activation: step.activation === 'relu' ? 'relu' : 'linear' });
       return step.activation === 'softmax' ? tf.softmax(z) : z;
     }
     case 'pool':

@@ -31,9 +31,13 @@ export function layerChain(model: unknown): Step[] | undefined {
   for (const layer of m.layers) {
     const step = stepOf(layer);
     if (step === undefined) return undefined;
-    if (step) steps.push(step);
+    // A leading Flatten is folded into the first dense step (chain-gradients.ts reshapes its input).
+    if (step && !(step.kind === 'flatten' && steps.length === 0)) steps.push(step);
   }
+  const [first] = steps;
   const last = steps[steps.length - 1];
+  // The first step must be linear in the input (integrated gradients' points come from two rows).
+  if (first?.kind !== 'conv' && first?.kind !== 'dense') return undefined;
   // Softmax only at the output (its gradient is written for the explained output row).
   if (!last || last.kind !== 'dense' || steps.some((s, i) => i < steps.length - 1 && 'activation' in s && s.activation === 'softmax')) return undefined;
   return steps;
