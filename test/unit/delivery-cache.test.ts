@@ -1,21 +1,14 @@
 // Delivery in Node: real HTTP server counting requests, fake-indexeddb as the IndexedDB.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDelivery, type DeliveryEvent, type DeliveryOptions } from '../../src/sdk/delivery/index.js';
 import type { Fetched } from '../../src/sdk/delivery/fetch-version.js';
 import { isInferScopeError } from '../../src/sdk/errors.js';
-import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
+import { buildModel, manifestOf, predictWith, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
 
 const x = Array.from({ length: 16 }, (_, i) => (i % 5) / 5);
-const compile = async (f: Fetched) => {
-  const m = await tfl.loadLayersModel(tf.io.fromMemory(f.artifacts));
-  const y = Array.from((m.predict(tf.tensor2d([x])) as tf.Tensor).dataSync());
-  m.dispose();
-  return y;
-};
+const compile = predictWith(x);
 
 let v1: FixtureModel, v2: FixtureModel;
 let server: TestServer;

@@ -50,6 +50,14 @@ export async function buildModel({ bodySeed = 1, headSeed = 1, tag = 'v', inputs
   return { files, predict, inputs, classes };
 }
 
+/** A delivery `compile` step for tests: build the delivered artifacts with tfjs-layers, predict `x`, dispose. */
+export const predictWith = (x: number[]) => async (f: { artifacts: tf.io.ModelArtifacts }): Promise<number[]> => {
+  const m = await tfl.loadLayersModel(tf.io.fromMemory(f.artifacts));
+  const y = Array.from((m.predict(tf.tensor2d([x])) as tf.Tensor).dataSync());
+  m.dispose();
+  return y;
+};
+
 export function versionEntry(url: string, m: FixtureModel): ModelVersion {
   const files: ManifestFile[] = [...m.files].map(([path, b]) => ({ path, sha256: sha256(b), bytes: b.byteLength }));
   return {

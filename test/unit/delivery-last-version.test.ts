@@ -3,12 +3,9 @@
 // Storage stands in for the browser's (a unit-test double; the browser path runs in bench/load).
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
-import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { createDelivery, type DeliveryOptions } from '../../src/sdk/delivery/index.js';
-import type { Fetched } from '../../src/sdk/delivery/fetch-version.js';
-import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
+import { buildModel, manifestOf, predictWith, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
 
 class MemoryStorage {
   private m = new Map<string, string>();
@@ -19,12 +16,7 @@ class MemoryStorage {
 }
 
 const x = Array.from({ length: 16 }, (_, i) => (i % 5) / 5);
-const compile = async (f: Fetched) => {
-  const m = await tfl.loadLayersModel(tf.io.fromMemory(f.artifacts));
-  const y = Array.from((m.predict(tf.tensor2d([x])) as tf.Tensor).dataSync());
-  m.dispose();
-  return y;
-};
+const compile = predictWith(x);
 
 let v1: FixtureModel, v2: FixtureModel, server: TestServer, idb: IDBFactory, storage: MemoryStorage;
 const g = globalThis as { localStorage?: unknown };
