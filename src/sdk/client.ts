@@ -104,7 +104,9 @@ export function createClient(options: ClientOptions = {}): Client {
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
-  const telemetry = lazyTelemetry(telemetryOptions); // its code loads only when an endpoint is set
+  // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
+  // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
+  const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());
   let verdicts: VerdictStore | null = null; // 'fastest' only
   const models = new Set<Model>();
   let disposed = false;

@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { hashInstallId, laplace, noisyCount, reduceUserAgent, utcDay } from '../../src/protocol/privacy.js';
 import { createTelemetry } from '../../src/sdk/telemetry/index.js';
+import { createClientInfo } from '../../src/sdk/telemetry/client-info.js';
 import type { FeatureBaseline } from '../../src/protocol/manifest-types.js';
 
 describe('user agent reduction', () => {
@@ -28,6 +29,21 @@ describe('install hash', () => {
     expect(await hashInstallId(id, d)).toBe(a);
     expect(await hashInstallId(id, d + 1)).not.toBe(a);
     expect(await hashInstallId('other', d)).not.toBe(a);
+  });
+});
+
+describe('install id source', () => {
+  test('telemetry hashes the id the client hands it (delivery\'s, used for rollout buckets), asked for once', async () => {
+    const now = () => Date.parse('2025-03-01T10:00:00Z');
+    let asked = 0;
+    const info = createClientInfo({ installId: async () => { asked++; return 'rollout-id-1234'; }, now });
+    await info.refresh();
+    await info.refresh();
+    expect(info.get().installHash).toBe(await hashInstallId('rollout-id-1234', utcDay(now())));
+    expect(asked).toBe(1);
+    const given = createClientInfo({ installId: 'explicit', now });
+    await given.refresh();
+    expect(given.get().installHash).toBe(await hashInstallId('explicit', utcDay(now())));
   });
 });
 

@@ -1,31 +1,14 @@
 // What a batch says about the device: reduced user agent and a daily-rotating
 // hash of a random install id. Nothing here is a stable identifier once sent.
-import { hashInstallId, randomHex, reduceUserAgent, utcDay } from '../../protocol/privacy.js';
+import { hashInstallId, reduceUserAgent, utcDay } from '../../protocol/privacy.js';
 import type { ClientInfo } from '../../protocol/wire-types.js';
-
-const STORAGE_KEY = 'inferscope:install-id';
+import { installId as storedInstallId } from '../delivery/install-id.js';
 
 function userAgent(): string {
   const nav = (globalThis as { navigator?: { userAgent?: string } }).navigator;
   const node = (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node;
   // Node >= 21 has navigator.userAgent ("Node.js/22"); Node 20 does not.
   return node && !nav?.userAgent?.startsWith('Mozilla/') ? `Node.js/${node}` : nav?.userAgent ?? '';
-}
-
-/** The install id: the caller's, else one kept in localStorage, else one per page. */
-function installId(given?: string): string {
-  if (given) return given;
-  try {
-    const ls = (globalThis as { localStorage?: Storage }).localStorage;
-    if (ls) {
-      let id = ls.getItem(STORAGE_KEY);
-      if (!id) ls.setItem(STORAGE_KEY, (id = randomHex(16)));
-      return id;
-    }
-  } catch {
-    // localStorage can throw (sandboxed iframes, disabled storage): fall through.
-  }
-  return randomHex(16);
 }
 
 export interface ClientInfoSource {
@@ -35,7 +18,11 @@ export interface ClientInfoSource {
   refresh(): Promise<void>;
 }
 
-export function createClientInfo({ installId: given, now = Date.now }: { installId?: string; now?: () => number } = {}): ClientInfoSource {
+/**
+ * `installId`: the caller's id, or where to get it (the client passes its delivery's, so rollout
+ * buckets and telemetry see one id, in Workers too); default: the one delivery keeps in localStorage.
+ */
+export function createClientInfo({ installId: given, now = Date.now }: { installId?: string | (() => Promise<string>); now?: () => number } = {}): ClientInfoSource {
   const base = reduceUserAgent(userAgent());
   let id: string | undefined;
   let day = -1;
@@ -44,7 +31,7 @@ export function createClientInfo({ installId: given, now = Date.now }: { install
     const d = utcDay(now());
     if (d === day && hash) return;
     try {
-      id ??= installId(given);
+      id ??= typeof given === 'string' && given ? given : await (typeof given === 'function' ? given() : storedInstallId(null));
       hash = await hashInstallId(id, d);
       day = d;
     } catch {

@@ -24,7 +24,8 @@ export type { Telemetry, PredictionEvent, LoadEvent, CacheEvent, ExplanationEven
  * t.recordPrediction({ id, model: 'digits', version: '1', backend: 'wasm', variant: 'stable', ms: 1.2 });
  * await t.flush();
  */
-export function createTelemetry(options?: TelemetryOptions | false): Telemetry {
+/** `installIdFrom`: where the install id comes from when options.installId is not given (the client's delivery). */
+export function createTelemetry(options?: TelemetryOptions | false, installIdFrom?: () => Promise<string>): Telemetry {
   if (!options || !options.endpoint) return TELEMETRY_OFF;
   const {
     sampleRate = 1, flushIntervalMs = 30_000, maxBatchPredictions = 10_000, privacy = {},
@@ -35,7 +36,7 @@ export function createTelemetry(options?: TelemetryOptions | false): Telemetry {
   const url = checkTelemetryOptions(options as TelemetryOptions & { endpoint: string });
 
   const recorder = createRecorder({ sampleRate, feedback });
-  const info = createClientInfo({ installId });
+  const info = createClientInfo({ installId: installId || installIdFrom });
   void info.refresh();
   const delivery = createDelivery({
     url, fetch, maxQueueBatches, retry, compress, timeoutMs: requestTimeoutMs,

@@ -16,7 +16,7 @@ const MAX_EARLY_CALLS = 10_000;
  * const t = lazyTelemetry({ endpoint: '/v1/batches' }); // throws TELEMETRY on bad options
  * t.recordLoad(load); await t.flush(); // flush waits for the chunk, then sends
  */
-export function lazyTelemetry(options?: TelemetryOptions | false): Telemetry {
+export function lazyTelemetry(options?: TelemetryOptions | false, installIdFrom?: () => Promise<string>): Telemetry {
   if (!options || !options.endpoint) return TELEMETRY_OFF;
   checkTelemetryOptions(options as TelemetryOptions & { endpoint: string });
   const { sampleRate = 1, explainSampleRate = 0 } = options;
@@ -25,7 +25,7 @@ export function lazyTelemetry(options?: TelemetryOptions | false): Telemetry {
   let closed = false; // after dispose(), calls are ignored like the loaded telemetry ignores them
   const ready = import('./index.js').then(
     (m) => {
-      const t = m.createTelemetry(options);
+      const t = m.createTelemetry(options, installIdFrom);
       for (const call of early ?? []) call(t);
       early = null;
       return (real = t);
