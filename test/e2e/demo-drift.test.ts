@@ -1,14 +1,13 @@
 // The tabular model on the evaluation page: predict and explain from the form, then the drift
 // control — inputs shifted by 2.5 standard deviations must raise the drift score the
 // collector reports (computed from the bins the SDK sent) above the unshifted run's.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import type { Manifest } from '../../src/protocol/manifest-types.js';
-import { startCollector, type RunningCollector } from '../../src/collector/server.js';
-import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
+import type { RunningCollector } from '../../src/collector/server.js';
+import { pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
 
 const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
 const ADMIN = 'drift-admin-token-0123456789abcdef';
@@ -25,7 +24,7 @@ function tabularModel(): { id: string; features: string[] } {
   throw new Error(`${MODELS}/manifest.json has no tabular model with a drift baseline`);
 }
 
-let dir: string;
+let stack: DemoStack;
 let collector: RunningCollector;
 let demo: DemoServer;
 let browser: Browser;
@@ -33,14 +32,9 @@ let page: Page;
 const model = tabularModel();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'inferscope-drift-test-'));
   mkdirSync('artifacts', { recursive: true });
-  collector = await startCollector({
-    config: { apps: [{ id: 'demo', keys: [KEY], origins: ['*'] }], adminToken: ADMIN },
-    port: 0, db: join(dir, 'collector.sqlite'), manifest: join(MODELS, 'manifest.json'),
-  });
-  demo = await serveDemo({ collectorUrl: collector.url, adminToken: ADMIN, appKey: KEY, modelsDir: MODELS });
-  browser = await launchChromium();
+  stack = await startDemoStack({ app: 'demo', key: KEY, adminToken: ADMIN, modelsDir: MODELS });
+  ({ collector, demo, browser } = stack);
   page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
   page.on('pageerror', (e) => console.error('[page error]', e.message));
   await page.goto(`${demo.url}/`);
@@ -53,10 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-  await collector?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 async function driftRun(shift: string, runs: number): Promise<number> {

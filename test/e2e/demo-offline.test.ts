@@ -1,38 +1,28 @@
 // "Works offline after the first visit": the service worker precaches the built page and the
 // SDK keeps model files in IndexedDB. Visit once online, go offline, reload: the page still
 // starts, lists the models, loads digits from the cache and measures its accuracy.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
-import { startCollector, type RunningCollector } from '../../src/collector/server.js';
-import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
+import type { RunningCollector } from '../../src/collector/server.js';
+import { pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
 
 const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
 const ADMIN = 'offline-admin-token-0123456789abcdef';
 const KEY = 'pk_demo_offline_test';
 
-let dir: string;
+let stack: DemoStack;
 let collector: RunningCollector;
 let demo: DemoServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'inferscope-offline-test-'));
-  collector = await startCollector({
-    config: { apps: [{ id: 'demo', keys: [KEY], origins: ['*'] }], adminToken: ADMIN },
-    port: 0, db: join(dir, 'collector.sqlite'), manifest: join(MODELS, 'manifest.json'),
-  });
-  demo = await serveDemo({ collectorUrl: collector.url, adminToken: ADMIN, appKey: KEY, modelsDir: MODELS });
-  browser = await launchChromium();
+  stack = await startDemoStack({ app: 'demo', key: KEY, adminToken: ADMIN, modelsDir: MODELS });
+  ({ collector, demo, browser } = stack);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-  await collector?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 describe('evaluation page offline', () => {

@@ -2,35 +2,29 @@
 // model, run its labelled sample set, and check that real numbers appear and agree across
 // the page, the telemetry it shows and the collector's report. Also the drawing pad with its
 // saliency heatmap, the backend comparison chart and the cache's evict button.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import type { Manifest } from '../../src/protocol/manifest-types.js';
-import { startCollector, type RunningCollector } from '../../src/collector/server.js';
-import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
+import type { RunningCollector } from '../../src/collector/server.js';
+import { pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
 
 const ADMIN = 'demo-admin-token-0123456789abcdef';
 /** The models served (default the repo's models/; INFERSCOPE_MODELS_DIR to try another set). */
 const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
 const KEY = 'pk_demo_page_test';
 
-let dir: string;
+let stack: DemoStack;
 let collector: RunningCollector;
 let demo: DemoServer;
 let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'inferscope-demo-test-'));
   mkdirSync('artifacts', { recursive: true });
-  collector = await startCollector({
-    config: { apps: [{ id: 'demo', keys: [KEY], origins: ['*'] }], adminToken: ADMIN },
-    port: 0, db: join(dir, 'collector.sqlite'), manifest: join(MODELS, 'manifest.json'),
-  });
-  demo = await serveDemo({ collectorUrl: collector.url, adminToken: ADMIN, appKey: KEY, modelsDir: MODELS });
-  browser = await launchChromium();
+  stack = await startDemoStack({ app: 'demo', key: KEY, adminToken: ADMIN, modelsDir: MODELS });
+  ({ collector, demo, browser } = stack);
   page = await (await browser.newContext({ viewport: { width: 1280, height: 1000 } })).newPage();
   page.on('console', (m) => { if (m.type() === 'error') console.error('[page]', m.text()); });
   page.on('pageerror', (e) => console.error('[page error]', e.message));
@@ -39,10 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await demo?.close();
-  await collector?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 const percent = (s: string | null) => Number(/([\d.]+)%/.exec(s ?? '')?.[1]);

@@ -4,14 +4,13 @@
 // telemetry leaves on the unload path. The collector's report must count exactly N predictions
 // and the accuracy of the labels the page sent; Prometheus scrapes /metrics and answers a
 // histogram_quantile over inferscope_inference_latency_seconds. Screenshots go to artifacts/.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
-import { startCollector, type RunningCollector } from '../../src/collector/server.js';
+import type { RunningCollector } from '../../src/collector/server.js';
 import type { ModelReport } from '../../src/collector/report.js';
-import { launchChromium, pickModel, serveDemo, type DemoServer } from '../support/demo-server.js';
+import { pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 
 const ADMIN = 'e2e-admin-token-0123456789abcdef';
@@ -20,30 +19,22 @@ const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
 const KEY = 'pk_e2e_pipeline_01';
 const N = 40;
 
-let dir: string;
+let stack: DemoStack;
 let collector: RunningCollector;
 let demo: DemoServer;
 let prometheus: TestPrometheus;
 let browser: Browser;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'inferscope-e2e-'));
   mkdirSync('artifacts', { recursive: true });
-  collector = await startCollector({
-    config: { apps: [{ id: 'e2e', keys: [KEY], origins: ['*'] }], adminToken: ADMIN },
-    port: 0, db: join(dir, 'collector.sqlite'), manifest: join(MODELS, 'manifest.json'),
-  });
-  demo = await serveDemo({ collectorUrl: collector.url, adminToken: ADMIN, appKey: KEY, modelsDir: MODELS });
+  stack = await startDemoStack({ app: 'e2e', key: KEY, adminToken: ADMIN, modelsDir: MODELS });
+  ({ collector, demo, browser } = stack);
   prometheus = await startPrometheus({ targets: [new URL(collector.url).host] });
-  browser = await launchChromium();
 });
 
 afterAll(async () => {
-  await browser?.close();
   await prometheus?.stop();
-  await demo?.close();
-  await collector?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await stack?.close();
 });
 
 async function report(model: string): Promise<ModelReport> {

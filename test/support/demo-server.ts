@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
 import { chromium, type Browser } from 'playwright';
+import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { freePort } from './ports.js';
 
 const CONFIG = join(process.cwd(), 'demo', 'vite.config.ts');
@@ -51,6 +52,36 @@ export function launchChromium(): Promise<Browser> {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
   });
+}
+
+export interface DemoStack { dir: string; collector: RunningCollector; demo: DemoServer; browser: Browser; close(): Promise<void> }
+
+/**
+ * What the demo e2e tests run against: a collector (SQLite in a temp folder, one app with `key`,
+ * the models' manifest for drift baselines), the built demo page pointed at it, and Chromium.
+ * close() stops all three and removes the folder.
+ */
+export async function startDemoStack({ app, key, adminToken, modelsDir }: { app: string; key: string; adminToken: string; modelsDir: string }): Promise<DemoStack> {
+  const dir = mkdtempSync(join(tmpdir(), `inferscope-${app}-`));
+  const parts: Partial<DemoStack> = { dir };
+  const close = async () => {
+    await parts.browser?.close();
+    await parts.demo?.close();
+    await parts.collector?.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    parts.collector = await startCollector({
+      config: { apps: [{ id: app, keys: [key], origins: ['*'] }], adminToken },
+      port: 0, db: join(dir, 'collector.sqlite'), manifest: join(modelsDir, 'manifest.json'),
+    });
+    parts.demo = await serveDemo({ collectorUrl: parts.collector.url, adminToken, appKey: key, modelsDir });
+    parts.browser = await launchChromium();
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { ...(parts as Omit<DemoStack, 'close'>), close };
 }
 
 /** Select the manifest model `id` on `channel` in the demo page's picker; returns the option text. */
