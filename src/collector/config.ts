@@ -19,10 +19,14 @@ export interface CollectorConfig {
   adminToken: string;
   port?: number;
   host?: string;
+  /** SQLite file (default inferscope.sqlite); ignored when `postgres` is set. */
   db?: string;
+  /** PostgreSQL connection URL: use it when several replicas share one database. */
   postgres?: string;
+  /** Manifest path or URL, for drift baselines. */
   manifest?: string;
   retentionDays?: number;
+  /** Largest request body on the wire (default 256 KiB); decoded bodies may be 4x that. */
   bodyLimitBytes?: number;
   metrics?: { maxModels?: number; maxVersions?: number };
 }

@@ -17,20 +17,10 @@ import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 import { createWriter } from './writer.js';
 
-export interface CollectorOptions {
+/** Settings given here win over the same ones in `config` (CLI flags over the config file). */
+export interface CollectorOptions extends Pick<CollectorConfig, 'port' | 'host' | 'db' | 'postgres' | 'manifest' | 'retentionDays' | 'bodyLimitBytes'> {
   /** Apps and admin token (see config.ts). Required. */
   config: CollectorConfig;
-  port?: number;
-  host?: string;
-  /** SQLite file (default inferscope.sqlite); ignored when `postgres` is set. */
-  db?: string;
-  /** PostgreSQL connection URL: use it when several replicas share one database. */
-  postgres?: string;
-  /** Manifest path or URL, for drift baselines. */
-  manifest?: string;
-  retentionDays?: number;
-  /** Largest request body on the wire (default 256 KiB); decoded bodies may be 4x that. */
-  bodyLimitBytes?: number;
   /** Default per-key rate limit when an app sets none. */
   rateLimit?: { max: number; windowSeconds: number };
   /** Fastify logger options; off by default (and never logs IPs when on: see serializers). */
