@@ -144,7 +144,7 @@ export function createClient(options: ClientOptions = {}): Client {
     // reads and verifies them (placement awaits the same memoized promise).
     if (backendPolicy === 'first-working') ensureBackend(backends[0]!, ctx, readiness).catch(() => {});
     try {
-      const direct = typeof target === 'string' ? null : await resolveLoadTarget(target, loadOptions, { manifestUrl });
+      const direct = typeof target === 'string' ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
         resolved = direct ?? targetOf(fetched.ref, opts);
         bytes = fetched.downloaded;

@@ -1,6 +1,5 @@
 // What client.load() was asked for, resolved to one concrete model version to fetch.
-// The delivery layer (manifest + channels + rollout) plugs in here: resolveLoadTarget is the
-// single function that turns `load('digits', { channel })` or `load({ url })` into a target.
+// Ids are resolved by the delivery layer (manifest + channels + rollout); this is the `{ url }` case.
 import type { Baseline, InputSpec, ModelFormat, OutputSpec } from '../protocol/manifest-types.js';
 import type { Variant } from '../protocol/wire-types.js';
 import { InferScopeError } from './errors.js';
@@ -47,18 +46,8 @@ function idFromUrl(url: string): string {
   return parts.length >= 2 ? parts[parts.length - 2]! : 'model';
 }
 
-/** Resolve a load request to one model version. */
-export async function resolveLoadTarget(
-  target: string | UrlLoadOptions,
-  options: IdLoadOptions,
-  context: { manifestUrl?: string },
-): Promise<LoadTarget> {
-  if (typeof target === 'string') {
-    throw new InferScopeError('MODEL_NOT_FOUND',
-      `Loading model '${target}' by id needs a manifest: create the client with the manifestUrl option ` +
-      `(manifest delivery ${context.manifestUrl ? 'is not part of this build yet' : 'was not configured'}). ` +
-      `Load a model.json directly with client.load({ url }).`);
-  }
+/** Resolve `client.load({ url })` to one model version (ids go through the manifest in delivery). */
+export function resolveLoadTarget(target: UrlLoadOptions): LoadTarget {
   if (target == null || typeof target.url !== 'string' || target.url === '') {
     throw new InferScopeError('MODEL_NOT_FOUND', 'client.load() needs a model id or { url: "…/model.json" }');
   }
