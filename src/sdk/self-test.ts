@@ -11,25 +11,18 @@ export const SELF_TEST_TOLERANCE = 1e-3;
 
 const seq = (n: number, mul: number) => Float32Array.from({ length: n }, (_, i) => (((i * mul) % 11) - 5) / 4);
 
-function matmulRef(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float32Array {
-  const out = new Float32Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let t = 0; t < k; t++) s += a[i * k + t]! * b[t * n + j]!;
-    out[i * n + j] = s;
-  }
-  return out;
-}
-
-/** NHWC input [1,h,w,c], HWIO filter [3,3,c,o], stride 1, 'same' padding. */
-function convRef(x: Float32Array, f: Float32Array, h: number, w: number, c: number, o: number): Float32Array {
-  const out = new Float32Array(h * w * o);
+/**
+ * NHWC input [1,h,w,c], HWIO filter [k,k,c,o] (k odd), stride 1, 'same' padding. With k = 1
+ * and w = 1 it is the matmul [h,c]·[c,o].
+ */
+function convRef(x: Float32Array, f: Float32Array, h: number, w: number, c: number, o: number, k: number): Float32Array {
+  const out = new Float32Array(h * w * o), r = k >> 1;
   for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let oc = 0; oc < o; oc++) {
     let s = 0;
-    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+    for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) {
       const iy = y + dy, ix = xx + dx;
       if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-      for (let ic = 0; ic < c; ic++) s += x[(iy * w + ix) * c + ic]! * f[(((dy + 1) * 3 + (dx + 1)) * c + ic) * o + oc]!;
+      for (let ic = 0; ic < c; ic++) s += x[(iy * w + ix) * c + ic]! * f[(((dy + r) * k + (dx + r)) * c + ic) * o + oc]!;
     }
     out[(y * w + xx) * o + oc] = s;
   }
@@ -60,9 +53,9 @@ export async function selfTest(corrupt = false): Promise<string | null> {
   try {
     const [mmGot, convGot] = await Promise.all([mm!.data(), conv!.data()]);
     if (corrupt) (mmGot as Float32Array)[0]! += 0.5;
-    const mmBad = firstMismatch(mmGot as Float32Array, matmulRef(a, b, 4, 3, 5));
+    const mmBad = firstMismatch(mmGot as Float32Array, convRef(a, b, 4, 1, 3, 5, 1));
     if (mmBad) return `self-test matmul 4x3·3x5 wrong: ${mmBad}`;
-    const convBad = firstMismatch(convGot as Float32Array, convRef(x, f, 5, 5, 2, 3));
+    const convBad = firstMismatch(convGot as Float32Array, convRef(x, f, 5, 5, 2, 3, 3));
     if (convBad) return `self-test conv2d 5x5x2 * 3x3x2x3 wrong: ${convBad}`;
     return null;
   } finally {
