@@ -48,39 +48,29 @@ export function detectFormat(artifacts: tf.io.ModelArtifacts): ModelFormat {
 }
 
 const free = (d: number | null | undefined) => (d == null || d < 0 ? -1 : d);
+const signature = (ts: { name: string; shape?: (number | null)[]; dtype: tf.DataType }[]): TensorInfo[] =>
+  ts.map((t) => ({ name: t.name, shape: (t.shape ?? []).map(free), dtype: t.dtype }));
+const asList = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]);
 
 /** Build the model on the engine's current backend. Call inside onBackend(). */
 export async function createTfModel(artifacts: tf.io.ModelArtifacts): Promise<TfModel> {
   const format = detectFormat(artifacts);
   const handler = tf.io.fromMemory(artifacts);
+  let async = false;
+  let model: GraphModel | LayersModel;
+  let run: TfModel['run'];
   if (format === 'graph-model') {
-    const { loadGraphModel } = await import('@tensorflow/tfjs-converter');
-    const model = await loadGraphModel(handler);
-    const async = needsExecuteAsync(artifacts.modelTopology);
-    const inputs = model.inputs.map((i) => ({ name: i.name, shape: (i.shape ?? []).map(free), dtype: i.dtype }));
-    const outputs = model.outputs.map((o) => ({ name: o.name, shape: (o.shape ?? []).map(free), dtype: o.dtype }));
-    const names = inputs.map((i) => i.name);
-    const outNames = model.outputNodes;
+    const graph = (model = await (await import('@tensorflow/tfjs-converter')).loadGraphModel(handler));
+    async = needsExecuteAsync(artifacts.modelTopology);
+    const names = graph.inputs.map((i) => i.name);
+    const outNames = graph.outputNodes;
     const feed = (ts: tf.Tensor[]) => Object.fromEntries(names.map((n, k) => [n, ts[k]!])) as tf.NamedTensorMap;
-    const asList = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]);
-    return {
-      format, async, inputs, outputs, model,
-      run: async
-        ? async (ts) => asList(await model.executeAsync(feed(ts), outNames))
-        : (ts) => asList(model.execute(feed(ts), outNames)),
-      dispose: () => model.dispose(),
-    };
+    run = async
+      ? async (ts) => asList(await graph.executeAsync(feed(ts), outNames))
+      : (ts) => asList(graph.execute(feed(ts), outNames));
+  } else {
+    const layers = (model = await (await import('@tensorflow/tfjs-layers')).loadLayersModel(handler));
+    run = (ts) => asList(layers.predict(ts.length === 1 ? ts[0]! : ts));
   }
-  const { loadLayersModel } = await import('@tensorflow/tfjs-layers');
-  const model = await loadLayersModel(handler);
-  const inputs = model.inputs.map((i) => ({ name: i.name, shape: i.shape.map(free), dtype: i.dtype }));
-  const outputs = model.outputs.map((o) => ({ name: o.name, shape: o.shape.map(free), dtype: o.dtype }));
-  return {
-    format, async: false, inputs, outputs, model,
-    run: (ts) => {
-      const r = model.predict(ts.length === 1 ? ts[0]! : ts);
-      return Array.isArray(r) ? r : [r];
-    },
-    dispose: () => model.dispose(),
-  };
+  return { format, async, inputs: signature(model.inputs), outputs: signature(model.outputs), model, run, dispose: () => model.dispose() };
 }
