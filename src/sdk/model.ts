@@ -60,10 +60,7 @@ export function createModel(deps: ModelDeps): Model {
   const outSpecs: OutputSpec[] = target.outputs ?? [];
   const labels = outSpecs[0]?.labels;
   // Drift: the telemetry recorder bins each example on device against the baseline's edges.
-  const img = specs[0]?.image;
-  const drift = target.baseline
-    ? { features: target.baseline.features, image: img ? { height: img.height, width: img.width, channels: img.channels } : undefined }
-    : undefined;
+  const drift = target.baseline && { features: target.baseline.features, image: specs[0]?.image };
   const outNames = tfm.outputs.map((o) => o.name);
   let disposed = false;
   let generation = 0;
