@@ -2,6 +2,7 @@
 // next backend when the current one breaks mid-session (lost GPU device, missing kernel).
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec, OutputSpec } from '../protocol/manifest-types.js';
+import { randomHex } from '../protocol/random-hex.js';
 import type { BackendName } from '../protocol/wire-types.js';
 import { tryBackend, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
 import { onBackend } from './engine-gate.js';
@@ -9,7 +10,6 @@ import { InferScopeError, isInferScopeError } from './errors.js';
 import { materialize, prepareInputs, type ModelInput } from './inputs.js';
 import { INTERNAL, type ModelInternals } from './model-internal.js';
 import { readOutputs, topK, type OutputData, type TopEntry } from './outputs.js';
-import { randomId } from './random-id.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
 import type { LoadTarget } from './resolve-target.js';
 import type { Telemetry } from './telemetry/index.js';
@@ -89,7 +89,7 @@ export function createModel(deps: ModelDeps): Model {
   async function predict(input: ModelInput): Promise<Prediction> {
     if (disposed) throw disposedError();
     const t0 = performance.now();
-    const id = randomId();
+    const id = randomHex();
     // Drawn up front so a prediction telemetry will not record (telemetry off, or sampled out)
     // costs nothing: no input copy and readback for drift, no event. null: telemetry samples itself.
     const recorded = telemetry.sample ? telemetry.sample() : null;
