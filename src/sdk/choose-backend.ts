@@ -76,22 +76,17 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
   }
 }
 
-export async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[]): Promise<Placement | null> {
-  for (let i = 0; i < order.length; i++) {
-    const backend = order[i]!;
-    const r = await tryBackend(backend, artifacts, o, fallbacks);
-    if (typeof r !== 'string') return { backend, tfm: r, fallbacks, remaining: order.slice(i + 1) };
-    fallbacks.push({ backend, reason: r });
-  }
-  return null;
-}
-
 /**
  * 'first-working': the first backend in `order` that is ready and runs the model. Resolves a null
  * placement (with every reason in `fallbacks`) if none works. 'fastest' lives in
  * place-fastest.ts, loaded only by clients that ask for it.
  */
-export async function placeModel(artifacts: tf.io.ModelArtifacts, order: BackendName[], o: PlaceOptions): Promise<{ placement: Placement | null; fallbacks: Fallback[] }> {
-  const fallbacks: Fallback[] = [];
-  return { placement: await firstWorking(order, artifacts, o, fallbacks), fallbacks };
+export async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[] = []): Promise<{ placement: Placement | null; fallbacks: Fallback[] }> {
+  for (let i = 0; i < order.length; i++) {
+    const backend = order[i]!;
+    const r = await tryBackend(backend, artifacts, o, fallbacks);
+    if (typeof r !== 'string') return { placement: { backend, tfm: r, fallbacks, remaining: order.slice(i + 1) }, fallbacks };
+    fallbacks.push({ backend, reason: r });
+  }
+  return { placement: null, fallbacks };
 }

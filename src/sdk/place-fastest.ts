@@ -26,7 +26,7 @@ export async function placeFastest(
   const verdict = await o.verdicts.get(o.verdictKey);
   if (verdict && candidates.includes(verdict.backend)) {
     const order = [verdict.backend, ...candidates.filter((b) => b !== verdict.backend)];
-    return { placement: await firstWorking(order, artifacts, o, fallbacks), fallbacks };
+    return firstWorking(order, artifacts, o, fallbacks);
   }
   const timings: Partial<Record<BackendName, number>> = {};
   let best: { backend: BackendName; tfm: TfModel; ms: number } | null = null;
