@@ -9,7 +9,7 @@
 import type { BackendName } from '../protocol/wire-types.js';
 import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
-import { placeModel, type BackendPolicy } from './choose-backend.js';
+import { firstWorking, type BackendPolicy, type Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { createModel, type Model } from './model.js';
 import { resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
@@ -134,17 +134,26 @@ export function createClient(options: ClientOptions = {}): Client {
   // placement; a rollout candidate that fails either step falls back to stable inside delivery.load.
   async function loadVersion(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
     const t0 = performance.now();
-    const opts = typeof target === 'string' ? loadOptions : target;
+    const byId = typeof target === 'string';
+    const opts = byId ? loadOptions : target;
     const progress = opts.onProgress as ((p: LoadProgress) => void) | undefined;
     let resolved: LoadTarget | null = null;
     let bytes = 0;
     let source: 'network' | 'cache' = 'network';
-    let fallbacks: { backend: BackendName; reason: string }[] = [];
+    let fallbacks: Fallback[] = [];
+    const recordLoad = (backend: BackendName | null, error?: string, candidateFallback?: string) => {
+      try {
+        telemetry.recordLoad({
+          model: resolved?.id ?? (byId ? target : 'unknown'), version: resolved?.version ?? 'unknown', variant: resolved?.variant ?? 'direct',
+          backend, source, bytes, ms: performance.now() - t0, fallbacks, error, candidateFallback,
+        });
+      } catch { /* telemetry never throws into load */ }
+    };
     // Starting the first backend and its self-test needs no model bytes: do it while delivery
     // reads and verifies them (placement awaits the same memoized promise).
     if (backendPolicy === 'first-working') ensureBackend(backends[0]!, ctx, readiness).catch(() => {});
     try {
-      const direct = typeof target === 'string' ? null : resolveLoadTarget(target);
+      const direct = byId ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
         resolved = direct ?? targetOf(fetched.ref, opts);
         bytes = fetched.downloaded;
@@ -154,7 +163,7 @@ export function createClient(options: ClientOptions = {}): Client {
         const verdictKey = `${resolved.id}@${resolved.version}|${backends.join(',')}`;
         const result = backendPolicy === 'fastest'
           ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
-          : await placeModel(fetched.artifacts, backends, place);
+          : await firstWorking(backends, fetched.artifacts, place);
         fallbacks = result.fallbacks;
         if (!result.placement) {
           throw new InferScopeError('BACKEND_UNAVAILABLE', `no backend could run ${resolved.url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
@@ -169,22 +178,13 @@ export function createClient(options: ClientOptions = {}): Client {
       }, { onProgress: progress, signal: opts.signal });
       const model = delivered.value;
       models.add(model);
-      recordLoad(resolved, model.backend, bytes, performance.now() - t0, fallbacks, undefined, undefined, source, delivered.candidateFallback);
+      recordLoad(model.backend, undefined, delivered.candidateFallback);
       return model;
     } catch (err) {
       const e = isInferScopeError(err) ? err : new InferScopeError('MODEL_INVALID', `loading failed: ${(err as Error)?.message}`, { cause: err });
-      recordLoad(resolved, null, bytes, performance.now() - t0, fallbacks, e.code, typeof target === 'string' ? target : undefined, source);
+      recordLoad(null, e.code);
       throw e;
     }
-  }
-
-  function recordLoad(t: LoadTarget | null, backend: BackendName | null, bytes: number, ms: number, fallbacks: { backend: BackendName; reason: string }[], error?: string, id?: string, source: 'network' | 'cache' = 'network', candidateFallback?: string) {
-    try {
-      telemetry.recordLoad({
-        model: t?.id ?? id ?? 'unknown', version: t?.version ?? 'unknown', variant: t?.variant ?? 'direct',
-        backend, source, bytes, ms, fallbacks, error, ...(candidateFallback ? { candidateFallback } : {}),
-      });
-    } catch { /* telemetry never throws into load */ }
   }
 
   return {
