@@ -1,11 +1,11 @@
 // model.json + shard bytes -> tf.io.ModelArtifacts, ready for tf.io.fromMemory().
-import { io } from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { resolveUrl } from '../../protocol/manifest.js';
 
 /** Parses model.json bytes; MODEL_INVALID names the URL when it is not a TF.js model. */
-export function parseModelJson(data: ArrayBuffer, url: string): io.ModelJSON {
-  let json: io.ModelJSON;
+export function parseModelJson(data: ArrayBuffer, url: string): tf.io.ModelJSON {
+  let json: tf.io.ModelJSON;
   try {
     json = JSON.parse(new TextDecoder().decode(data));
   } catch (err) {
@@ -18,14 +18,14 @@ export function parseModelJson(data: ArrayBuffer, url: string): io.ModelJSON {
 }
 
 /** The weight shard URLs of a model.json, in the order their bytes concatenate. */
-export function shardUrls(json: io.ModelJSON, modelUrl: string): string[] {
+export function shardUrls(json: tf.io.ModelJSON, modelUrl: string): string[] {
   return json.weightsManifest.flatMap((g) => g.paths.map((p) => resolveUrl(p, modelUrl)));
 }
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
 
 /** Bytes each weight group needs per its specs, or null where it can't be known (string tensors). */
-export function expectedGroupBytes(json: io.ModelJSON): (number | null)[] {
+export function expectedGroupBytes(json: tf.io.ModelJSON): (number | null)[] {
   return json.weightsManifest.map((g) => {
     let n = 0;
     for (const w of g.weights) {
@@ -38,7 +38,7 @@ export function expectedGroupBytes(json: io.ModelJSON): (number | null)[] {
 }
 
 /** Assembles ModelArtifacts; `shards` are in shardUrls() order. */
-export function toArtifacts(json: io.ModelJSON, shards: ArrayBuffer[]): io.ModelArtifacts {
+export function toArtifacts(json: tf.io.ModelJSON, shards: ArrayBuffer[]): tf.io.ModelArtifacts {
   const specs = json.weightsManifest.flatMap((g) => g.weights);
-  return io.getModelArtifactsForJSONSync(json, specs, shards.length === 1 ? shards[0] : shards);
+  return tf.io.getModelArtifactsForJSONSync(json, specs, shards.length === 1 ? shards[0] : shards);
 }
