@@ -10,8 +10,6 @@ export interface TensorInfo { name: string; shape: number[]; dtype: tf.DataType 
 
 export interface TfModel {
   format: ModelFormat;
-  /** True when the graph has control flow or dynamic-shape ops (NMS, Where): runs via executeAsync. */
-  async: boolean;
   inputs: TensorInfo[];
   outputs: TensorInfo[];
   /** The tfjs object (GraphModel or LayersModel), for explain and advanced use. */
@@ -56,21 +54,20 @@ const asList = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]);
 export async function createTfModel(artifacts: tf.io.ModelArtifacts): Promise<TfModel> {
   const format = detectFormat(artifacts);
   const handler = tf.io.fromMemory(artifacts);
-  let async = false;
   let model: GraphModel | LayersModel;
   let run: TfModel['run'];
   if (format === 'graph-model') {
     const graph = (model = await (await import('@tensorflow/tfjs-converter')).loadGraphModel(handler));
-    async = needsExecuteAsync(artifacts.modelTopology);
     const names = graph.inputs.map((i) => i.name);
     const outNames = graph.outputNodes;
     const feed = (ts: tf.Tensor[]) => Object.fromEntries(names.map((n, k) => [n, ts[k]!])) as tf.NamedTensorMap;
-    run = async
+    // Control flow or dynamic-shape ops (NMS, Where) only run through executeAsync.
+    run = needsExecuteAsync(artifacts.modelTopology)
       ? async (ts) => asList(await graph.executeAsync(feed(ts), outNames))
       : (ts) => asList(graph.execute(feed(ts), outNames));
   } else {
     const layers = (model = await (await import('@tensorflow/tfjs-layers')).loadLayersModel(handler));
     run = (ts) => asList(layers.predict(ts.length === 1 ? ts[0]! : ts));
   }
-  return { format, async, inputs: signature(model.inputs), outputs: signature(model.outputs), model, run, dispose: () => model.dispose() };
+  return { format, inputs: signature(model.inputs), outputs: signature(model.outputs), model, run, dispose: () => model.dispose() };
 }
