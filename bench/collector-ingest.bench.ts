@@ -2,7 +2,9 @@
 // against a bare node:http server that reads the same body and answers 204 — same machine,
 // same run, same load generator. autocannon runs in this process; every server runs in its
 // own child process, one at a time, so the load generator and the server never share a
-// thread; keep-alive, pipelining (1) and connections are the same for every case.
+// thread; keep-alive, pipelining (1) and connections are the same for every case. The case
+// order rotates per round, and PostgreSQL checkpoints after its case, so background work of one
+// case does not land in another's run (an earlier version always ran bare right after PostgreSQL).
 // Cases: SQLite (file, WAL) and PostgreSQL (throw-away local server). The body is a real
 // batch from the SDK's recorder + batch builder (collector-ingest-batch.ts); every request
 // carries a fresh batch id, so nothing is short-cut by replay detection. Each server gets a
@@ -18,6 +20,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { startPostgres } from '../test/support/postgres.js';
 import { benchBatchJson } from './collector-ingest-batch.js';
 
@@ -72,6 +75,12 @@ async function load(url: string, seconds: number): Promise<{ rps: number; p99: n
   return { rps: r.requests.average, p99: r.latency.p99, ok: r['2xx'], total: r.requests.total, non2xx: r.non2xx + r.errors + r.timeouts };
 }
 
+async function checkpoint(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try { await client.query('CHECKPOINT'); } finally { await client.end(); }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
@@ -83,7 +92,9 @@ async function main(): Promise<void> {
   const runs: Record<string, { rps: number; p99: number; cpuUs: number }[]> = { bare: [], fastify: [], sqlite: [], postgres: [] };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const name of CASES) {
+      // The order rotates each round, so no case always runs right after PostgreSQL's
+      // background work (checkpoint, autovacuum) or always first on a cold machine.
+      for (const name of CASES.map((_, i) => CASES[(i + round) % CASES.length]!)) {
         const server = name === 'bare' || name === 'fastify' ? await startChild(['-e', name === 'bare' ? BARE : FASTIFY_FLOOR], /listening on (http:\/\/\S+)/)
           : await collector(name === 'sqlite' ? ['--db', join(dir, `bench-${round}.sqlite`)] : ['--postgres', pg!.url]);
         const stored = async () => name === 'sqlite' || name === 'postgres'
@@ -107,6 +118,8 @@ async function main(): Promise<void> {
           process.stderr.write(`round ${round + 1} ${name}: ${r.rps.toFixed(0)} batches/s, p99 ${r.p99} ms, server CPU ${cpuUs.toFixed(0)} µs/request\n`);
         } finally {
           await stop(server.proc);
+          // Flush what the PostgreSQL case left in WAL now, not during the next case's run.
+          if (name === 'postgres') await checkpoint(pg!.url);
         }
       }
     }
