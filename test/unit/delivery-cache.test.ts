@@ -142,6 +142,7 @@ describe('integrity', () => {
     const r = await client({ manifestMaxAgeMs: 0 }).load({ id: 'digits' }, compile, { fallbackToCached: true });
     expect(r.ref.version).toBe('1');
     expect(r.source).toBe('cache');
+    expect(events).toContainEqual({ type: 'last-good-fallback', id: 'digits', version: '1', failed: '2', reason: expect.stringMatching(/^INTEGRITY: digits@2 head\.bin: SHA-256/) });
   });
 
   it('a cached file corrupted on disk is detected, dropped and downloaded again', async () => {
