@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CollectorError } from './errors.js';
+import { validateReleases, type ReleasesConfig } from './releases/policy.js';
 
 export interface AppConfig {
   id: string;
@@ -29,9 +30,11 @@ export interface CollectorConfig {
   /** Largest request body on the wire (default 256 KiB); decoded bodies may be 4x that. */
   bodyLimitBytes?: number;
   metrics?: { maxModels?: number; maxVersions?: number };
+  /** Progressive delivery (releases/policy.ts); releases are managed only when this is set. */
+  releases?: ReleasesConfig;
 }
 
-const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics'];
+const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'releases'];
 const APP_FIELDS = ['id', 'keys', 'origins', 'rateLimit'];
 
 function fail(field: string, message: string): never {
@@ -90,6 +93,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
     }
     out.metrics = m as CollectorConfig['metrics'];
   }
+  if (c.releases !== undefined) out.releases = validateReleases(c.releases);
   return out;
 }
 
