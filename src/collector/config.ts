@@ -11,7 +11,7 @@ export interface AppConfig {
   keys: string[];
   /** Origins allowed to post from a browser ("https://shop.example"), or ["*"]. */
   origins: string[];
-  /** Per-key request budget (default 6000 per 60 s, per replica). */
+  /** Request budget per client (app key + client address; default 600 per 60 s, per replica). */
   rateLimit?: { max: number; windowSeconds: number };
 }
 
@@ -30,11 +30,25 @@ export interface CollectorConfig {
   /** Largest request body on the wire (default 256 KiB); decoded bodies may be 4x that. */
   bodyLimitBytes?: number;
   metrics?: { maxModels?: number; maxVersions?: number };
+  /** Log threshold for the JSON-lines log on stdout (default warn; every 5xx is logged at error). */
+  logLevel?: LogLevel;
+  /** A request (headers and body) must arrive within this many ms, or it gets 408 and is closed (default 15000). */
+  requestTimeoutMs?: number;
+  /** On SIGTERM/SIGINT, in-flight requests get this many ms to finish before connections are cut (default 10000). */
+  shutdownGraceMs?: number;
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none:
+   * the TCP peer is the client). The client address only keys the rate limit; it is never stored.
+   */
+  trustProxy?: string[];
   /** Progressive delivery (releases/policy.ts); releases are managed only when this is set. */
   releases?: ReleasesConfig;
 }
 
-const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'releases'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy', 'releases'];
 const APP_FIELDS = ['id', 'keys', 'origins', 'rateLimit'];
 
 function fail(field: string, message: string): never {
@@ -92,6 +106,16 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
       fail('metrics', 'must be {"maxModels": <positive integer>, "maxVersions": <positive integer>}');
     }
     out.metrics = m as CollectorConfig['metrics'];
+  }
+  if (c.logLevel !== undefined) { if (!LOG_LEVELS.includes(c.logLevel as LogLevel)) fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`); out.logLevel = c.logLevel as LogLevel; }
+  for (const k of ['requestTimeoutMs', 'shutdownGraceMs'] as const) {
+    if (c[k] !== undefined) { if (!(Number.isInteger(c[k]) && (c[k] as number) >= 100 && (c[k] as number) <= 600_000)) fail(k, 'must be an integer number of ms, 100-600000'); out[k] = c[k] as number; }
+  }
+  if (c.trustProxy !== undefined) {
+    if (!Array.isArray(c.trustProxy) || c.trustProxy.length === 0 || c.trustProxy.some((a) => typeof a !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) {
+      fail('trustProxy', 'must be a non-empty array of proxy addresses or CIDRs, like ["10.0.0.0/8", "127.0.0.1"]');
+    }
+    out.trustProxy = c.trustProxy as string[];
   }
   if (c.releases !== undefined) out.releases = validateReleases(c.releases);
   return out;
