@@ -60,7 +60,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail('(root)', 'must be a JSON object like {"apps": [...], "adminToken": "..."}');
   const c = json as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!CONFIG_FIELDS.includes(k)) fail(k, `is not a known field (known: ${CONFIG_FIELDS.join(', ')})`);
-  const adminToken = (c.adminToken ?? env.INFERSCOPE_ADMIN_TOKEN) as unknown;
+  const adminToken = (c.adminToken ?? (env.INFERSCOPE_ADMIN_TOKEN || undefined)) as unknown; // set but empty = unset
   if (typeof adminToken !== 'string' || adminToken.length < 16) fail('adminToken', 'must be a string of at least 16 characters (or set INFERSCOPE_ADMIN_TOKEN)');
   if (!Array.isArray(c.apps) || c.apps.length === 0) fail('apps', 'must be a non-empty array of {"id", "keys", "origins"}');
   const seenKeys = new Set<string>();
@@ -141,6 +141,6 @@ export const DEV_KEY = 'pk_dev_inferscope';
 export function developmentConfig(env: Record<string, string | undefined> = {}): CollectorConfig {
   return {
     apps: [{ id: 'dev', keys: [DEV_KEY], origins: ['*'] }],
-    adminToken: env.INFERSCOPE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('hex')}`,
+    adminToken: env.INFERSCOPE_ADMIN_TOKEN || `adm_${randomBytes(24).toString('hex')}`,
   };
 }

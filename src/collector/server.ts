@@ -142,6 +142,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
     methods: ['POST'],
     allowedHeaders: ['content-type', 'content-encoding'],
+    // Without this a page on another origin reads null for Retry-After on 429/503 and retries early.
+    exposedHeaders: ['retry-after'],
     maxAge: 600,
   });
   const originSets = new Map(config.apps.map((a) => [a, new Set(a.origins)]));
