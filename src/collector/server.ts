@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { registerAdminRoutes } from './admin-routes.js';
-import { keyIndex } from './auth.js';
+import { assertAdmin, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
 import { clientKeyer } from './client-key.js';
 import type { AppConfig, CollectorConfig, LogLevel } from './config.js';
@@ -17,6 +17,8 @@ import { CollectorError } from './errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { Metrics } from './metrics.js';
+import { createReleaseController } from './releases/controller.js';
+import { registerReleaseRoutes, releaseGauges } from './releases/routes.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
@@ -36,6 +38,8 @@ export interface RunningCollector {
   url: string;
   app: FastifyInstance;
   store: Store;
+  /** Release evaluation (tests call tick() instead of waiting for the interval). */
+  releases: ReturnType<typeof createReleaseController>;
   /** Every route registered (method + Fastify path), for the OpenAPI check. */
   routes: { method: string; url: string }[];
   /** How long close() lets in-flight requests run before cutting their connections. */
@@ -152,7 +156,10 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       if (typeof origin !== 'string') return cb(null, noCors);
       const url = (req as unknown as FastifyRequest).url ?? '';
       const q = url.indexOf('?');
-      if ((q < 0 ? url : url.slice(0, q)) !== '/v1/batches') return cb(null, noCors);
+      const path = q < 0 ? url : url.slice(0, q);
+      // The live manifest is read by every app's pages, with If-None-Match, and they read its ETag.
+      if (path === '/v1/manifest') return cb(null, { ...corsFor(allOrigins, origin), methods: ['GET', 'HEAD'], allowedHeaders: ['if-none-match'], exposedHeaders: ['etag'] });
+      if (path !== '/v1/batches') return cb(null, noCors);
       const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
       const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
       cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, origin));
@@ -163,8 +170,15 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this client (app key + address) reached; retry after the Retry-After seconds`),
   });
 
+  const base = manifestSource({ location: manifest });
+  const releases = createReleaseController({
+    store, manifest: base, config: config.releases,
+    onDecision: (d) => metrics.inc('inferscope_release_decisions_total', { model: d.model, channel: d.channel, decision: d.decision }),
+    onError: (err) => app.log.warn({ err }, 'release evaluation failed'),
+  });
   registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer() });
-  registerAdminRoutes(app, { store, manifest: manifestSource({ location: manifest }), metrics, adminToken: config.adminToken, keys, retentionMs });
+  registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
+  registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
   registerDashboard(app);
 
   const prune = () => store.prune(Date.now() - retentionMs).catch((err: unknown) => app.log.warn({ err }, 'retention prune failed'));
@@ -173,16 +187,19 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   pruneTimer.unref();
 
   const address = await app.listen({ port, host });
+  releases.start();
   let closing: Promise<void> | null = null;
   return {
     url: address.replace('[::1]', 'localhost'),
     app,
     store,
+    releases,
     routes,
     shutdownGraceMs,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        await releases.stop();
         // app.close() stops listening, closes idle keep-alive connections and waits for
         // requests in flight; after the grace period the rest (stalled bodies, slow
         // clients) are cut. Batches already handed to the writer are still committed.
