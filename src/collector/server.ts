@@ -9,6 +9,7 @@ import { parseBody } from './body.js';
 import type { AppConfig, CollectorConfig } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
+import { clientErrorHandler, errorBody, frameworkErrors } from './http-errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { Metrics } from './metrics.js';
@@ -56,7 +57,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const retentionMs = retentionDays * 86_400_000;
 
   // No request logging of IPs or user agents: the default serializer is replaced.
-  const app = Fastify({ logger: logger ? { serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url.split('?')[0] }) } } : false, bodyLimit: bodyLimitBytes, return503OnClosing: true });
+  const app = Fastify({ logger: logger ? { serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url.split('?')[0] }) } } : false, bodyLimit: bodyLimitBytes, return503OnClosing: true,
+    // Longer than any model id (64), so an over-long id gets the report route's own 400; beyond it, a shaped 414.
+    routerOptions: { maxParamLength: 200 }, frameworkErrors, clientErrorHandler });
 
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => { for (const m of [r.method].flat()) routes.push({ method: m, url: r.url }); });
@@ -68,18 +71,18 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; field?: string }, _req, reply) => {
     if (err instanceof CollectorError) {
       if (err.statusCode === 503) reply.header('retry-after', '5');
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.field));
     }
     const mapped = err.code ? ERROR_BY_FASTIFY_CODE[err.code] : undefined;
     if (mapped) {
       const msg = mapped[1] === 413 ? `request body exceeds ${bodyLimitBytes} bytes; send smaller batches` : err.message;
-      return reply.code(mapped[1]).send({ error: { code: mapped[0], message: msg } });
+      return reply.code(mapped[1]).send(errorBody(mapped[0], msg));
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) app.log.error(err);
-    return reply.code(status).send({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message } });
+    return reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'internal error' : err.message));
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; see deploy/openapi.json` } }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 120)}; see deploy/openapi.json`)));
 
   // CORS: only the ingest route is cross-origin, and only for origins of the app whose key
   // is in the URL (or, when the key travels in the body, any configured app's origin; the
