@@ -24,6 +24,8 @@ export interface AdminDeps {
   retentionMs: number;
   /** Cache for the database-backed gauges on /metrics. */
   gaugeTtlMs?: number;
+  /** More database-backed gauges (release percent). */
+  extraGauges?: () => Promise<GaugeSample[]>;
 }
 
 const DAY = 86_400_000;
@@ -47,7 +49,7 @@ function optText(v: unknown, field: string): string | undefined {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000 } = deps;
+  const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000, extraGauges } = deps;
   const admin = async (req: FastifyRequest) => assertAdmin(req, adminToken, keys);
 
   app.get('/healthz', async () => {
@@ -84,6 +86,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       // One model that fails must not take every other model's gauges off /metrics.
       try { await modelGauges(appId, model, now, out); } catch (err) { app.log.warn({ err, model: model.slice(0, 64) }, 'gauges of one model failed'); }
     }
+    if (extraGauges) out.push(...await extraGauges());
     return out;
   }
 
