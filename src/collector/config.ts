@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CollectorError } from './errors.js';
+import { validateReleases, type ReleasesConfig } from './releases/policy.js';
 
 export interface AppConfig {
   id: string;
@@ -40,12 +41,14 @@ export interface CollectorConfig {
    * the TCP peer is the client). The client address only keys the rate limit; it is never stored.
    */
   trustProxy?: string[];
+  /** Progressive delivery (releases/policy.ts); releases are managed only when this is set. */
+  releases?: ReleasesConfig;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy'];
+const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy', 'releases'];
 const APP_FIELDS = ['id', 'keys', 'origins', 'rateLimit'];
 
 function fail(field: string, message: string): never {
@@ -114,6 +117,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
     }
     out.trustProxy = c.trustProxy as string[];
   }
+  if (c.releases !== undefined) out.releases = validateReleases(c.releases);
   return out;
 }
 
