@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CollectorError } from './errors.js';
+import { validateReleases, type ReleasesConfig } from './releases/policy.js';
 
 export interface AppConfig {
   id: string;
@@ -40,12 +41,14 @@ export interface CollectorConfig {
    * the TCP peer is the client). The client address only keys the rate limit; it is never stored.
    */
   trustProxy?: string[];
+  /** Progressive delivery (releases/policy.ts); releases are managed only when this is set. */
+  releases?: ReleasesConfig;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy'];
+const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy', 'releases'];
 const APP_FIELDS = ['id', 'keys', 'origins', 'rateLimit'];
 
 function fail(field: string, message: string): never {
@@ -57,7 +60,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail('(root)', 'must be a JSON object like {"apps": [...], "adminToken": "..."}');
   const c = json as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!CONFIG_FIELDS.includes(k)) fail(k, `is not a known field (known: ${CONFIG_FIELDS.join(', ')})`);
-  const adminToken = (c.adminToken ?? env.INFERSCOPE_ADMIN_TOKEN) as unknown;
+  const adminToken = (c.adminToken ?? (env.INFERSCOPE_ADMIN_TOKEN || undefined)) as unknown; // set but empty = unset
   if (typeof adminToken !== 'string' || adminToken.length < 16) fail('adminToken', 'must be a string of at least 16 characters (or set INFERSCOPE_ADMIN_TOKEN)');
   if (!Array.isArray(c.apps) || c.apps.length === 0) fail('apps', 'must be a non-empty array of {"id", "keys", "origins"}');
   const seenKeys = new Set<string>();
@@ -114,6 +117,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
     }
     out.trustProxy = c.trustProxy as string[];
   }
+  if (c.releases !== undefined) out.releases = validateReleases(c.releases);
   return out;
 }
 
@@ -137,6 +141,6 @@ export const DEV_KEY = 'pk_dev_inferscope';
 export function developmentConfig(env: Record<string, string | undefined> = {}): CollectorConfig {
   return {
     apps: [{ id: 'dev', keys: [DEV_KEY], origins: ['*'] }],
-    adminToken: env.INFERSCOPE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('hex')}`,
+    adminToken: env.INFERSCOPE_ADMIN_TOKEN || `adm_${randomBytes(24).toString('hex')}`,
   };
 }

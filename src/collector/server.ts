@@ -8,15 +8,18 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { registerAdminRoutes } from './admin-routes.js';
-import { keyIndex } from './auth.js';
+import { assertAdmin, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
 import { clientKeyer } from './client-key.js';
 import type { AppConfig, CollectorConfig, LogLevel } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
+import { clientErrorHandler, errorBody, frameworkErrors } from './http-errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { Metrics } from './metrics.js';
+import { createReleaseController } from './releases/controller.js';
+import { registerReleaseRoutes, releaseGauges } from './releases/routes.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
@@ -36,6 +39,8 @@ export interface RunningCollector {
   url: string;
   app: FastifyInstance;
   store: Store;
+  /** Release evaluation (tests call tick() instead of waiting for the interval). */
+  releases: ReturnType<typeof createReleaseController>;
   /** Every route registered (method + Fastify path), for the OpenAPI check. */
   routes: { method: string; url: string }[];
   /** How long close() lets in-flight requests run before cutting their connections. */
@@ -89,6 +94,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     // stalled body would otherwise live up to 30 s past its deadline.
     http: { connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(requestTimeoutMs / 4))), headersTimeout: requestTimeoutMs },
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+    // Longer than any model id (64), so an over-long id gets the report route's own 400; beyond
+    // it, a shaped 414. Fastify's own refusals get the documented error shape (http-errors.ts).
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
+    clientErrorHandler,
   });
   // Every 5xx: one error line with its cause, and a count by status on /metrics.
   const errorsByRequest = new WeakMap<FastifyRequest, Error>();
@@ -117,17 +127,17 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     errorsByRequest.set(req, err);
     if (err instanceof CollectorError) {
       if (err.statusCode === 503) reply.header('retry-after', '5');
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.field));
     }
     const mapped = err.code ? ERROR_BY_FASTIFY_CODE[err.code] : undefined;
     if (mapped) {
       const msg = mapped[1] === 413 ? `request body exceeds ${bodyLimitBytes} bytes; send smaller batches` : err.message;
-      return reply.code(mapped[1]).send({ error: { code: mapped[0], message: msg } });
+      return reply.code(mapped[1]).send(errorBody(mapped[0], msg));
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    return reply.code(status).send({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message } });
+    return reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'internal error' : err.message));
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; see deploy/openapi.json` } }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 120)}; see deploy/openapi.json`)));
 
   // CORS: only the ingest route is cross-origin, and only for origins of the app whose key
   // is in the URL (or, when the key travels in the body, any configured app's origin; the
@@ -138,6 +148,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
     methods: ['POST'],
     allowedHeaders: ['content-type', 'content-encoding'],
+    // Without this a page on another origin reads null for Retry-After on 429/503 and retries early.
+    exposedHeaders: ['retry-after'],
     maxAge: 600,
   });
   const originSets = new Map(config.apps.map((a) => [a, new Set(a.origins)]));
@@ -150,7 +162,10 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       if (typeof origin !== 'string') return cb(null, noCors);
       const url = (req as unknown as FastifyRequest).url ?? '';
       const q = url.indexOf('?');
-      if ((q < 0 ? url : url.slice(0, q)) !== '/v1/batches') return cb(null, noCors);
+      const path = q < 0 ? url : url.slice(0, q);
+      // The live manifest is read by every app's pages, with If-None-Match, and they read its ETag.
+      if (path === '/v1/manifest') return cb(null, { ...corsFor(allOrigins, origin), methods: ['GET', 'HEAD'], allowedHeaders: ['if-none-match'], exposedHeaders: ['etag'] });
+      if (path !== '/v1/batches') return cb(null, noCors);
       const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
       const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
       cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, origin));
@@ -161,8 +176,15 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this client (app key + address) reached; retry after the Retry-After seconds`),
   });
 
+  const base = manifestSource({ location: manifest });
+  const releases = createReleaseController({
+    store, manifest: base, config: config.releases,
+    onDecision: (d) => metrics.inc('inferscope_release_decisions_total', { model: d.model, channel: d.channel, decision: d.decision }),
+    onError: (err) => app.log.warn({ err }, 'release evaluation failed'),
+  });
   registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer() });
-  registerAdminRoutes(app, { store, manifest: manifestSource({ location: manifest }), metrics, adminToken: config.adminToken, keys, retentionMs });
+  registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
+  registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
   registerDashboard(app);
 
   const prune = () => store.prune(Date.now() - retentionMs).catch((err: unknown) => app.log.warn({ err }, 'retention prune failed'));
@@ -171,16 +193,19 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   pruneTimer.unref();
 
   const address = await app.listen({ port, host });
+  releases.start();
   let closing: Promise<void> | null = null;
   return {
     url: address.replace('[::1]', 'localhost'),
     app,
     store,
+    releases,
     routes,
     shutdownGraceMs,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
+        await releases.stop();
         // app.close() stops listening, closes idle keep-alive connections and waits for
         // requests in flight; after the grace period the rest (stalled bodies, slow
         // clients) are cut. Batches already handed to the writer are still committed.

@@ -1,5 +1,6 @@
 // Versioned schema. A migration is never edited once shipped; add a new one.
 // Timestamps are ms since epoch in BIGINT so both databases agree.
+import { RELEASES_MIGRATION } from '../releases/state.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -29,8 +30,9 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX aggregates_minute ON aggregates (minute);
     `,
   },
+  RELEASES_MIGRATION,
   {
-    version: 2,
+    version: 3,
     name: 'insert-only partial aggregates',
     // PostgreSQL replicas append each group's combined deltas here (no row locks, no read of
     // the current state) and roll them up into aggregates in the background; readers add

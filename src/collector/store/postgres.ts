@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import type PgTypes from 'pg';
 import { combineDeltas, emptyState, keyString, mergeState, type AggState, type RowDelta } from '../aggregate.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
+import { postgresReleaseStore } from '../releases/store-postgres.js';
 import { RETRYABLE_PG_CODES, type IngestItem, type RowQuery, type Store, type StoredRow } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -179,6 +180,7 @@ export async function openPostgresStore({ url, poolSize = 8, rollupMs = 1000 }: 
   let closed = false;
   return {
     kind: 'postgres',
+    releases: postgresReleaseStore(pool),
     async ingest(items) {
       for (let attempt = 0; ; attempt++) {
         try {

@@ -41,6 +41,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
   const delivery = createDelivery({
     url, fetch, maxQueueBatches, retry, compress, timeoutMs: requestTimeoutMs,
     outbox: openOutbox({ idbFactory, dbName: `inferscope-telemetry ${url}`, ...outbox }),
+    stashKey: `inferscope-telemetry ${url}`,
   });
   let disposed: Promise<void> | null = null;
   let sizeFlush = false;
@@ -71,6 +72,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
   const unwatch = watchLifecycle({
     onHidden: () => { try { delivery.sendOnUnload(nextItem()); } catch { /* never throw from a page event */ } },
     onVisible: () => delivery.resetUnload(),
+    onOnline: () => delivery.online(),
   });
   if (webVitals) void observeVitals(recorder.recordVital, () => !disposed);
 
