@@ -34,6 +34,15 @@ describe('model report', () => {
     expect(old.predictions).toBe(0);
   });
 
+  it('accepts out-of-range counts per feature (#17.7) and reports their sum per version', async () => {
+    for (const n of [3, 4]) expect((await c.post(makeBatch({ models: [modelAggregate({ model: 'ranges', outOfRange: { mean: n, other: 1 } })], loads: [] }))).status).toBe(200);
+    const rep = await (await admin(`${c.url}/v1/models/ranges/report`)).json();
+    expect(rep.versions[0].outOfRange).toEqual({ mean: 7, other: 2 });
+    const bad = await c.post(makeBatch({ models: [modelAggregate({ outOfRange: { mean: -1 } })] }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toContain('outOfRange');
+  });
+
   it('computes accuracy, precision, recall and F1 per class from feedback', async () => {
     await c.post(makeBatch({ models: [modelAggregate({ model: 'cls', confusion: [['cat', 'cat', 8], ['cat', 'dog', 2], ['dog', 'dog', 9], ['dog', 'cat', 1]] })], loads: [] }));
     const rep = await (await admin(`${c.url}/v1/models/cls/report`)).json();

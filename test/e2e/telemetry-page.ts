@@ -7,20 +7,41 @@ import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../sr
 
 let t: Telemetry | undefined;
 
+// Writes down every sendBeacon call and what Chromium answered, in localStorage so that the
+// next page can read it after this one is gone.
+const realBeacon = navigator.sendBeacon.bind(navigator);
+navigator.sendBeacon = (url: string | URL, data?: BodyInit | null) => {
+  const ok = realBeacon(url, data);
+  const log = JSON.parse(localStorage.getItem('test-beacons') ?? '[]') as { chars: number; ok: boolean }[];
+  log.push({ chars: typeof data === 'string' ? data.length : -1, ok });
+  localStorage.setItem('test-beacons', JSON.stringify(log));
+  return ok;
+};
+
 const tel = {
   start(options: TelemetryOptions) {
     t = createTelemetry({ webVitals: false, ...options });
   },
-  /** Give the page something to paint (FCP, LCP need contentful paint). */
+  /** Give the page something to paint (FCP, LCP need contentful paint), and a click handler
+   *  slow enough (80 ms) to be an interaction INP reports. */
   paint() {
     const h = document.createElement('h1');
     h.textContent = 'InferScope telemetry test page';
     document.body.append(h);
+    document.addEventListener('click', () => { const end = performance.now() + 80; while (performance.now() < end); });
   },
-  /** n synthetic predictions; every input-like value stays on the device. */
-  record(n: number, from = 0) {
+  /** sendBeacon calls so far (this page and earlier ones), then forgets them. */
+  beacons(): { chars: number; ok: boolean }[] {
+    const log = JSON.parse(localStorage.getItem('test-beacons') ?? '[]');
+    localStorage.removeItem('test-beacons');
+    return log;
+  },
+  /** n synthetic predictions; every input-like value stays on the device. With `labelChars`,
+   *  each prediction gets its own class label of that length (to make big batches). */
+  record(n: number, from = 0, model = 'synthetic', labelChars = 0) {
     for (let i = from; i < from + n; i++) {
-      t!.recordPrediction({ id: `id-${i}`, model: 'synthetic', version: '1', backend: 'cpu', variant: 'direct', ms: 1 + (i % 7) / 3, top: [{ index: i % 4, score: 0.55 }] });
+      const label = labelChars ? `L${i}`.padEnd(labelChars, 'x') : undefined;
+      t!.recordPrediction({ id: `id-${i}`, model, version: '1', backend: 'cpu', variant: 'direct', ms: 1 + (i % 7) / 3, top: [{ index: i % 4, label, score: 0.55 }] });
     }
   },
   flush: () => t!.flush(),
