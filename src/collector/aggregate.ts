@@ -213,7 +213,7 @@ export function combineDeltas(deltas: Iterable<RowDelta>): RowDelta[] {
  * The row deltas one valid batch contributes. Its minute is the end of the batch window,
  * clamped to `now` so a device with a clock in the future cannot write ahead of time.
  */
-export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[] {
+export function batchToDeltas(app: string, batch: Batch, now: number, folded?: ReadonlyMap<string, Record<string, number>>): RowDelta[] {
   const minute = Math.floor(Math.min(batch.window.end, now) / MINUTE) * MINUTE;
   const scale = 1 / batch.sampleRate;
   const rows = new Map<string, RowDelta>();
@@ -264,6 +264,8 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
     if (batch.vitals) s.vitals = asDict(batch.vitals as Record<string, SketchJSON>);
     s.dropped = { queue: batch.dropped.queue, outbox: batch.dropped.outbox };
     if (batch.cache) s.cache = { ...batch.cache };
+    const f = folded?.get(model);
+    if (f) s.folded = asDict(f);
     s.clients = dict();
     s.clients[`browser:${batch.client.browser}`] = 1;
     s.clients[`os:${batch.client.os}`] = 1;

@@ -76,7 +76,8 @@ describe('model report', () => {
     expect(cand.latencyMs.p50).toBeGreaterThan(stable.latencyMs.p99);
     expect(rep.coverage).toMatchObject({ counted: 60, sampled: 30, sampleRate: 0.5, dropped: { queue: 4, outbox: 1 }, batches: 1 });
     expect(rep.load).toMatchObject({ count: 4, cacheHitRatio: 0.75 });
-    expect(rep.fallbacks).toEqual([{ backend: 'webgpu', reason: 'adapter unavailable', count: 1 }]);
+    // Free-text reasons are stored as codes (name-policy.ts).
+    expect(rep.fallbacks).toEqual([{ backend: 'webgpu', reason: 'UNAVAILABLE', count: 1 }]);
     expect(rep.backends).toEqual({ wasm: 60, webgl: 0 });
     expect(rep.vitals.LCP.p50).toBeGreaterThan(1700);
     expect(rep.vitals.LCP.p50).toBeLessThan(1850);
