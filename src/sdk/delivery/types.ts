@@ -23,7 +23,8 @@ export type DeliveryEvent =
   | { type: 'evicted'; id: string; version: string; bytes: number; reason: 'lru' | 'quota' | 'replaced' | 'manual' }
   | { type: 'integrity-failure'; id: string; version: string; file: string; source: 'network' | 'cache' }
   | { type: 'candidate-fallback'; id: string; version: string; stable: string; reason: string }
-  | { type: 'persist'; granted: boolean };
+  | { type: 'persist'; granted: boolean }
+  | { type: 'worker-unavailable'; url: string; reason: string }; // worker mode could not start: running in direct mode
 
 /** A cached model version: metadata only, so listing never reads weights. */
 export interface ModelRecord {

@@ -31,6 +31,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
     sampleRate = 1, flushIntervalMs = 30_000, maxBatchPredictions = 10_000, privacy = {},
     webVitals = true, explainSampleRate = 0, installId, maxQueueBatches = 32, outbox = {}, retry = {}, feedback = {},
     compress = true, requestTimeoutMs = 15_000, fetch, idbFactory,
+    pageEvents = { watch: watchLifecycle, vitals: observeVitals },
   } = options;
   const { epsilon } = privacy;
   const url = checkTelemetryOptions(options as TelemetryOptions & { endpoint: string });
@@ -68,11 +69,11 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
 
   const interval = setInterval(() => void flush(), flushIntervalMs);
   (interval as { unref?: () => void }).unref?.();
-  const unwatch = watchLifecycle({
+  const unwatch = pageEvents.watch({
     onHidden: () => { try { delivery.sendOnUnload(nextItem()); } catch { /* never throw from a page event */ } },
     onVisible: () => delivery.resetUnload(),
   });
-  if (webVitals) void observeVitals(recorder.recordVital, () => !disposed);
+  if (webVitals) void pageEvents.vitals(recorder.recordVital, () => !disposed);
 
   return {
     recordPrediction(e) {
