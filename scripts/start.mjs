@@ -53,7 +53,7 @@ const host = values.host ?? env.INFERSCOPE_HOST ?? '127.0.0.1';
 const db = values.db ?? env.INFERSCOPE_DB ?? join('.data', 'collector.sqlite');
 const modelsDir = resolve(values.models ?? env.INFERSCOPE_MODELS_DIR ?? 'models');
 const manifestPath = join(modelsDir, 'manifest.json');
-const adminToken = env.INFERSCOPE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('hex')}`;
+const adminToken = env.INFERSCOPE_ADMIN_TOKEN || `adm_${randomBytes(24).toString('hex')}`;
 
 if (!existsSync(join(root, 'node_modules', 'vite'))) fail('dependencies are missing: run `npm install` first');
 

@@ -22,6 +22,8 @@ export interface AdminDeps {
   retentionMs: number;
   /** Cache for the database-backed gauges on /metrics. */
   gaugeTtlMs?: number;
+  /** More database-backed gauges (release percent). */
+  extraGauges?: () => Promise<GaugeSample[]>;
 }
 
 const DAY = 86_400_000;
@@ -41,7 +43,7 @@ function optText(v: unknown, field: string): string | undefined {
 }
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000 } = deps;
+  const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000, extraGauges } = deps;
   const admin = async (req: FastifyRequest) => assertAdmin(req, adminToken, keys);
 
   app.get('/healthz', async () => {
@@ -100,6 +102,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
         if (imp?.drift !== null && imp?.rankCorrelation != null) out.push({ name: 'inferscope_attribution_rank_correlation', labels, value: imp.rankCorrelation });
       }
     }
+    if (extraGauges) out.push(...await extraGauges());
     return out;
   }
 

@@ -10,7 +10,7 @@ export const collectorCommand: Command = {
   help: USAGE,
   async run(argv, io) {
     // Loaded on use: other subcommands should not pay for Fastify and the database drivers.
-    const { main } = await import('./main.js');
+    const { main, closeOnSignal } = await import('./main.js');
     let running;
     try {
       running = await main(argv, { out: (l) => io.out(l + '\n'), err: (l) => io.err(l + '\n'), signals: false });
@@ -22,14 +22,6 @@ export const collectorCommand: Command = {
       throw err;
     }
     if (!running) return 0; // --help
-    const collector = running;
-    return new Promise<number>((resolve) => {
-      const stop = (sig: string) => {
-        io.err(`${sig}: finishing in-flight batches and closing\n`);
-        collector.close().then(() => resolve(0), () => resolve(1));
-      };
-      process.once('SIGINT', () => stop('SIGINT'));
-      process.once('SIGTERM', () => stop('SIGTERM'));
-    });
+    return closeOnSignal(running, (l) => io.err(l + '\n'), running.shutdownGraceMs);
   },
 };

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { CollectorError } from './errors.js';
+import { validateReleases, type ReleasesConfig } from './releases/policy.js';
 
 export interface AppConfig {
   id: string;
@@ -10,7 +11,7 @@ export interface AppConfig {
   keys: string[];
   /** Origins allowed to post from a browser ("https://shop.example"), or ["*"]. */
   origins: string[];
-  /** Per-key request budget (default 6000 per 60 s, per replica). */
+  /** Request budget per client (app key + client address; default 600 per 60 s, per replica). */
   rateLimit?: { max: number; windowSeconds: number };
 }
 
@@ -29,9 +30,25 @@ export interface CollectorConfig {
   /** Largest request body on the wire (default 256 KiB); decoded bodies may be 4x that. */
   bodyLimitBytes?: number;
   metrics?: { maxModels?: number; maxVersions?: number };
+  /** Log threshold for the JSON-lines log on stdout (default warn; every 5xx is logged at error). */
+  logLevel?: LogLevel;
+  /** A request (headers and body) must arrive within this many ms, or it gets 408 and is closed (default 15000). */
+  requestTimeoutMs?: number;
+  /** On SIGTERM/SIGINT, in-flight requests get this many ms to finish before connections are cut (default 10000). */
+  shutdownGraceMs?: number;
+  /**
+   * Addresses or CIDRs of reverse proxies whose X-Forwarded-For is believed (default none:
+   * the TCP peer is the client). The client address only keys the rate limit; it is never stored.
+   */
+  trustProxy?: string[];
+  /** Progressive delivery (releases/policy.ts); releases are managed only when this is set. */
+  releases?: ReleasesConfig;
 }
 
-const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy', 'releases'];
 const APP_FIELDS = ['id', 'keys', 'origins', 'rateLimit'];
 
 function fail(field: string, message: string): never {
@@ -43,7 +60,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
   if (!json || typeof json !== 'object' || Array.isArray(json)) fail('(root)', 'must be a JSON object like {"apps": [...], "adminToken": "..."}');
   const c = json as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!CONFIG_FIELDS.includes(k)) fail(k, `is not a known field (known: ${CONFIG_FIELDS.join(', ')})`);
-  const adminToken = (c.adminToken ?? env.INFERSCOPE_ADMIN_TOKEN) as unknown;
+  const adminToken = (c.adminToken ?? (env.INFERSCOPE_ADMIN_TOKEN || undefined)) as unknown; // set but empty = unset
   if (typeof adminToken !== 'string' || adminToken.length < 16) fail('adminToken', 'must be a string of at least 16 characters (or set INFERSCOPE_ADMIN_TOKEN)');
   if (!Array.isArray(c.apps) || c.apps.length === 0) fail('apps', 'must be a non-empty array of {"id", "keys", "origins"}');
   const seenKeys = new Set<string>();
@@ -90,6 +107,17 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
     }
     out.metrics = m as CollectorConfig['metrics'];
   }
+  if (c.logLevel !== undefined) { if (!LOG_LEVELS.includes(c.logLevel as LogLevel)) fail('logLevel', `must be one of ${LOG_LEVELS.join(', ')}`); out.logLevel = c.logLevel as LogLevel; }
+  for (const k of ['requestTimeoutMs', 'shutdownGraceMs'] as const) {
+    if (c[k] !== undefined) { if (!(Number.isInteger(c[k]) && (c[k] as number) >= 100 && (c[k] as number) <= 600_000)) fail(k, 'must be an integer number of ms, 100-600000'); out[k] = c[k] as number; }
+  }
+  if (c.trustProxy !== undefined) {
+    if (!Array.isArray(c.trustProxy) || c.trustProxy.length === 0 || c.trustProxy.some((a) => typeof a !== 'string' || !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a))) {
+      fail('trustProxy', 'must be a non-empty array of proxy addresses or CIDRs, like ["10.0.0.0/8", "127.0.0.1"]');
+    }
+    out.trustProxy = c.trustProxy as string[];
+  }
+  if (c.releases !== undefined) out.releases = validateReleases(c.releases);
   return out;
 }
 
@@ -113,6 +141,6 @@ export const DEV_KEY = 'pk_dev_inferscope';
 export function developmentConfig(env: Record<string, string | undefined> = {}): CollectorConfig {
   return {
     apps: [{ id: 'dev', keys: [DEV_KEY], origins: ['*'] }],
-    adminToken: env.INFERSCOPE_ADMIN_TOKEN ?? `adm_${randomBytes(24).toString('hex')}`,
+    adminToken: env.INFERSCOPE_ADMIN_TOKEN || `adm_${randomBytes(24).toString('hex')}`,
   };
 }

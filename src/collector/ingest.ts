@@ -14,6 +14,8 @@ export interface IngestDeps {
   writer: Writer;
   metrics: Metrics;
   defaultRateLimit: { max: number; windowSeconds: number };
+  /** Rate-limit key of one client (app key + address, hashed); see client-key.ts. */
+  clientKey: (appKey: string, address: string) => string;
   now?: () => number;
 }
 
@@ -38,7 +40,7 @@ const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauth
 const okBody = (batchId: string, counted: boolean) => `{"ok":true,"batchId":"${batchId}","counted":${counted}}`;
 
 export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
-  const { keys, writer, metrics, defaultRateLimit, now = Date.now } = deps;
+  const { keys, writer, metrics, defaultRateLimit, clientKey, now = Date.now } = deps;
   const limitOf = (req: FastifyRequest) => req.inferscopeApp?.rateLimit ?? defaultRateLimit;
   // One counter cell per outcome, looked up once instead of per request.
   const outcomes = new Map<string, { value: number }>();
@@ -53,7 +55,8 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
     config: {
       rateLimit: {
         hook: 'preHandler',
-        keyGenerator: (req: FastifyRequest) => req.inferscopeKey ?? 'anonymous',
+        // Per client, not per app key: one client exhausting its budget must not 429 the others.
+        keyGenerator: (req: FastifyRequest) => clientKey(req.inferscopeKey ?? 'anonymous', req.ip),
         max: (req: FastifyRequest) => limitOf(req).max,
         timeWindow: (req: FastifyRequest) => limitOf(req).windowSeconds * 1000,
       },

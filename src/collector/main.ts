@@ -2,7 +2,7 @@
 // development one), start, and stop cleanly on SIGINT/SIGTERM.
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { developmentConfig, loadConfigFile, type CollectorConfig } from './config.js';
+import { developmentConfig, loadConfigFile, LOG_LEVELS, type CollectorConfig, type LogLevel } from './config.js';
 import { CollectorError } from './errors.js';
 import { startCollector, type RunningCollector } from './server.js';
 import { USAGE } from './usage.js';
@@ -33,7 +33,8 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
       args: argv,
       options: {
         port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, postgres: { type: 'string' },
-        config: { type: 'string' }, manifest: { type: 'string' }, 'retention-days': { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        config: { type: 'string' }, manifest: { type: 'string' }, 'retention-days': { type: 'string' }, 'log-level': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -50,13 +51,15 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
   };
   const port = num('port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
   const retentionDays = num('retention-days', values['retention-days'], (n) => n > 0);
+  const logLevel = values['log-level'] as LogLevel | undefined;
+  if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new CollectorError('CONFIG', 2, `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   if (values.db && values.postgres) throw new CollectorError('CONFIG', 2, 'pass either --db or --postgres, not both');
 
   const dev = !values.config;
   const config: CollectorConfig = dev ? developmentConfig(env) : loadConfigFile(values.config as string, env);
   const manifest = (values.manifest as string | undefined) ?? config.manifest ?? (existsSync('models/manifest.json') ? 'models/manifest.json' : undefined);
   const running = await startCollector({
-    config, port, retentionDays, manifest,
+    config, port, retentionDays, manifest, logLevel,
     host: values.host as string | undefined,
     db: values.db as string | undefined,
     postgres: (values.postgres as string | undefined) ?? env.INFERSCOPE_POSTGRES_URL,
@@ -68,15 +71,28 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
     out(`dashboard: ${running.url}/#token=${config.adminToken}`);
     out(`send telemetry to ${running.url}/v1/batches?key=${config.apps[0]!.keys[0]}`);
   }
-  if (signals) {
+  if (signals) void closeOnSignal(running, err, running.shutdownGraceMs).then((code) => process.exit(code));
+  return running;
+}
+
+/**
+ * Resolves with an exit code once SIGINT or SIGTERM has closed the collector: in-flight
+ * requests get `graceMs` (see server.ts), then the writer commits what it holds. If even
+ * that hangs (a database that stopped answering), it gives up 10 s later with code 1, so
+ * an orchestrator's SIGTERM always ends the process. A second signal exits at once.
+ */
+export function closeOnSignal(running: RunningCollector, log: (line: string) => void, graceMs = 10_000): Promise<number> {
+  return new Promise((resolve) => {
     const stop = (sig: string) => {
-      err(`${sig}: finishing in-flight batches and closing`);
-      running.close().then(() => process.exit(0), () => process.exit(1));
+      process.once(sig, () => { log(`${sig} again: exiting without waiting`); resolve(1); });
+      log(`${sig}: finishing in-flight batches (up to ${graceMs} ms), then closing`);
+      const hard = setTimeout(() => { log('shutdown did not finish in time; exiting'); resolve(1); }, graceMs + 10_000);
+      hard.unref();
+      running.close().then(() => resolve(0), (e: Error) => { log(`shutdown failed: ${e.message}`); resolve(1); }).finally(() => clearTimeout(hard));
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
-  }
-  return running;
+  });
 }
 
 // Run directly: node --import tsx src/collector/main.ts [flags]

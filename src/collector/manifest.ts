@@ -1,4 +1,5 @@
-// The collector reads the model manifest only for drift baselines. It is re-read at
+// The collector reads the model manifest for drift baselines and as the base of the live
+// manifest (releases/). It is re-read at
 // most once per `ttlMs`; a failed re-read keeps the last good copy (and says so).
 import { readFile } from 'node:fs/promises';
 import { validateManifest } from '../protocol/manifest.js';
@@ -7,6 +8,8 @@ import type { Baseline, Manifest } from '../protocol/manifest-types.js';
 export interface ManifestSource {
   /** Baseline of model@version, or a reason why there is none. */
   baseline(model: string, version: string): Promise<{ baseline: Baseline } | { baseline: null; reason: string }>;
+  /** The whole base manifest (last good copy), or null with the reason. */
+  manifest(): Promise<{ manifest: Manifest; error: null } | { manifest: null; error: string }>;
 }
 
 export function manifestSource({ location, ttlMs = 60_000 }: { location: string | undefined; ttlMs?: number }): ManifestSource {
@@ -25,12 +28,21 @@ export function manifestSource({ location, ttlMs = 60_000 }: { location: string 
     }
   }
 
+  async function fresh() {
+    if (!cached || Date.now() - cached.at > ttlMs) {
+      loading ??= load().finally(() => { loading = null; });
+      await loading;
+    }
+    return cached!;
+  }
+
   return {
+    async manifest() {
+      const c = await fresh();
+      return c.manifest ? { manifest: c.manifest, error: null } : { manifest: null, error: c.error ?? 'no manifest' };
+    },
     async baseline(model, version) {
-      if (!cached || Date.now() - cached.at > ttlMs) {
-        loading ??= load().finally(() => { loading = null; });
-        await loading;
-      }
+      await fresh();
       const m = cached!.manifest;
       if (!m) return { baseline: null, reason: cached!.error ?? 'no manifest' };
       const v = m.models[model]?.versions[version];

@@ -32,10 +32,13 @@ const HELP: Record<string, [string, string]> = {
   inferscope_model_load_seconds: ['histogram', 'Model load time by source (network, cache, memory).'],
   inferscope_cache_requests_total: ['counter', 'Model loads served from cache (hit) or network (miss).'],
   inferscope_ingest_batches_total: ['counter', 'Ingest requests by outcome.'],
+  inferscope_http_errors_total: ['counter', 'Responses with a 5xx status, by status (each is also logged at error level with its cause).'],
   inferscope_drift_score: ['gauge', 'Population stability index vs the manifest baseline over the short window (feature "_prediction" = predicted classes).'],
   inferscope_model_accuracy: ['gauge', 'Accuracy from feedback over the long window.'],
   inferscope_model_f1: ['gauge', 'Macro F1 from feedback over the long window.'],
   inferscope_feature_importance: ['gauge', 'Mean |attribution| per feature from sampled client explanations over the long window.'],
+  inferscope_release_percent: ['gauge', 'Percent of installs served the release candidate of a channel (from the shared database).'],
+  inferscope_release_decisions_total: ['counter', 'Release decisions this replica committed (hold, advance, promote, rollback, and admin actions).'],
   inferscope_attribution_rank_correlation: ['gauge', 'Spearman rank correlation of live feature importance with the manifest baseline importance (emitted once enough explanations arrived).'],
 };
 

@@ -1,38 +1,49 @@
 // Builds and starts the collector: Fastify with CORS (per app) and rate limiting (per
-// key), one storage backend, the group-commit writer, retention and all routes.
+// client), one storage backend, the group-commit writer, retention and all routes.
+// Timeouts: a request's headers and body must arrive within requestTimeoutMs (Node's own
+// requestTimeout answers 408 and closes); close() lets in-flight requests finish for
+// shutdownGraceMs, then cuts what is left (a stalled body must not keep a SIGTERM'd
+// process alive), then commits what the writer holds.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { registerAdminRoutes } from './admin-routes.js';
-import { keyIndex } from './auth.js';
+import { assertAdmin, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
-import type { AppConfig, CollectorConfig } from './config.js';
+import { clientKeyer } from './client-key.js';
+import type { AppConfig, CollectorConfig, LogLevel } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { Metrics } from './metrics.js';
+import { createReleaseController } from './releases/controller.js';
+import { registerReleaseRoutes, releaseGauges } from './releases/routes.js';
 import { openPostgresStore } from './store/postgres.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { Store } from './store/types.js';
 import { createWriter } from './writer.js';
 
 /** Settings given here win over the same ones in `config` (CLI flags over the config file). */
-export interface CollectorOptions extends Pick<CollectorConfig, 'port' | 'host' | 'db' | 'postgres' | 'manifest' | 'retentionDays' | 'bodyLimitBytes'> {
+export interface CollectorOptions extends Pick<CollectorConfig, 'port' | 'host' | 'db' | 'postgres' | 'manifest' | 'retentionDays' | 'bodyLimitBytes' | 'logLevel' | 'requestTimeoutMs' | 'shutdownGraceMs'> {
   /** Apps and admin token (see config.ts). Required. */
   config: CollectorConfig;
-  /** Default per-key rate limit when an app sets none. */
+  /** Default per-client rate limit when an app sets none. */
   rateLimit?: { max: number; windowSeconds: number };
-  /** Fastify logger options; off by default (and never logs IPs when on: see serializers). */
-  logger?: boolean;
+  /** Where the JSON log lines go (default stdout). */
+  logStream?: { write(line: string): void };
 }
 
 export interface RunningCollector {
   url: string;
   app: FastifyInstance;
   store: Store;
+  /** Release evaluation (tests call tick() instead of waiting for the interval). */
+  releases: ReturnType<typeof createReleaseController>;
   /** Every route registered (method + Fastify path), for the OpenAPI check. */
   routes: { method: string; url: string }[];
+  /** How long close() lets in-flight requests run before cutting their connections. */
+  shutdownGraceMs: number;
   close(): Promise<void>;
 }
 
@@ -43,11 +54,23 @@ const ERROR_BY_FASTIFY_CODE: Record<string, [string, number]> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: ['BAD_REQUEST', 400],
 };
 
+/** The causes under an error, outermost first, as plain JSON (an Error stringifies to {}). */
+function causeChain(cause: unknown): { type: string; message: string; code?: string }[] | undefined {
+  const out: { type: string; message: string; code?: string }[] = [];
+  for (let c = cause, depth = 0; c !== undefined && c !== null && depth < 5; c = (c as { cause?: unknown }).cause, depth++) {
+    const e = c as { name?: unknown; message?: unknown; code?: unknown };
+    out.push({ type: typeof e.name === 'string' ? e.name : typeof c, message: typeof e.message === 'string' ? e.message : String(c), ...(typeof e.code === 'string' ? { code: e.code } : {}) });
+  }
+  return out.length ? out : undefined;
+}
+
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const {
     config, port = config.port ?? 8470, host = config.host ?? '127.0.0.1', postgres = config.postgres,
     db = config.db ?? 'inferscope.sqlite', manifest = config.manifest, retentionDays = config.retentionDays ?? 30,
-    bodyLimitBytes = config.bodyLimitBytes ?? 256 * 1024, rateLimit: defaultRateLimit = { max: 6000, windowSeconds: 60 }, logger = false,
+    bodyLimitBytes = config.bodyLimitBytes ?? 256 * 1024, rateLimit: defaultRateLimit = { max: 600, windowSeconds: 60 },
+    logLevel = config.logLevel ?? 'warn', requestTimeoutMs = config.requestTimeoutMs ?? 15_000,
+    shutdownGraceMs = config.shutdownGraceMs ?? 10_000, logStream,
   } = options;
   const store = postgres ? await openPostgresStore({ url: postgres }) : openSqliteStore({ file: db });
   const writer = createWriter({ store });
@@ -55,8 +78,37 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const keys = keyIndex(config.apps);
   const retentionMs = retentionDays * 86_400_000;
 
-  // No request logging of IPs or user agents: the default serializer is replaced.
-  const app = Fastify({ logger: logger ? { serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url.split('?')[0] }) } } : false, bodyLimit: bodyLimitBytes, return503OnClosing: true });
+  const app = Fastify({
+    // JSON lines (pino). No IPs, user agents or query strings (the app key travels there) in
+    // any line: the default request serializer is replaced.
+    logger: {
+      level: logLevel satisfies LogLevel,
+      serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url.split('?')[0] }) },
+      ...(logStream ? { stream: logStream } : {}),
+    },
+    bodyLimit: bodyLimitBytes,
+    return503OnClosing: true,
+    requestTimeout: requestTimeoutMs,
+    // Node checks requestTimeout only every connectionsCheckingInterval (default 30 s), so a
+    // stalled body would otherwise live up to 30 s past its deadline.
+    http: { connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(requestTimeoutMs / 4))), headersTimeout: requestTimeoutMs },
+    ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+  });
+  // Every 5xx: one error line with its cause, and a count by status on /metrics.
+  const errorsByRequest = new WeakMap<FastifyRequest, Error>();
+  const httpErrors = new Map<number, { value: number }>();
+  app.addHook('onResponse', (req, reply, done) => {
+    const status = reply.statusCode;
+    if (status >= 500) {
+      let cell = httpErrors.get(status);
+      if (!cell) httpErrors.set(status, (cell = metrics.cell('inferscope_http_errors_total', { status: String(status) })));
+      cell.value++;
+      const err = errorsByRequest.get(req);
+      req.log.error({ status, method: req.method, route: req.routeOptions.url ?? null, err, cause: causeChain(err?.cause) },
+        `answered ${status}: ${err ? err.message : 'no error object (shutting down, or the framework answered)'}`);
+    }
+    done();
+  });
 
   const routes: { method: string; url: string }[] = [];
   app.addHook('onRoute', (r) => { for (const m of [r.method].flat()) routes.push({ method: m, url: r.url }); });
@@ -65,7 +117,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4).then((v) => done(null, v), (err: Error) => done(err, undefined));
   });
 
-  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; field?: string }, _req, reply) => {
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string; field?: string }, req, reply) => {
+    errorsByRequest.set(req, err);
     if (err instanceof CollectorError) {
       if (err.statusCode === 503) reply.header('retry-after', '5');
       return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
@@ -76,7 +129,6 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       return reply.code(mapped[1]).send({ error: { code: mapped[0], message: msg } });
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    if (status === 500) app.log.error(err);
     return reply.code(status).send({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message } });
   });
   app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; see deploy/openapi.json` } }));
@@ -90,6 +142,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
     methods: ['POST'],
     allowedHeaders: ['content-type', 'content-encoding'],
+    // Without this a page on another origin reads null for Retry-After on 429/503 and retries early.
+    exposedHeaders: ['retry-after'],
     maxAge: 600,
   });
   const originSets = new Map(config.apps.map((a) => [a, new Set(a.origins)]));
@@ -102,7 +156,10 @@ export async function startCollector(options: CollectorOptions): Promise<Running
       if (typeof origin !== 'string') return cb(null, noCors);
       const url = (req as unknown as FastifyRequest).url ?? '';
       const q = url.indexOf('?');
-      if ((q < 0 ? url : url.slice(0, q)) !== '/v1/batches') return cb(null, noCors);
+      const path = q < 0 ? url : url.slice(0, q);
+      // The live manifest is read by every app's pages, with If-None-Match, and they read its ETag.
+      if (path === '/v1/manifest') return cb(null, { ...corsFor(allOrigins, origin), methods: ['GET', 'HEAD'], allowedHeaders: ['if-none-match'], exposedHeaders: ['etag'] });
+      if (path !== '/v1/batches') return cb(null, noCors);
       const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
       const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
       cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, origin));
@@ -110,11 +167,18 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   });
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this app key reached; retry after the Retry-After seconds`),
+    errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this client (app key + address) reached; retry after the Retry-After seconds`),
   });
 
-  registerIngest(app, { keys, writer, metrics, defaultRateLimit });
-  registerAdminRoutes(app, { store, manifest: manifestSource({ location: manifest }), metrics, adminToken: config.adminToken, keys, retentionMs });
+  const base = manifestSource({ location: manifest });
+  const releases = createReleaseController({
+    store, manifest: base, config: config.releases,
+    onDecision: (d) => metrics.inc('inferscope_release_decisions_total', { model: d.model, channel: d.channel, decision: d.decision }),
+    onError: (err) => app.log.warn({ err }, 'release evaluation failed'),
+  });
+  registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer() });
+  registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
+  registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
   registerDashboard(app);
 
   const prune = () => store.prune(Date.now() - retentionMs).catch((err: unknown) => app.log.warn({ err }, 'retention prune failed'));
@@ -123,16 +187,27 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   pruneTimer.unref();
 
   const address = await app.listen({ port, host });
+  releases.start();
   let closing: Promise<void> | null = null;
   return {
     url: address.replace('[::1]', 'localhost'),
     app,
     store,
+    releases,
     routes,
+    shutdownGraceMs,
     close() {
       closing ??= (async () => {
         clearInterval(pruneTimer);
-        await app.close();
+        await releases.stop();
+        // app.close() stops listening, closes idle keep-alive connections and waits for
+        // requests in flight; after the grace period the rest (stalled bodies, slow
+        // clients) are cut. Batches already handed to the writer are still committed.
+        const cut = setTimeout(() => {
+          app.log.warn({ graceMs: shutdownGraceMs }, 'shutdown grace period over: closing the connections still open');
+          app.server.closeAllConnections();
+        }, shutdownGraceMs);
+        try { await app.close(); } finally { clearTimeout(cut); }
         await writer.close();
         await store.close();
       })();

@@ -8,7 +8,11 @@ export const USAGE = `inferscope collector [options]
   --config <file.json>   apps (id, keys, origins, rateLimit) and adminToken
   --manifest <path|url>  model manifest with drift baselines (default models/manifest.json if present)
   --retention-days <n>   keep aggregates and batch ids this many days (default 30)
+  --log-level <level>    JSON log lines on stdout: fatal, error, warn (default), info, debug, trace, silent;
+                         every 5xx is logged at error with its cause
   -h, --help             this text
 
 Without --config a development app is created and its ingest key and admin token are printed.
-INFERSCOPE_ADMIN_TOKEN sets the admin token (config file wins).`;
+INFERSCOPE_ADMIN_TOKEN sets the admin token (config file wins).
+SIGTERM/SIGINT: in-flight requests get shutdownGraceMs (config, default 10000) to finish,
+then open connections are cut and queued batches committed.`;

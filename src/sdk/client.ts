@@ -50,6 +50,8 @@ export interface ClientOptions {
   cache?: { maxBytes?: number; idbFactory?: IDBFactory } | false;
   /** Ask the browser to keep the cache under storage pressure (navigator.storage.persist()). Default false. */
   persist?: boolean;
+  /** A fresh page whose channel version fails (integrity, network, HTML for a shard) runs the last verified cached version of the model, with a `last-good-fallback` event. false: fail instead (apps that must never run an older version). Default true. */
+  fallbackToCached?: boolean;
   /** Degraded paths delivery took (last good manifest, cache unavailable, candidate fallback, eviction). */
   onDeliveryEvent?: (event: DeliveryEvent) => void;
   telemetry?: TelemetryOptions | false;
@@ -102,6 +104,7 @@ export function createClient(options: ClientOptions = {}): Client {
     manifestMaxAgeMs = 300_000,
     cache = {},
     persist = false,
+    fallbackToCached = true,
     onDeliveryEvent,
     telemetry: telemetryOptions,
     testHooks,
@@ -125,7 +128,7 @@ export function createClient(options: ClientOptions = {}): Client {
   });
   const channels = createChannels({
     delivery, manifestMaxAgeMs,
-    loadVersion: (id, channel, opts) => loadVersion(id, { ...opts, channel }),
+    loadVersion: (id, channel, opts, update) => loadVersion(id, { ...opts, channel }, !update && fallbackToCached),
   });
 
   async function load(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
@@ -141,7 +144,7 @@ export function createClient(options: ClientOptions = {}): Client {
 
   // One version: delivery (manifest, cache, integrity, rollout) hands verified artifacts to
   // placement; a rollout candidate that fails either step falls back to stable inside delivery.load.
-  async function loadVersion(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
+  async function loadVersion(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}, lastGood = false): Promise<Model> {
     const t0 = performance.now();
     const byId = typeof target === 'string';
     const opts = byId ? loadOptions : target;
@@ -184,7 +187,7 @@ export function createClient(options: ClientOptions = {}): Client {
           onDispose: () => { models.delete(model); channels.forget(model); },
         });
         return model;
-      }, { onProgress: progress, signal: opts.signal });
+      }, { onProgress: progress, signal: opts.signal, fallbackToCached: lastGood });
       const model = delivered.value;
       models.add(model);
       recordLoad(model.backend, undefined, delivered.candidateFallback);

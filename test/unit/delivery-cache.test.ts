@@ -1,6 +1,7 @@
 // Delivery in Node: real HTTP server counting requests, fake-indexeddb as the IndexedDB.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
+import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDelivery, type DeliveryEvent, type DeliveryOptions } from '../../src/sdk/delivery/index.js';
 import type { Fetched } from '../../src/sdk/delivery/fetch-version.js';
@@ -141,6 +142,7 @@ describe('integrity', () => {
     const r = await client({ manifestMaxAgeMs: 0 }).load({ id: 'digits' }, compile, { fallbackToCached: true });
     expect(r.ref.version).toBe('1');
     expect(r.source).toBe('cache');
+    expect(events).toContainEqual({ type: 'last-good-fallback', id: 'digits', version: '1', failed: '2', reason: expect.stringMatching(/^INTEGRITY: digits@2 head\.bin: SHA-256/) });
   });
 
   it('a cached file corrupted on disk is detected, dropped and downloaded again', async () => {
@@ -218,5 +220,49 @@ describe('direct URL loads', () => {
     server.put('/digits/1/head.bin', v1.files.get('head.bin')!.slice(0, 20));
     await expect(client({ manifestUrl: undefined }).load({ url: `${server.url}/digits/1/model.json` }, compile))
       .rejects.toMatchObject({ code: 'INTEGRITY', message: expect.stringContaining('weight group 1 (head.bin) has 20 bytes') });
+  });
+});
+
+describe('a shard two versions share, corrupted on disk', () => {
+  // Every kind of damage a stored file can take: a flipped byte anywhere, a cut, zeros, an HTML page.
+  const damage = fc.oneof(
+    fc.record({ at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }).map(({ at, mask }) => (b: Uint8Array) => { const c = b.slice(); c[at % c.length] ^= mask; return c; }),
+    fc.nat().map((n) => (b: Uint8Array) => b.slice(0, n % b.length)),
+    fc.constant((b: Uint8Array) => new Uint8Array(b.length)),
+    fc.constant((_: Uint8Array) => new TextEncoder().encode('<!doctype html><html>app shell</html>')),
+  );
+  const bodyGets = () => server.count('/digits/1/body.bin') + server.count('/digits/2/body.bin');
+
+  it('is downloaded again once and written over, whichever version finds it; no load runs the bad bytes', async () => {
+    server.putManifest(manifestOf('digits', { '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '1' }, beta: { version: '2' } }));
+    const sha = versionEntry('', v1).files.find((f) => f.path === 'body.bin')!.sha256;
+    expect(versionEntry('', v2).files.find((f) => f.path === 'body.bin')!.sha256).toBe(sha); // shared, stored once
+    await fc.assert(fc.asyncProperty(damage, fc.boolean(), async (mangle, betaFirst) => {
+      idb = new IDBFactory();
+      events = [];
+      await client().load({ id: 'digits' }, compile);
+      await client().load({ id: 'digits', channel: 'beta' }, compile);
+      const before = bodyGets();
+      const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
+      const bytes = mangle(v1.files.get('body.bin')!);
+      await new Promise((res) => {
+        const tx = db.transaction('files', 'readwrite');
+        tx.objectStore('files').put({ sha256: sha, bytes: bytes.byteLength, data: bytes.slice().buffer });
+        tx.oncomplete = res;
+      });
+      db.close();
+      const order = betaFirst ? [['beta', v2], ['stable', v1]] as const : [['stable', v1], ['beta', v2]] as const;
+      for (const [channel, m] of order) {
+        const r = await client().load({ id: 'digits', channel }, compile);
+        expect(r.value).toEqual(m.predict(x).map((v) => expect.closeTo(v, 5)));
+      }
+      expect(bodyGets() - before).toBe(1); // one re-download, stored over the bad bytes
+      expect(events).toContainEqual(expect.objectContaining({ type: 'integrity-failure', file: 'body.bin', source: 'cache' }));
+      for (const [channel, m] of order) { // and a later page serves both from the repaired cache
+        const r = await client().load({ id: 'digits', channel }, compile);
+        expect([r.source, r.value]).toEqual(['cache', m.predict(x).map((v) => expect.closeTo(v, 5))]);
+      }
+      expect(bodyGets() - before).toBe(1);
+    }), { numRuns: 12 });
   });
 });

@@ -3,6 +3,9 @@
 // phases and what telemetry receives. Real HTTP server; fake-indexeddb.
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
+import fc from 'fast-check';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { rolloutBucket } from '../../src/protocol/manifest.js';
 import type { Channel } from '../../src/protocol/manifest-types.js';
@@ -132,5 +135,72 @@ describe('client.load by id', () => {
     const c = createClient({ backends: ['cpu'], cache: false });
     clients.push(c);
     await expect(c.load('digits')).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringContaining('manifestUrl') });
+  });
+});
+
+/** A port nothing listens on: a request there fails like a dropped network. */
+async function deadPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+describe('when the channel\'s new version cannot load', () => {
+  // Every way v2 can fail on its way in: damaged bytes, an HTML page, a 5xx, no network at all.
+  type Breakage = { code: 'INTEGRITY' | 'NETWORK'; apply(): Promise<void> };
+  const file = fc.constantFrom('model.json', 'head.bin');
+  const v2Entry = (url = 'digits/2/model.json') => server.putManifest(manifestOf('digits', {
+    '1': versionEntry('digits/1/model.json', v1), '2': versionEntry(url, v2),
+  }, { stable: { version: '2' } }));
+  const serve = (f: string, body: Uint8Array | string, type?: string) => async () => { server.put(`/digits/2/${f}`, body, type); v2Entry(); };
+  const breakage: fc.Arbitrary<Breakage> = fc.oneof(
+    fc.record({ f: file, at: fc.nat(), mask: fc.integer({ min: 1, max: 255 }) }).map(({ f, at, mask }) => {
+      const b = v2.files.get(f)!.slice(); b[at % b.length] ^= mask;
+      return { code: 'INTEGRITY' as const, apply: serve(f, b) };
+    }),
+    fc.record({ f: file, n: fc.nat() }).map(({ f, n }) => ({ code: 'INTEGRITY' as const, apply: serve(f, v2.files.get(f)!.slice(0, n % v2.files.get(f)!.length)) })),
+    file.map((f) => ({ code: 'INTEGRITY' as const, apply: serve(f, '<!doctype html><html><body>app shell</body></html>', 'text/html') })),
+    fc.record({ f: file, status: fc.integer({ min: 500, max: 599 }) }).map(({ f, status }) => ({ code: 'NETWORK' as const, apply: async () => { server.failPaths.set(`/digits/2/${f}`, status); v2Entry(); } })),
+    fc.constant({ code: 'NETWORK' as const, apply: async () => v2Entry(`http://127.0.0.1:${await deadPort()}/digits/2/model.json`) }),
+  );
+  const reset = () => { idb = new IDBFactory(); events = []; server.putModel('/digits/2', v2); server.failPaths.clear(); publish({ version: '1' }); };
+
+  it('a fresh page runs the last verified cached version and says why; fallbackToCached: false fails instead', async () => {
+    await fc.assert(fc.asyncProperty(breakage, async (broken) => {
+      reset();
+      await (await client().load('digits')).dispose();
+      await broken.apply();
+      const model = await client({ manifestMaxAgeMs: 0 }).load('digits');
+      expect(model.version).toBe('1');
+      expect(Array.from((await model.predict(x)).data)).toEqual(near(v1));
+      expect(events).toContainEqual({ type: 'last-good-fallback', id: 'digits', version: '1', failed: '2', reason: expect.stringMatching(new RegExp(`^${broken.code}: `)) });
+      await expect(client({ manifestMaxAgeMs: 0, fallbackToCached: false }).load('digits')).rejects.toMatchObject({ code: broken.code });
+      await Promise.all(clients.splice(0).map((c) => c.dispose()));
+    }), { numRuns: 10 });
+  });
+
+  it('with nothing cached to fall back on, the load fails with the version\'s own error', async () => {
+    reset();
+    v2Entry();
+    server.failPaths.set('/digits/2/head.bin', 503);
+    await expect(client().load('digits')).rejects.toMatchObject({ code: 'NETWORK', message: expect.stringContaining('head.bin answered 503') });
+    expect(events.filter((e) => e.type === 'last-good-fallback')).toEqual([]);
+  });
+
+  it('a running model keeps serving its version and an update-failed event says why the new one did not arrive', async () => {
+    await fc.assert(fc.asyncProperty(breakage, async (broken) => {
+      reset();
+      const c = client({ manifestMaxAgeMs: 0 });
+      const model = await c.load('digits');
+      await broken.apply();
+      expect(await c.load('digits')).toBe(model); // revalidates, tries v2, keeps v1
+      expect(model.version).toBe('1');
+      expect(Array.from((await model.predict(x)).data)).toEqual(near(v1));
+      expect(events).toContainEqual({ type: 'update-failed', id: 'digits', version: '2', serving: '1', reason: expect.stringMatching(new RegExp(`^${broken.code}: `)) });
+      expect(events.filter((e) => e.type === 'last-good-fallback')).toEqual([]); // nothing recompiled: v1 was running
+      await Promise.all(clients.splice(0).map((cl) => cl.dispose()));
+    }), { numRuns: 10 });
   });
 });

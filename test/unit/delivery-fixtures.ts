@@ -85,6 +85,8 @@ export interface TestServer {
   delayMs: number;
   /** Answer every request with this status (5xx to simulate an outage); null to serve again. */
   failWith: number | null;
+  /** Answer these paths with this status (one file failing while the rest serve). */
+  failPaths: Map<string, number>;
   count(path: string): number;
   close(): Promise<void>;
 }
@@ -94,7 +96,7 @@ export async function startServer(): Promise<TestServer> {
   const files = new Map<string, { body: Uint8Array; type: string; etag: string }>();
   const hits = new Map<string, number>();
   const s: TestServer = {
-    url: '', hits, failWith: null, posts: [], delayMs: 0,
+    url: '', hits, failWith: null, failPaths: new Map(), posts: [], delayMs: 0,
     put(path, body, type = 'application/octet-stream') {
       const b = typeof body === 'string' ? new TextEncoder().encode(body) : body;
       files.set(path, { body: b, type, etag: `"${sha256(b).slice(0, 16)}"` });
@@ -117,7 +119,8 @@ export async function startServer(): Promise<TestServer> {
       return;
     }
     hits.set(path, (hits.get(path) ?? 0) + 1);
-    if (s.failWith) { res.writeHead(s.failWith).end('failing'); return; }
+    const fail = s.failWith ?? s.failPaths.get(path);
+    if (fail) { res.writeHead(fail).end('failing'); return; }
     if (s.delayMs && path !== '/manifest.json') await new Promise((r) => setTimeout(r, s.delayMs));
     const f = files.get(path);
     if (!f) { res.writeHead(404, { 'content-type': 'text/html' }).end('<!doctype html><title>404</title>'); return; }

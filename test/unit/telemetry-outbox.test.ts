@@ -37,11 +37,11 @@ describe.each([['indexeddb', undefined], ['memory', { open: () => { throw new Er
   });
 });
 
-test('the backoff deadline survives closing and reopening (a page reload)', async () => {
+test('the wait (backoff and Retry-After) survives closing and reopening (a page reload)', async () => {
   const a = await openOutbox({ dbName: 'reload' });
-  await a.setNotBefore(1234567);
+  await a.wait((w) => { w.notBefore = 1234567; w.retryAfter = 1234000; });
   a.close();
   const b = await openOutbox({ dbName: 'reload' });
-  expect(await b.getNotBefore()).toBe(1234567);
+  expect(await b.wait()).toEqual({ notBefore: 1234567, retryAfter: 1234000 });
   b.close();
 });

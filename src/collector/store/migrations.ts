@@ -1,5 +1,6 @@
 // Versioned schema. A migration is never edited once shipped; add a new one.
 // Timestamps are ms since epoch in BIGINT so both databases agree.
+import { RELEASES_MIGRATION } from '../releases/state.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX aggregates_minute ON aggregates (minute);
     `,
   },
+  RELEASES_MIGRATION,
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type PgTypes from 'pg';
 import { combineDeltas, emptyState, mergeState, type AggState } from '../aggregate.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
+import { postgresReleaseStore } from '../releases/store-postgres.js';
 import { RETRYABLE_PG_CODES, type IngestItem, type RowQuery, type Store, type StoredRow } from './types.js';
 
 export interface PostgresStoreOptions {
@@ -91,6 +92,7 @@ export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOpti
   let closed = false;
   return {
     kind: 'postgres',
+    releases: postgresReleaseStore(pool),
     async ingest(items) {
       for (let attempt = 0; ; attempt++) {
         try {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import { combineDeltas, emptyState, mergeState, type AggState } from '../aggregate.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
+import { sqliteReleaseStore } from '../releases/store-sqlite.js';
 import type { IngestItem, RowQuery, Store, StoredRow } from './types.js';
 
 export interface SqliteStoreOptions {
@@ -53,6 +54,7 @@ export function openSqliteStore({ file, synchronous = 'NORMAL' }: SqliteStoreOpt
   let closed = false;
   return {
     kind: 'sqlite',
+    releases: sqliteReleaseStore(db),
     async ingest(items) { return ingestTx(items); },
     async rows({ model, from, to, version, backend, app }: RowQuery): Promise<StoredRow[]> {
       const where = ['model = ?', 'minute >= ?', 'minute < ?'];

@@ -1,5 +1,6 @@
 // Storage contract shared by the SQLite and PostgreSQL stores.
 import type { AggState, RowDelta, RowKey } from '../aggregate.js';
+import type { ReleaseStore } from '../releases/state.js';
 
 export interface IngestItem {
   app: string;
@@ -21,6 +22,8 @@ export interface StoredRow extends RowKey { state: AggState }
 
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Release state and decisions (releases/), in the same database. */
+  readonly releases: ReleaseStore;
   /**
    * Record the batches and merge the deltas of the new ones, all in one transaction.
    * Resolves, once durable, with one flag per item: true = counted now, false = a replay

@@ -8,9 +8,9 @@ import { INTERNAL } from '../model-internal.js';
 import type { Delivery } from './delivery.js';
 
 export interface ChannelDeps<O extends object> {
-  delivery: Pick<Delivery, 'resolve'>;
-  /** Load one version for real (delivery + backend placement); `opts` are the caller's load options. */
-  loadVersion(id: string, channel: string, opts: O): Promise<Model>;
+  delivery: Pick<Delivery, 'resolve' | 'emit'>;
+  /** Load one version for real (delivery + backend placement); `opts` are the caller's load options. `update`: a running version serves meanwhile, so no last-good fallback. */
+  loadVersion(id: string, channel: string, opts: O, update?: boolean): Promise<Model>;
   manifestMaxAgeMs: number;
   now?: () => number;
 }
@@ -62,7 +62,14 @@ export function createChannels<O extends object>({ delivery, loadVersion, manife
     const refs = await delivery.resolve({ id, channel });
     const want = refs.find((r) => !(r.variant === 'candidate' && failed.has(`${id}@${r.version}`))) ?? refs[0]!;
     if (want.version === entry.current.version) return;
-    const next = await loadVersion(id, channel, opts);
+    let next: Model;
+    try {
+      next = await loadVersion(id, channel, opts, true);
+    } catch (err) {
+      // The running version keeps serving; say so instead of failing silently (retried at the next revalidation).
+      delivery.emit({ type: 'update-failed', id, version: want.version, serving: entry.current.version, reason: `${(err as { code?: string })?.code ?? 'ERROR'}: ${(err as Error)?.message ?? err}` });
+      throw err;
+    }
     if (next.version !== want.version) failed.add(`${id}@${want.version}`);
     if (next.version === entry.current.version) { next.dispose(); return; }
     (entry.model as unknown as { swap(m: Model): void }).swap(next);

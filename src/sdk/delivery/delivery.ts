@@ -37,7 +37,7 @@ export interface DeliveryOptions {
 export interface LoadOptions {
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
-  /** When every candidate fails, serve the most recently used cached version of the id. Default false. */
+  /** When every version the channel names fails, serve the most recently used verified cached version of the id. Default false (the client turns it on). */
   fallbackToCached?: boolean;
 }
 
@@ -166,13 +166,21 @@ export function createDelivery({
         emit({ type: 'candidate-fallback', id: ref.id, version: ref.version, stable: refs[1]!.version, reason: candidateFallback });
       }
     }
-    if (opts.fallbackToCached && !('url' in target)) {
+    // Last good: an older verified version of the same model, most recently used first. Not when
+    // the caller gave up (abort) or the client is gone.
+    const code = (lastErr as InferScopeError)?.code;
+    if (opts.fallbackToCached && !('url' in target) && code !== 'DISPOSED' && !opts.signal?.aborted) {
       const tried = new Set(refs.map((r) => r.version));
       const d = await db();
       const older = d ? (await listModels(d)).filter((r) => r.id === target.id && !tried.has(r.version)).sort((a, b) => b.lastUsed - a.lastUsed) : [];
+      const failed = refs[refs.length - 1]!.version;
       for (const r of older) {
         const hit = await fromCache({ id: r.id, version: r.version, variant: 'stable', url: r.url, entry: r.entry }, { db: d, fetch, onEvent: emit, onProgress: opts.onProgress });
-        if (hit) return { ...hit, value: await compile(hit), ms: now() - t0, candidateFallback };
+        if (!hit) continue;
+        let value: T;
+        try { value = await compile(hit); } catch { continue; }
+        emit({ type: 'last-good-fallback', id: r.id, version: r.version, failed, reason: `${code ?? 'ERROR'}: ${(lastErr as Error)?.message ?? lastErr}` });
+        return { ...hit, value, ms: now() - t0, candidateFallback };
       }
     }
     throw lastErr;
@@ -216,7 +224,7 @@ export function createDelivery({
     d?.close();
   }
 
-  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose };
+  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose, emit };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

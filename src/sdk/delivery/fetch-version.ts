@@ -9,7 +9,7 @@ import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './ar
 import type { DeliveryDb } from './db.js';
 import { fetchBytes, looksLikeHtml, verifyFile } from './download.js';
 import { sha256Hex } from './sha256.js';
-import { deleteModels, modelKey, readModel, storedFiles, touchModel } from './store.js';
+import { deleteFiles, modelKey, readModel, storedFiles, touchModel } from './store.js';
 import type { DeliveryEvent, LoadProgress, ModelRecord, VersionRef } from './types.js';
 
 export interface Fetched {
@@ -45,6 +45,23 @@ function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, Arra
   return toArtifacts(json, shards);
 }
 
+/**
+ * Hashes stored files (all at once: WebCrypto digests run off the main thread) and deletes every
+ * one that fails from the store, whichever version found it: a shard two versions share is
+ * stored once, so dropping only this version's record would leave the bad bytes to be reused.
+ * Returns the bad files; the caller must not use their bytes.
+ */
+async function dropBad(ref: VersionRef, ctx: FetchContext, files: readonly ManifestFile[], data: Map<string, ArrayBuffer>, ok?: (f: ManifestFile) => void): Promise<ManifestFile[]> {
+  const bad = (await Promise.all(files.map((f) => verifyFile(label(ref, f.path), data.get(f.sha256)!, f).then(() => { ok?.(f); return null; }, () => f))))
+    .filter((f): f is ManifestFile => !!f);
+  for (const f of bad) {
+    ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: f.path, source: 'cache' });
+    data.delete(f.sha256);
+  }
+  if (bad.length && ctx.db) await deleteFiles(ctx.db, bad.map((f) => f.sha256)).catch(() => {});
+  return bad;
+}
+
 /** The cached version when complete and (integrity on) every file still hashes right. `early`: its read, already started. */
 export async function fromCache(ref: VersionRef, ctx: FetchContext, early?: ReturnType<typeof readModel>): Promise<Fetched | null> {
   if (!ctx.db) return null;
@@ -55,24 +72,9 @@ export async function fromCache(ref: VersionRef, ctx: FetchContext, early?: Retu
   const total = record.bytes;
   ctx.onProgress?.({ phase: 'download', source: 'cache', loaded: total, total });
   let verified = 0;
-  // All files hash at once: WebCrypto digests run off the main thread.
-  const bad = await Promise.all(record.files.map(async (f) => {
-    try {
-      await verifyFile(label(ref, f.path), data.get(f.sha256)!, f);
-    } catch {
-      return f;
-    }
-    verified += f.bytes;
-    ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: verified, total });
-    return null;
-  }));
-  const broken = bad.find((f) => f);
-  if (broken) {
-    // Storage corrupted under us: drop the version so the network path re-installs it.
-    ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: broken.path, source: 'cache' });
-    await deleteModels(ctx.db, [key]).catch(() => {});
-    return null;
-  }
+  const bad = await dropBad(ref, ctx, record.files, data, (f) => ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: (verified += f.bytes), total }));
+  // The bad files are gone from the store: the network path fetches just those.
+  if (bad.length) return null;
   void touchModel(ctx.db, key).catch(() => {}); // off the critical path
   const r = { ...ref, url: record.url };
   return { ref: r, artifacts: assemble(r, record.files, data), source: 'cache', bytes: total, downloaded: 0, toStore: null };
@@ -82,6 +84,8 @@ export async function fromCache(ref: VersionRef, ctx: FetchContext, early?: Retu
 export async function fromNetwork(ref: VersionRef, ctx: FetchContext): Promise<Fetched> {
   const entry = ref.entry!;
   const have = ctx.db ? await storedFiles(ctx.db, entry.files.map((f) => f.sha256)).catch(() => new Map<string, ArrayBuffer>()) : new Map<string, ArrayBuffer>();
+  // Stored files another version shares are reused only after their hash checks out.
+  await dropBad(ref, ctx, entry.files.filter((f) => have.has(f.sha256)), have);
   const missing = entry.files.filter((f) => !have.has(f.sha256));
   const total = missing.reduce((n, f) => n + f.bytes, 0);
   let loaded = 0;

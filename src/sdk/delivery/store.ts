@@ -84,6 +84,13 @@ export async function deleteModels(db: DeliveryDb, keys: string[]): Promise<Mode
   return gone;
 }
 
+/** Deletes file records (bytes that failed their hash); the versions naming them read as incomplete until re-fetched. */
+export async function deleteFiles(db: DeliveryDb, shas: string[]): Promise<void> {
+  const tx = db.transaction('files', 'readwrite');
+  for (const sha of shas) void tx.store.delete(sha);
+  await tx.done;
+}
+
 export async function touchModel(db: DeliveryDb, key: string, now = Date.now()): Promise<void> {
   // Only LRU order depends on it: no need to wait for the disk flush.
   const tx = db.transaction('models', 'readwrite', { durability: 'relaxed' });

@@ -8,13 +8,14 @@ import type { VitalName } from '../telemetry/recorder.js';
 export interface PageEventTarget {
   hidden(): Promise<void> | void;
   visible(): Promise<void> | void;
+  online(): Promise<void> | void;
   vital(name: VitalName, id: string, value: number): Promise<void> | void;
 }
 
 /** Start forwarding; returns the function that stops it. */
 export function forwardPageEvents(to: PageEventTarget, webVitals: boolean, isActive: () => boolean): () => void {
   const quiet = (p: Promise<void> | void) => void (p as Promise<void> | undefined)?.catch?.(() => {}); // the worker may be gone
-  const unwatch = watchLifecycle({ onHidden: () => quiet(to.hidden()), onVisible: () => quiet(to.visible()) });
+  const unwatch = watchLifecycle({ onHidden: () => quiet(to.hidden()), onVisible: () => quiet(to.visible()), onOnline: () => quiet(to.online()) });
   if (webVitals) void observeVitals((name, id, value) => quiet(to.vital(name, id, value)), isActive);
   return unwatch;
 }

@@ -1,11 +1,15 @@
 // Gets serialized batches to the collector: a bounded in-memory queue sent one at
 // a time; on a retryable failure everything waiting moves to the outbox and a
-// jittered, Retry-After-honouring backoff timer drains it later (across reloads,
-// since the outbox and the "not before" time are persisted). The unload path is
-// synchronous: fetch keepalive inside the browser's 64 KiB budget, then sendBeacon.
+// jittered, Retry-After-honouring backoff timer drains it later. The wait ("not
+// before") lives in the outbox too, so it gates every send of every page and tab of the
+// origin, and one tab at a time drains the shared outbox (Web Locks). The unload path
+// is synchronous: what is not yet delivered is stashed in localStorage first (see
+// unload-stash.ts), then sent with fetch keepalive inside the browser's 64 KiB budget,
+// then sendBeacon; the next start moves the stash into the outbox.
 import { backoffDelay, parseRetryAfter, type BackoffOptions } from './backoff.js';
-import { lostWith, type Outbox, type OutboxItem } from './outbox.js';
+import { lostWith, type Outbox, type OutboxItem, type Wait } from './outbox.js';
 import { beacon, sendBatch, type SendResult } from './transport.js';
+import { editStash } from './unload-stash.js';
 
 export interface DeliveryOptions {
   url: string;
@@ -17,6 +21,10 @@ export interface DeliveryOptions {
   compress?: boolean;
   timeoutMs?: number;
   now?: () => number;
+  /** localStorage key of the unload stash (one per endpoint); without it, no stash. */
+  stashKey?: string;
+  /** Web Locks for draining the outbox one tab at a time (default navigator.locks; null: none). */
+  locks?: Pick<LockManager, 'request'> | null;
 }
 
 export interface DeliveryStats {
@@ -30,12 +38,14 @@ export interface DeliveryStats {
 export interface Delivery {
   /** Send (or, when backing off or failing, persist) one batch. Resolves when it is either. */
   send(item: OutboxItem): Promise<void>;
-  /** Synchronous best effort for pagehide / hidden: keepalive fetch, then beacon, then outbox. */
+  /** Synchronous, for pagehide / hidden: stash what is undelivered, then keepalive fetch, then beacon. */
   sendOnUnload(item: OutboxItem | null): void;
   /** Resolves when every batch handed to send() so far is sent or persisted. */
   settled(): Promise<void>;
   /** Retry what waits in the outbox unless a backoff is running. */
   drain(): Promise<void>;
+  /** The browser is back online: end the backoff (not a server's Retry-After) and send soon. */
+  online(): void;
   readonly backingOff: boolean;
   /** Drops since the last call, for the next batch's `dropped` field (resets them). */
   takeDropped(): { queue: number; outbox: number };
@@ -52,16 +62,21 @@ const utf8Length = (s: string) => {
 };
 
 export function createDelivery(opts: DeliveryOptions): Delivery {
-  const { url, maxQueueBatches = 32, keepaliveBudgetBytes = 65_536, retry = {}, compress = true, timeoutMs = 15_000, now = Date.now } = opts;
+  const { url, maxQueueBatches = 32, keepaliveBudgetBytes = 65_536, retry = {}, compress = true, timeoutMs = 15_000, now = Date.now, stashKey } = opts;
   const f = opts.fetch ?? ((...a: Parameters<typeof fetch>) => globalThis.fetch(...a));
+  const locks = opts.locks === undefined ? (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks : opts.locks;
   const { maxRetryAfterMs = 3_600_000 } = retry;
   const queue: OutboxItem[] = [];
   const stats: DeliveryStats = { sent: 0, rejected: 0, failures: 0 };
   const unloadSent = new Set<string>();
+  // Batches neither delivered nor yet in the outbox: what an unload would lose.
+  const loose = new Map<string, OutboxItem>();
+  const stashed = new Set<string>();
   let queueDropped = 0;
   let outboxDropped = 0;
   let attempt = 0;
   let notBefore = 0;
+  let retryAfter = 0;
   let keepaliveInFlight = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pumping: Promise<void> | null = null;
@@ -69,8 +84,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   let disposed = false;
 
   const outbox = opts.outbox.then(async (o) => {
-    // Resume after a reload: respect the backoff an earlier page was in.
-    notBefore = Math.max(notBefore, await o.getNotBefore().catch(() => 0));
+    // What the last page stashed at unload joins the outbox (then leaves the stash, so a
+    // page that dies meanwhile loses nothing), and its drop counts are reported.
+    const stash = stashKey ? editStash(stashKey, (s) => { addDropped(s.dropped); s.dropped = { queue: 0, outbox: 0 }; }) : null;
+    for (const item of stash?.items ?? []) await o.put(item).catch(() => addDropped(lostWith([item])));
+    if (stash?.items.length) unstash(new Set(stash.items.map((i) => i.id)));
+    // Resume after a reload: respect the wait an earlier page (or another tab) is in.
+    await syncWait(o);
     addDropped(await o.takeDropped().catch(() => ({ queue: 0, outbox: 0 })));
     const waiting = await o.list().catch(() => []);
     if (waiting.length) schedule(Math.min(Math.max(0, notBefore - now()), retry.maxMs ?? 300_000));
@@ -82,6 +102,25 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     outboxDropped += d.outbox;
   }
 
+  function unstash(ids: Set<string>): void {
+    if (stashKey) editStash(stashKey, (s) => { s.items = s.items.filter((i) => !ids.has(i.id)); });
+  }
+
+  /** The batch is delivered, refused, or safely in the outbox: an unload no longer needs it. */
+  function done(id: string): void {
+    loose.delete(id);
+    if (stashed.delete(id)) unstash(new Set([id]));
+  }
+
+  /** Apply `edit` to the shared wait and adopt the result (the later of ours and the stored one). */
+  async function syncWait(o: Outbox, edit?: (w: Wait) => void): Promise<void> {
+    const w = await o.wait(edit).catch(() => null);
+    if (w) {
+      notBefore = edit ? w.notBefore : Math.max(notBefore, w.notBefore);
+      retryAfter = Math.max(retryAfter, w.retryAfter);
+    }
+  }
+
   const post = (item: OutboxItem, keepalive = false) => sendBatch(item.body, { url, fetch: f, keepalive, compress, timeoutMs });
 
   function schedule(delay: number): void {
@@ -91,12 +130,16 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     (timer as { unref?: () => void }).unref?.(); // never keep a Node process alive for telemetry
   }
 
-  function succeeded(): void {
+  function succeeded(id: string): void {
     stats.sent++;
-    if (attempt > 0 || notBefore > 0) {
-      attempt = 0;
+    done(id);
+    attempt = 0;
+    // Only a wait that is over ends here: a success must not cut a Retry-After short
+    // (another tab, or this page before a reload, may have been told to wait).
+    const t = now();
+    if (notBefore && t >= notBefore) {
       notBefore = 0;
-      void outbox.then((o) => o.setNotBefore(0)).catch(() => {});
+      void outbox.then((o) => o.wait((w) => { if (w.notBefore <= t) w.notBefore = 0; })).catch(() => {});
     }
   }
 
@@ -105,10 +148,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     stats.lastError = r.reason;
     const t = now();
     const after = parseRetryAfter(r.retryAfter, t);
-    const delay = Math.ceil(Math.max(backoffDelay(attempt++, { ...retry }), after === undefined ? 0 : Math.min(after, maxRetryAfterMs)));
-    notBefore = t + delay;
-    void outbox.then((o) => o.setNotBefore(notBefore)).catch(() => {});
-    schedule(delay);
+    const asked = after === undefined ? 0 : Math.min(after, maxRetryAfterMs);
+    notBefore = Math.max(notBefore, t + Math.ceil(Math.max(backoffDelay(attempt++, { ...retry }), asked)));
+    if (asked) retryAfter = Math.max(retryAfter, t + asked);
+    const nb = notBefore;
+    const ra = retryAfter;
+    void outbox.then((o) => o.wait((w) => { w.notBefore = Math.max(w.notBefore, nb); w.retryAfter = Math.max(w.retryAfter, ra); })).catch(() => {});
+    schedule(nb - t);
   }
 
   async function persist(item: OutboxItem): Promise<void> {
@@ -121,15 +167,18 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const lost = lostWith([item]);
       addDropped({ queue: lost.queue, outbox: lost.outbox });
     }
+    done(item.id);
   }
 
   async function runQueue(): Promise<void> {
+    const o = await outbox; // the stored wait is known before the first send
     while (queue.length) {
-      // After a failure, new batches join the outbox instead of racing the retry:
+      await syncWait(o); // another tab may have been told to wait since
+      // While a wait runs, new batches join the outbox instead of racing the retry:
       // one probe per backoff period, from drain(), until a send succeeds.
-      if (disposed || attempt > 0) {
+      if (disposed || attempt > 0 || now() < notBefore) {
         for (const item of queue.splice(0)) await persist(item);
-        if (!disposed && now() >= notBefore) void drain();
+        if (!disposed) schedule(Math.max(0, notBefore - now()));
         continue;
       }
       const item = queue[0]!;
@@ -137,7 +186,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const i = queue.indexOf(item);
       if (r.ok || !r.retry) {
         if (i >= 0) queue.splice(i, 1);
-        if (r.ok) succeeded(); else stats.rejected++;
+        if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
         continue;
       }
       failed(r);
@@ -146,6 +195,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   async function runDrain(): Promise<void> {
     const o = await outbox;
+    await syncWait(o);
     // A timer may fire a little early (rounding, clamping): wait out the rest.
     if (now() < notBefore) { schedule(notBefore - now()); return; }
     for (const item of await o.list()) {
@@ -153,7 +203,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const r = await post(item);
       if (r.ok || !r.retry) {
         await o.delete(item.id);
-        if (r.ok) succeeded(); else stats.rejected++;
+        if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
         continue;
       }
       failed(r);
@@ -161,53 +211,96 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
 
+  // The outbox is shared by every tab of the origin: one drains it at a time, and the
+  // next lists it only after the first deleted what it sent (no batch sent twice).
+  const lockName = `inferscope-telemetry ${url}`;
+  const exclusive = () => (locks ? locks.request(lockName, () => runDrain()) : runDrain());
+
   // A drain asked for while one runs (a batch was persisted after it listed the outbox)
   // runs once more afterwards, so nothing waits in the outbox for the next timer.
   let again = false;
   function drain(): Promise<void> {
     if (draining) { again = true; return draining; }
     draining = (async () => {
-      do { again = false; await runDrain().catch(() => {}); } while (again && !disposed && now() >= notBefore);
+      do { again = false; await exclusive().catch(() => {}); } while (again && !disposed && now() >= notBefore);
     })().finally(() => { draining = null; });
     return draining;
+  }
+
+  /** Keepalive fetch within the budget, else sendBeacon; '' when neither took it. */
+  function sendNow(item: OutboxItem): 'keepalive' | 'beacon' | '' {
+    const bytes = utf8Length(item.body);
+    if (keepaliveInFlight + bytes <= keepaliveBudgetBytes && typeof globalThis.fetch === 'function') {
+      keepaliveInFlight += bytes;
+      void post(item, true).then((r) => {
+        keepaliveInFlight -= bytes;
+        const i = queue.indexOf(item);
+        if (r.ok || !r.retry) {
+          if (i >= 0) queue.splice(i, 1);
+          if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+        } else {
+          failed(r);
+          if (i < 0) void persist(item); // the page lives on: keep it in the outbox
+        }
+      });
+      return 'keepalive';
+    }
+    if (!beacon(url, item.body)) return '';
+    // A beacon's fate is unknown: the stash keeps the batch for the next start.
+    const i = queue.indexOf(item);
+    if (i >= 0) queue.splice(i, 1);
+    return 'beacon';
   }
 
   return {
     send(item) {
       queue.push(item);
+      loose.set(item.id, item);
       if (queue.length > maxQueueBatches) {
         // The batch itself is a queue drop; the drops it carried keep their kind.
-        const lost = lostWith(queue.splice(0, 1));
+        const old = queue.splice(0, 1);
+        const lost = lostWith(old);
         addDropped({ queue: lost.queue + 1, outbox: lost.outbox - 1 });
+        done(old[0]!.id);
       }
       pumping ??= runQueue().catch(() => {}).finally(() => { pumping = null; });
       return pumping;
     },
     sendOnUnload(extra) {
-      const items = extra ? [...queue, extra] : [...queue];
-      for (const item of items) {
-        if (unloadSent.has(item.id)) continue;
-        if (now() < notBefore) { if (item === extra) void persist(item); continue; } // honour Retry-After
-        const bytes = utf8Length(item.body);
-        if (keepaliveInFlight + bytes <= keepaliveBudgetBytes && typeof globalThis.fetch === 'function') {
-          keepaliveInFlight += bytes;
-          unloadSent.add(item.id);
-          void post(item, true).then((r) => {
-            keepaliveInFlight -= bytes;
-            if (r.ok) { const i = queue.indexOf(item); if (i >= 0) queue.splice(i, 1); succeeded(); }
-            else if (r.retry) { if (item === extra) void persist(item); failed(r); }
-            else stats.rejected++;
-          });
-        } else if (beacon(url, item.body)) {
-          unloadSent.add(item.id);
-          const i = queue.indexOf(item);
-          if (i >= 0) queue.splice(i, 1);
-        } else if (item === extra) {
-          void persist(item);
+      if (extra) loose.set(extra.id, extra);
+      // First make it durable, synchronously: the page may be gone before anything async lands.
+      const fresh = [...loose.values()].filter((i) => !stashed.has(i.id));
+      const d = { queue: queueDropped, outbox: outboxDropped };
+      if (stashKey && (fresh.length || d.queue || d.outbox)) {
+        const s = editStash(stashKey, (st) => {
+          st.items.push(...fresh);
+          st.dropped.queue += d.queue;
+          st.dropped.outbox += d.outbox;
+        });
+        if (s) {
+          for (const i of fresh) stashed.add(i.id);
+          queueDropped = outboxDropped = 0;
         }
+      }
+      // Then try to deliver now, unless a wait runs (Retry-After holds on unload too).
+      for (const item of [...loose.values()]) {
+        if (unloadSent.has(item.id)) continue;
+        const how = now() >= notBefore ? sendNow(item) : '';
+        if (how) unloadSent.add(item.id);
+        // Not sent and not queued: the outbox too, for when the page lives on.
+        else if (!queue.includes(item)) void persist(item);
       }
     },
     drain,
+    online() {
+      // Reconnected: the backoff measured the outage, not the collector; a Retry-After stands.
+      attempt = 0;
+      const t = now();
+      notBefore = retryAfter > t ? retryAfter : 0;
+      void outbox.then((o) => syncWait(o, (w) => { w.notBefore = w.retryAfter > t ? w.retryAfter : 0; }));
+      // Jittered (up to 1 s), so a fleet that reconnects together does not send together.
+      schedule(Math.max(notBefore - t, (retry.random ?? Math.random)() * Math.min(1000, retry.baseMs ?? 1000)));
+    },
     settled: () => pumping ?? Promise.resolve(),
     get backingOff() { return now() < notBefore; },
     takeDropped() {
@@ -217,7 +310,11 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       return d;
     },
     stats,
-    resetUnload() { unloadSent.clear(); },
+    resetUnload() {
+      unloadSent.clear();
+      // The page is back: report the drops stashed at hide with this page's next batch.
+      if (stashKey) editStash(stashKey, (s) => { addDropped(s.dropped); s.dropped = { queue: 0, outbox: 0 }; });
+    },
     dispose() {
       disposed = true;
       if (timer !== undefined) clearTimeout(timer);

@@ -42,6 +42,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
   const delivery = createDelivery({
     url, fetch, maxQueueBatches, retry, compress, timeoutMs: requestTimeoutMs,
     outbox: openOutbox({ idbFactory, dbName: `inferscope-telemetry ${url}`, ...outbox }),
+    stashKey: `inferscope-telemetry ${url}`,
   });
   let disposed: Promise<void> | null = null;
   let sizeFlush = false;
@@ -72,6 +73,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
   const unwatch = pageEvents.watch({
     onHidden: () => { try { delivery.sendOnUnload(nextItem()); } catch { /* never throw from a page event */ } },
     onVisible: () => delivery.resetUnload(),
+    onOnline: () => delivery.online(),
   });
   if (webVitals) void pageEvents.vitals(recorder.recordVital, () => !disposed);
 

@@ -17,8 +17,10 @@ interface Meta {
   dropped: number;
   /** Queue drops carried by evicted batches (they would otherwise go unreported). */
   droppedQueue?: number;
-  /** Earliest time the next retry may happen (backoff / Retry-After), across reloads. */
+  /** Earliest time the next send may happen (backoff or Retry-After), across reloads and tabs. */
   notBefore: number;
+  /** The part of that wait a server asked for (Retry-After): coming back online does not cut it. */
+  retryAfter?: number;
 }
 
 interface OutboxDB extends DBSchema {
@@ -38,6 +40,12 @@ export interface OutboxOptions {
   maxAgeMs?: number;
 }
 
+/** Times (ms since epoch) before which nothing is sent; 0: no wait. */
+export interface Wait {
+  notBefore: number;
+  retryAfter: number;
+}
+
 export interface Outbox {
   readonly persistent: boolean;
   put(item: OutboxItem): Promise<void>;
@@ -46,8 +54,8 @@ export interface Outbox {
   delete(id: string): Promise<void>;
   /** Drops counted since the last call (reset to 0). */
   takeDropped(): Promise<{ queue: number; outbox: number }>;
-  getNotBefore(): Promise<number>;
-  setNotBefore(t: number): Promise<void>;
+  /** The shared wait, after applying `edit` to it in one transaction (so tabs never lose an update). */
+  wait(edit?: (w: Wait) => void): Promise<Wait>;
   close(): void;
 }
 
@@ -144,10 +152,13 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
       m.droppedQueue = 0;
       return d;
     }),
-    async getNotBefore() {
-      return (await db.get('meta', 'state'))?.notBefore ?? 0;
-    },
-    setNotBefore: (t) => update((m) => { m.notBefore = t; }),
+    wait: (edit) => update((m) => {
+      const w = { notBefore: m.notBefore, retryAfter: m.retryAfter ?? 0 };
+      edit?.(w);
+      m.notBefore = w.notBefore;
+      m.retryAfter = w.retryAfter;
+      return w;
+    }),
     close() {
       db.close();
     },
@@ -157,7 +168,7 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
 function memoryOutbox(opts: OutboxOptions, now: () => number): Outbox {
   let items: OutboxItem[] = [];
   let dropped = { queue: 0, outbox: 0 };
-  let notBefore = 0;
+  const w: Wait = { notBefore: 0, retryAfter: 0 };
   return {
     persistent: false,
     async put(item) {
@@ -180,8 +191,7 @@ function memoryOutbox(opts: OutboxOptions, now: () => number): Outbox {
       dropped = { queue: 0, outbox: 0 };
       return d;
     },
-    async getNotBefore() { return notBefore; },
-    async setNotBefore(t) { notBefore = t; },
+    async wait(edit) { edit?.(w); return { ...w }; },
     close() {},
   };
 }

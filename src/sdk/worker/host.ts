@@ -100,6 +100,7 @@ export function createHost(): WorkerHost {
     },
     hidden: () => page.hidden(),
     visible: () => page.visible(),
+    online: () => page.online(),
     vital: (name, id, value) => page.vital(name, id, value),
   };
 }

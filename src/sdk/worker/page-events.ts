@@ -9,6 +9,7 @@ import type { VitalSink } from '../telemetry/vitals.js';
 export interface RelayedPageEvents extends PageEvents {
   hidden(): void;
   visible(): void;
+  online(): void;
   vital(name: VitalName, id: string, value: number): void;
 }
 
@@ -26,6 +27,7 @@ export function relayedPageEvents(): RelayedPageEvents {
     },
     hidden() { for (const h of watchers) h.onHidden(); },
     visible() { for (const h of watchers) h.onVisible(); },
+    online() { for (const h of watchers) h.onOnline(); },
     vital(name, id, value) { for (const s of sinks) if (s.isActive()) s.sink(name, id, value); },
   };
 }

@@ -52,9 +52,10 @@ export interface WorkerHost {
   feedback(predictionId: string, label: string): Promise<boolean>;
   flush(): Promise<void>;
   dispose(): Promise<void>;
-  /** The page's pagehide / visibilitychange, and its web-vitals reports (telemetry runs here). */
+  /** The page's pagehide / visibilitychange / online, and its web-vitals reports (telemetry runs here). */
   hidden(): void;
   visible(): void;
+  online(): void;
   vital(name: VitalName, id: string, value: number): void;
 }
 

@@ -1,0 +1,34 @@
+// Release state on SQLite. One process writes a SQLite file, so the transaction (BEGIN
+// IMMEDIATE under better-sqlite3) is the lock; the rev comparison still guards against a
+// second process opening the same file.
+import type BetterSqlite3 from 'better-sqlite3';
+import { DECISION_COLS, STATE_COLS, decisionFromRow, decisionValues, stateFromRow, stateValues, type DecisionRecord, type ReleaseState, type ReleaseStore } from './state.js';
+
+export function sqliteReleaseStore(db: BetterSqlite3.Database): ReleaseStore {
+  const marks = (n: number) => new Array(n).fill('?').join(', ');
+  const insert = db.prepare(`INSERT INTO releases (${STATE_COLS.join(', ')}) VALUES (${marks(STATE_COLS.length)}) ON CONFLICT DO NOTHING`);
+  const select = db.prepare('SELECT * FROM releases WHERE model = ? AND channel = ? AND candidate = ?');
+  const update = db.prepare(`UPDATE releases SET ${STATE_COLS.slice(3).map((c) => `${c} = ?`).join(', ')} WHERE model = ? AND channel = ? AND candidate = ? AND rev = ?`);
+  const insertDecision = db.prepare(`INSERT INTO release_decisions (${DECISION_COLS.join(', ')}) VALUES (${marks(DECISION_COLS.length)})`);
+  const commitTx = db.transaction((prevRev: number, next: ReleaseState, decision: DecisionRecord | null): boolean => {
+    const v = stateValues(next);
+    if (update.run(...v.slice(3), next.model, next.channel, next.candidate, prevRev).changes !== 1) return false;
+    if (decision) insertDecision.run(...decisionValues(decision));
+    return true;
+  });
+  return {
+    async states() {
+      return (db.prepare('SELECT * FROM releases ORDER BY model, channel, started_at').all() as Record<string, unknown>[]).map(stateFromRow);
+    },
+    async ensure(initial) {
+      insert.run(...stateValues(initial));
+      return stateFromRow(select.get(initial.model, initial.channel, initial.candidate) as Record<string, unknown>);
+    },
+    async commit(prevRev, next, decision) {
+      return commitTx.immediate(prevRev, next, decision);
+    },
+    async decisions(model, limit) {
+      return (db.prepare('SELECT * FROM release_decisions WHERE model = ? ORDER BY at DESC, rev DESC LIMIT ?').all(model, limit) as Record<string, unknown>[]).map(decisionFromRow);
+    },
+  };
+}
