@@ -3,7 +3,7 @@
 // batch ids equal exactly what the page recorded.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureFixtures } from '../support/fixtures.js';
-import { bundlePage, launch, openPage, startApp, startSink, waitFor, type Browser, type Sink } from './telemetry-harness.js';
+import { bundlePage, launch, openPage as open, startApp, startSink, waitFor, type Browser, type Sink } from './telemetry-harness.js';
 
 declare const tel: any; // window.tel in the page (telemetry-page.ts)
 
@@ -14,8 +14,8 @@ const sink = async (...a: Parameters<typeof startSink>) => { const s = await sta
 const fast = { flushIntervalMs: 60_000, retry: { baseMs: 200, maxMs: 2000 } };
 
 beforeAll(async () => {
-  const [js, fixtures] = await Promise.all([bundlePage(), ensureFixtures()]);
-  app = await startApp(js, fixtures);
+  const [scripts, fixtures] = await Promise.all([bundlePage(), ensureFixtures()]);
+  app = await startApp(scripts, fixtures);
   browser = await launch();
 });
 afterAll(async () => {
@@ -24,7 +24,10 @@ afterAll(async () => {
   for (const s of sinks) await s.stop().catch(() => {});
 });
 
-describe('telemetry in Chromium', () => {
+// Worker mode: the same tests with telemetry in a module worker and the page's events
+// (pagehide, visibilitychange, web-vitals) forwarded to it by the SDK's proxy code.
+describe.each([{ mode: 'direct', query: '' }, { mode: 'worker', query: '?mode=worker' }])('telemetry in Chromium, $mode mode', ({ query }) => {
+  const openPage = (context: Parameters<typeof open>[0], url: string) => open(context, url, query);
   test('sink answers 500 then 200: retried with the same batch id, exactly N after dedup', async () => {
     const s = await sink((n) => ({ status: n === 0 ? 500 : 200 }));
     const page = await openPage(browser.context, app.url);

@@ -1,15 +1,26 @@
 // Browser side of the telemetry e2e tests: bundled with esbuild by telemetry-harness.ts.
 // Exposes window.tel.* for page.evaluate(). Synthetic events drive the recorder directly;
-// runModel() goes through createClient + a real model predict.
+// runModel() goes through createClient + a real model predict. With ?mode=worker the same
+// calls run in worker mode: telemetry in /tel-worker.js (telemetry-worker.ts) with the page's
+// events forwarded by the SDK's proxy code, and createClient({ worker: '/worker.js' }).
 import '@tensorflow/tfjs-backend-cpu';
+import { wrap } from 'comlink';
 import { createClient } from '../../src/sdk/client.js';
+import { forwardPageEvents } from '../../src/sdk/proxy/forward-page-events.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
+import { recordSynthetic } from './telemetry-synthetic.js';
+import type { TelemetryWorkerApi } from './telemetry-worker.js';
 
+const inWorker = new URLSearchParams(location.search).get('mode') === 'worker';
 let t: Telemetry | undefined;
+let remote: ReturnType<typeof wrap<TelemetryWorkerApi>> | undefined;
 
 const tel = {
-  start(options: TelemetryOptions) {
-    t = createTelemetry({ webVitals: false, ...options });
+  async start(options: TelemetryOptions) {
+    if (!inWorker) { t = createTelemetry({ webVitals: false, ...options }); return; }
+    remote = wrap<TelemetryWorkerApi>(new Worker('/tel-worker.js', { type: 'module' }));
+    await remote.start(options);
+    forwardPageEvents(remote, options.webVitals ?? false, () => true);
   },
   /** Give the page something to paint (FCP, LCP need contentful paint). */
   paint() {
@@ -17,16 +28,14 @@ const tel = {
     h.textContent = 'InferScope telemetry test page';
     document.body.append(h);
   },
-  /** n synthetic predictions; every input-like value stays on the device. */
-  record(n: number, from = 0) {
-    for (let i = from; i < from + n; i++) {
-      t!.recordPrediction({ id: `id-${i}`, model: 'synthetic', version: '1', backend: 'cpu', variant: 'direct', ms: 1 + (i % 7) / 3, top: [{ index: i % 4, score: 0.55 }] });
-    }
+  async record(n: number, from = 0) {
+    if (remote) await remote.record(n, from);
+    else recordSynthetic(t!, n, from);
   },
-  flush: () => t!.flush(),
-  dispose: () => t!.dispose(),
+  flush: () => (remote ? remote.flush() : t!.flush()),
+  dispose: () => (remote ? remote.dispose() : t!.dispose()),
   async runModel(opts: { modelUrl: string; n: number; telemetry: TelemetryOptions; inputs: number[] }) {
-    const client = createClient({ backends: ['cpu'], cache: false, telemetry: { webVitals: false, ...opts.telemetry } });
+    const client = createClient({ backends: ['cpu'], cache: false, telemetry: { webVitals: false, ...opts.telemetry }, worker: inWorker && '/worker.js', workerFallback: false });
     const model = await client.load({ url: opts.modelUrl });
     const scores: number[] = [];
     const joined: boolean[] = [];
