@@ -4,6 +4,8 @@
 //   /demo-config.json   where the collector is, the dev ingest key and the admin token
 //   /collector/**       same-origin proxy to the collector (reports need the admin token and the
 //                       collector answers CORS only on ingest)
+//   /examples/**        the repo's examples/ (the script-tag page), /dist/** the built CDN bundle
+//                       and its .wasm files beside it, so the example runs as shipped
 // and, at build, sw-assets.json: every file of the build, for the service worker to precache.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -14,11 +16,13 @@ import type { Connect, Plugin } from 'vite';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 const WASM_DIR = fileURLToPath(new URL('../node_modules/@tensorflow/tfjs-backend-wasm/dist/', import.meta.url));
+const REPO = fileURLToPath(new URL('../', import.meta.url));
 const WASM_FILES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm'];
 const DEV_KEY = 'pk_dev_inferscope'; // src/collector/config.ts DEV_KEY: public by design
 
 const TYPES: Record<string, string> = {
   '.json': 'application/json', '.bin': 'application/octet-stream', '.wasm': 'application/wasm', '.csv': 'text/csv',
+  '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8',
 };
 
 export interface DemoServerOptions {
@@ -93,6 +97,8 @@ export function demoMiddleware({ modelsDir, env = process.env }: DemoServerOptio
       return;
     }
     if (path.startsWith('/models/')) return sendFile(models, path.slice('/models/'.length), req, res);
+    if (path.startsWith('/examples/')) return sendFile(join(REPO, 'examples'), path.slice('/examples/'.length).replace(/\/$/, '/index.html'), req, res);
+    if (path.startsWith('/dist/')) return sendFile(join(REPO, 'dist'), path.slice('/dist/'.length), req, res);
     if (path.startsWith('/inferscope/') && WASM_FILES.includes(path.slice('/inferscope/'.length))) {
       return sendFile(WASM_DIR, path.slice('/inferscope/'.length), req, res);
     }

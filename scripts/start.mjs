@@ -1,12 +1,14 @@
 #!/usr/bin/env node
-// `npm start`: build the demo page when its sources changed, start the collector on SQLite,
+// `npm start`: build the demo page and the CDN bundle (for the script-tag example) when their
+// sources changed, start the collector on SQLite,
 // serve the page (vite preview, COOP/COEP for threaded WASM), print both URLs.
 // Ctrl-C stops both. Works right after `npm install`: TypeScript sources run through tsx.
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { adminToken as resolveAdminToken } from './admin-token.mjs';
 
 const USAGE = `npm start [-- options]
 
@@ -15,10 +17,11 @@ const USAGE = `npm start [-- options]
   --host <addr>         address both bind to (default 127.0.0.1, env INFERSCOPE_HOST)
   --db <file>           collector SQLite file (default .data/collector.sqlite, env INFERSCOPE_DB)
   --models <dir>        folder with manifest.json served at /models/ (default models/, env INFERSCOPE_MODELS_DIR)
-  --rebuild             rebuild the demo page even when demo-dist/ is up to date
+  --rebuild             rebuild the demo page and dist/inferscope.iife.js even when up to date
   -h, --help            this text
 
-The admin token comes from INFERSCOPE_ADMIN_TOKEN, else a fresh one is made and printed.`;
+The admin token comes from INFERSCOPE_ADMIN_TOKEN (when not empty); otherwise the one kept in
+admin-token beside the database (mode 600) is reused, or a new one is made and kept there.`;
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -53,7 +56,8 @@ const host = values.host ?? env.INFERSCOPE_HOST ?? '127.0.0.1';
 const db = values.db ?? env.INFERSCOPE_DB ?? join('.data', 'collector.sqlite');
 const modelsDir = resolve(values.models ?? env.INFERSCOPE_MODELS_DIR ?? 'models');
 const manifestPath = join(modelsDir, 'manifest.json');
-const adminToken = env.INFERSCOPE_ADMIN_TOKEN || `adm_${randomBytes(24).toString('hex')}`;
+const token = resolveAdminToken({ dataDir: dirname(db), env });
+const adminToken = token.token;
 
 if (!existsSync(join(root, 'node_modules', 'vite'))) fail('dependencies are missing: run `npm install` first');
 
@@ -79,6 +83,16 @@ async function buildDemo(vite) {
   return `built in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
 }
 
+// The script-tag example loads dist/inferscope.iife.js, which exists only after a build.
+async function buildCdnBundle() {
+  const bundle = join(root, 'dist', 'inferscope.iife.js');
+  const sources = newest(['src/sdk', 'src/protocol', 'src/cdn.ts', 'vite.cdn.config.ts', 'package-lock.json']);
+  if (!values.rebuild && existsSync(bundle) && statSync(bundle).mtimeMs >= sources) return 'up to date';
+  const t0 = Date.now();
+  execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs'), 'cdn'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  return `built in ${((Date.now() - t0) / 1000).toFixed(1)} s`;
+}
+
 async function startCollector() {
   const { register } = await import('tsx/esm/api');
   register(); // the collector is TypeScript; tsx compiles it on import
@@ -97,6 +111,8 @@ async function startCollector() {
 const vite = await import('vite');
 process.stdout.write('building the demo page… ');
 console.log(await buildDemo(vite));
+process.stdout.write('building the script-tag bundle (dist/)… ');
+console.log(await buildCdnBundle());
 if (!existsSync(manifestPath)) {
   console.warn(`warning: ${manifestPath} is missing, so the page has no models to offer (see models/README.md to train them); a dropped model folder still works`);
 }
@@ -118,9 +134,11 @@ const pageUrl = page.resolvedUrls?.local[0] ?? `http://${host}:${demoPort}/`;
 console.log(`
 InferScope is running
   demo page:   ${pageUrl}
+  script tag:  ${new URL('examples/script-tag/', pageUrl)}
   collector:   ${collector.url}/   (dashboard: ${collector.url}/#token=${adminToken})
   metrics:     ${collector.url}/metrics
   data:        ${db}
+  admin token: ${token.source === 'env' ? 'from INFERSCOPE_ADMIN_TOKEN' : `${token.source === 'new' ? 'new, kept' : 'kept'} in ${token.file} (delete it for a new one)`}
 Ctrl-C stops both.`);
 
 let stopping = false;

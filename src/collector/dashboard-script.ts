@@ -26,12 +26,29 @@ export const DASHBOARD_SCRIPT = String.raw`
     opts.width = width(el); opts.height = 220;
     charts[id] = new uPlot(opts, data, el);
   }
-  function timeChart(id, series, t, cols) {
-    var n = 0; cols.forEach(function (c) { c.forEach(function (v) { if (v !== null) n++; }); });
-    var y = { range: function (u, lo, hi) { return [0, (hi || 1) * 1.1]; } }; // counts and latencies read best from zero
-    // uPlot auto-ranges a single timestamp to years; pad short spans to +-5 minutes instead.
-    var x = { time: true, range: function (u, lo, hi) { return hi - lo < 600 ? [lo - 300, hi + 300] : [lo, hi]; } };
-    draw(id, { series: [{}].concat(series), axes: [{}, {}], scales: { x: x, y: y } }, [t.map(function (x) { return x / 1000; })].concat(cols), n);
+  // Every time chart spans the chosen range [from, to], whatever the data: an empty stretch is
+  // information. Buckets come back only where rows exist; they are laid on the full step grid
+  // so counts read 0 and latency breaks (null) where nothing was reported.
+  function grid(r) {
+    var s = r.series, step = s.stepMs, t = [], at = {};
+    s.t.forEach(function (x, i) { at[x] = i; });
+    for (var x = r.from; x < r.to; x += step) t.push(x);
+    return { step: step, t: t, pick: function (col, empty) { return t.map(function (x) { var i = at[x]; return i === undefined ? empty : col[i]; }); } };
+  }
+  function timeChart(id, r, series, cols, bars) {
+    var n = 0; cols.forEach(function (c) { c.forEach(function (v) { if (v !== null && v !== 0) n++; }); });
+    var g = grid(r), lo = r.from / 1000, hi = r.to / 1000;
+    var y = { range: function (u, a, b) { return [0, (b || 1) * 1.1]; } }; // counts and latencies read best from zero
+    var x = { time: true, range: function () { return [lo, hi]; } };
+    var style = bars
+      ? { paths: uPlot.paths.bars({ size: [0.9, Infinity], align: 1 }), points: { show: false } }
+      : { points: { show: true, size: 5 }, spanGaps: false }; // a lone bucket is still a visible dot
+    var el = $(id);
+    el.dataset.stepMs = String(g.step); delete el.dataset.xMin; delete el.dataset.xMax;
+    // The x scale as uPlot set it (read by the Chromium test).
+    var scaled = function (u, key) { if (key === 'x') { el.dataset.xMin = String(u.scales.x.min * 1000); el.dataset.xMax = String(u.scales.x.max * 1000); } };
+    draw(id, { series: [{}].concat(series.map(function (s) { return Object.assign({}, style, s); })), axes: [{}, {}], scales: { x: x, y: y }, hooks: { setScale: [scaled] } },
+      [g.t.map(function (v) { return v / 1000; })].concat(cols.map(function (c) { return g.pick(c, bars ? 0 : null); })), n);
   }
   // Grouped bars: series j of label i sits at x = i * (S + 1) + j, so bars never overlap.
   function barChart(id, labels, series, cols) {
@@ -60,9 +77,9 @@ export const DASHBOARD_SCRIPT = String.raw`
   function render(r) {
     kpis(r);
     var s = r.series;
-    timeChart('c-latency', [{ label: 'p50', stroke: '#2f7ed8' }, { label: 'p90', stroke: '#f28f43' }, { label: 'p99', stroke: '#c42525' }], s.t, [s.p50, s.p90, s.p99]);
-    timeChart('c-predictions', [{ label: 'predictions', stroke: '#1e7b34', fill: '#1e7b3422' }], s.t, [s.predictions]);
-    timeChart('c-errors', [{ label: 'errors', stroke: '#c42525', fill: '#c4252522' }], s.t, [s.errors]);
+    timeChart('c-latency', r, [{ label: 'p50', stroke: '#2f7ed8' }, { label: 'p90', stroke: '#f28f43' }, { label: 'p99', stroke: '#c42525' }], [s.p50, s.p90, s.p99]);
+    timeChart('c-predictions', r, [{ label: 'predictions', stroke: '#1e7b34', fill: '#1e7b34' }], [s.predictions], true);
+    timeChart('c-errors', r, [{ label: 'errors', stroke: '#c42525', fill: '#c42525' }], [s.errors], true);
     var v = r.versions.filter(function (x) { return x.drift.baseline; })[0];
     var feats = v ? v.drift.features.slice() : [];
     if (v && v.drift.prediction) feats.push({ name: 'prediction', short: v.drift.prediction.short, long: v.drift.prediction.long });
@@ -86,25 +103,40 @@ export const DASHBOARD_SCRIPT = String.raw`
       iv.map(function (x) { return names.map(function (n) { var f = x.importance.features.filter(function (g) { return g.name === n; })[0]; return f ? f.importance : null; }); }));
     document.body.dataset.ready = '1';
   }
+  function signedIn(yes, why) {
+    $('signin').hidden = yes; $('board').hidden = !yes; $('controls').hidden = !yes;
+    $('signin-error').textContent = why || '';
+    if (!yes) { $('token').focus(); }
+  }
+  function failed(e) {
+    var msg = String(e.message || e);
+    if (/admin token/.test(msg)) { sessionStorage.removeItem('inferscope-token'); signedIn(false, msg); }
+    status(msg, true); document.body.dataset.ready = 'error';
+  }
   function load() {
     var m = $('model').value;
-    if (!m) { status('no models have reported yet'); document.body.dataset.ready = '1'; return; }
+    if (!m) { status('signed in; no models have reported yet'); document.body.dataset.ready = '1'; return; }
     var to = Date.now(), from = to - Number($('range').value);
     status('loading ' + m + '…');
+    delete document.body.dataset.ready;
     api('/v1/models/' + encodeURIComponent(m) + '/report?from=' + from + '&to=' + to).then(function (r) {
       status(m + ': ' + new Date(from).toLocaleString() + ' – ' + new Date(to).toLocaleString()); render(r);
-    }).catch(function (e) { status(String(e.message || e), true); document.body.dataset.ready = 'error'; });
+    }).catch(failed);
   }
   function start() {
-    sessionStorage.setItem('inferscope-token', $('token').value);
+    status('signing in…');
     api('/v1/models').then(function (j) {
+      sessionStorage.setItem('inferscope-token', $('token').value);
+      signedIn(true);
       var names = Array.from(new Set(j.models.map(function (x) { return x.model; })));
       var cur = $('model').value || new URLSearchParams(location.search).get('model');
       $('model').innerHTML = names.map(function (n) { return '<option' + (n === cur ? ' selected' : '') + '>' + n.replace(/[<&"]/g, '') + '</option>'; }).join('');
       load();
-    }).catch(function (e) { status(String(e.message || e), true); document.body.dataset.ready = 'error'; });
+    }).catch(failed);
   }
-  $('go').onclick = start; $('model').onchange = load; $('range').onchange = load;
-  if ($('token').value) start(); else status('enter the admin token');
+  $('signin-form').onsubmit = function (e) { e.preventDefault(); start(); };
+  $('signout').onclick = function () { sessionStorage.removeItem('inferscope-token'); $('token').value = ''; signedIn(false); status(''); document.body.dataset.ready = 'signin'; };
+  $('model').onchange = load; $('range').onchange = load;
+  if ($('token').value) start(); else { signedIn(false); status(''); document.body.dataset.ready = 'signin'; }
 })();
 `;

@@ -100,6 +100,15 @@ describe.each([
     expect(plain.requests.slice(before).filter((r) => r.endsWith('.wasm'))).toEqual(['/dist/tfjs-backend-wasm-simd.wasm']);
   });
 
+  test('the default page: digits by id from the manifest, drawn on a canvas (an ImageBitmap in worker mode), predicted right', async () => {
+    const { result, errors } = await run(plain, `backends=wasm${q}`);
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.shown).toEqual([{ label: expect.any(String), truth: expect.any(String) }]);
+    expect(result.shown[0].label).toBe(result.shown[0].truth);
+    expect(result.events.filter((e: { type: string }) => e.type === 'worker-unavailable')).toEqual([]);
+  });
+
   test('a wrong input size rejects with InferScopeError INPUT_SHAPE and the same message in both modes', async () => {
     const { result } = await run(plain, `model=${MODEL}&size=3&backends=cpu${q}`);
     expect(result).toEqual({ error: 'INPUT_SHAPE', isError: true, message: "input 'hidden_input': expected [-1,4] got [3] (a flat array: pass a nested array or a tf.Tensor to give the shape) (-1 = any size)" });

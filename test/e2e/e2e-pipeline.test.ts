@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright';
 import type { RunningCollector } from '../../src/collector/server.js';
 import type { ModelReport } from '../../src/collector/report.js';
+import { DASHBOARD_RANGES } from '../../src/collector/dashboard.js';
 import { pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
 
@@ -100,6 +101,13 @@ describe('model in a page -> collector -> Prometheus', () => {
     await page.waitForTimeout(500);
     await page.screenshot({ path: 'artifacts/e2e-dashboard.png', fullPage: true });
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
+    // Every range the dashboard offers, each drawn over its own span (checked in test/collector/dashboard.test.ts).
+    for (const [label, ms] of DASHBOARD_RANGES) {
+      await page.selectOption('#range', String(ms));
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      expect(Number(await page.getAttribute('#c-predictions', 'data-x-max')) - Number(await page.getAttribute('#c-predictions', 'data-x-min'))).toBeCloseTo(ms, -3);
+      await page.screenshot({ path: `artifacts/e2e-dashboard-${label.replace(' ', '')}.png`, fullPage: true });
+    }
 
     await page.goto(`${demo.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
