@@ -5,10 +5,14 @@ import { baselineCommand } from './baseline.js';
 import { collectorCommand } from '../collector/cli-command.js';
 import { manifestAddCommand } from './manifest-add.js';
 import { quantizeCommand } from './quantize.js';
+import { releaseCheckCommand } from './release-check.js';
+import { releasePublishCommand } from './release-publish.js';
 
 export const commands: Command[] = [
   quantizeCommand,
   manifestAddCommand,
   baselineCommand,
   collectorCommand,
+  releasePublishCommand,
+  releaseCheckCommand,
 ];

@@ -12,6 +12,8 @@ import { buildReport } from './report.js';
 import type { Store } from './store/types.js';
 import { emptyState, mergeState, type AggState } from './aggregate.js';
 import type { ConfusionCell } from '../protocol/wire-types.js';
+import { MODEL_ID_MAX } from '../protocol/name-rules.js';
+import { excerpt } from '../protocol/wire.js';
 
 export interface AdminDeps {
   store: Store;
@@ -27,18 +29,22 @@ export interface AdminDeps {
 }
 
 const DAY = 86_400_000;
+/** Latest time a report may name: the year 9999, well inside a BIGINT and a JS Date. */
+export const MAX_TIME_MS = 253_402_300_799_999;
 
 function time(v: unknown, field: string, fallback: number): number {
   if (v === undefined || v === '') return fallback;
   if (typeof v !== 'string') throw new CollectorError('BAD_REQUEST', 400, `${field} must be given once`, { field });
   const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(n)) throw new CollectorError('BAD_REQUEST', 400, `${field} must be ms since epoch or an ISO date, got ${JSON.stringify(v.slice(0, 40))}`, { field });
+  if (!Number.isFinite(n)) throw new CollectorError('BAD_REQUEST', 400, `${field} must be ms since epoch or an ISO date, got ${excerpt(v)}`, { field });
+  // Checked here, not left to the database: PostgreSQL refuses BIGINT overflow (a 500), SQLite does not.
+  if (n < 0 || n > MAX_TIME_MS) throw new CollectorError('BAD_REQUEST', 400, `${field} is out of range (${excerpt(v)}): give ms since epoch between 0 and ${MAX_TIME_MS}, or an ISO date`, { field });
   return n;
 }
 
 function optText(v: unknown, field: string): string | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !v || v.length > 128) throw new CollectorError('BAD_REQUEST', 400, `${field} must be a non-empty string of at most 128 characters`, { field });
+  if (typeof v !== 'string' || !v || v.length > MODEL_ID_MAX) throw new CollectorError('BAD_REQUEST', 400, `${field} must be given once, as 1-${MODEL_ID_MAX} characters`, { field });
   return v;
 }
 
@@ -59,13 +65,14 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.get('/v1/models/:id/report', { preHandler: admin }, async (req) => {
     const q = req.query as Record<string, unknown>;
     const model = (req.params as { id: string }).id;
-    if (!model || model.length > 128) throw new CollectorError('BAD_REQUEST', 400, 'model id must be 1-128 characters', { field: 'id' });
+    // The same limit as ingest (name-rules.ts), so every id a batch may carry has a report.
+    if (!model || model.length > MODEL_ID_MAX) throw new CollectorError('BAD_REQUEST', 400, `model id must be 1-${MODEL_ID_MAX} characters (the ingest limit), got ${model.length}`, { field: 'id' });
     const to = time(q.to, 'to', Date.now());
     const from = time(q.from, 'from', to - DAY);
     if (from >= to) throw new CollectorError('BAD_REQUEST', 400, '"from" must be before "to"', { field: 'from' });
     if (to - from > 400 * DAY) throw new CollectorError('BAD_REQUEST', 400, 'a report spans at most 400 days', { field: 'from' });
-    const shortMin = q.shortMinutes === undefined ? 60 : Number(q.shortMinutes);
-    if (!(Number.isInteger(shortMin) && shortMin > 0)) throw new CollectorError('BAD_REQUEST', 400, 'shortMinutes must be a positive integer', { field: 'shortMinutes' });
+    const shortMin = q.shortMinutes === undefined ? 60 : typeof q.shortMinutes === 'string' && /^\d{1,6}$/.test(q.shortMinutes) ? Number(q.shortMinutes) : NaN;
+    if (!(shortMin > 0 && shortMin <= 400 * 1440)) throw new CollectorError('BAD_REQUEST', 400, `shortMinutes must be given once, as a whole number of minutes from 1 to ${400 * 1440}`, { field: 'shortMinutes' });
     const filters = { version: optText(q.version, 'version'), backend: optText(q.backend, 'backend'), app: optText(q.app, 'app') };
     const rows = await store.rows({ model, from, to, ...filters });
     return buildReport(rows, manifest, { model, from, to, shortMs: shortMin * 60_000, filters });
@@ -76,34 +83,39 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     const now = Date.now();
     const out: GaugeSample[] = [];
     for (const { app: appId, model } of await store.models(now - DAY)) {
-      const rows = (await store.rows({ model, app: appId, from: now - DAY, to: now + 60_000 })).filter((r) => r.version !== '');
-      const versions = new Map<string, { long: AggState; short: AggState }>();
-      for (const r of rows) {
-        const v = versions.get(r.version) ?? { long: emptyState(), short: emptyState() };
-        mergeState(v.long, r.state);
-        if (r.minute >= now - 3600_000) mergeState(v.short, r.state);
-        versions.set(r.version, v);
-      }
-      for (const [version, s] of versions) {
-        const capped = metrics.capped(model, version);
-        const labels = { app: appId, model: capped.model, version: capped.version };
-        const cells: ConfusionCell[] = Object.entries(s.long.confusion).map(([k, n]) => { const [p, a] = JSON.parse(k) as [string, string]; return [p, a, n]; });
-        const cls = classification(cells);
-        if (cls.accuracy !== null) out.push({ name: 'inferscope_model_accuracy', labels, value: cls.accuracy });
-        if (cls.macro.f1 !== null) out.push({ name: 'inferscope_model_f1', labels, value: cls.macro.f1 });
-        const report = await buildReport(rows.filter((r) => r.version === version), manifest, { model, from: now - DAY, to: now + 60_000, shortMs: 3600_000 + 60_000, maxPoints: 1 });
-        for (const f of report.versions[0]?.drift.features ?? []) {
-          if (f.short.psi !== null) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: f.name }, value: f.short.psi });
-        }
-        const p = report.versions[0]?.drift.prediction?.short.psi;
-        if (p !== null && p !== undefined) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: '_prediction' }, value: p });
-        const imp = report.versions[0]?.importance;
-        for (const f of imp?.features ?? []) out.push({ name: 'inferscope_feature_importance', labels: { ...labels, feature: f.name }, value: f.importance });
-        if (imp?.drift !== null && imp?.rankCorrelation != null) out.push({ name: 'inferscope_attribution_rank_correlation', labels, value: imp.rankCorrelation });
-      }
+      // One model that fails must not take every other model's gauges off /metrics.
+      try { await modelGauges(appId, model, now, out); } catch (err) { app.log.warn({ err, model: model.slice(0, 64) }, 'gauges of one model failed'); }
     }
     if (extraGauges) out.push(...await extraGauges());
     return out;
+  }
+
+  async function modelGauges(appId: string, model: string, now: number, out: GaugeSample[]): Promise<void> {
+    const rows = (await store.rows({ model, app: appId, from: now - DAY, to: now + 60_000 })).filter((r) => r.version !== '');
+    const versions = new Map<string, { long: AggState; short: AggState }>();
+    for (const r of rows) {
+      const v = versions.get(r.version) ?? { long: emptyState(), short: emptyState() };
+      mergeState(v.long, r.state);
+      if (r.minute >= now - 3600_000) mergeState(v.short, r.state);
+      versions.set(r.version, v);
+    }
+    for (const [version, s] of versions) {
+      const capped = metrics.capped(model, version);
+      const labels = { app: appId, model: capped.model, version: capped.version };
+      const cells: ConfusionCell[] = Object.entries(s.long.confusion).map(([k, n]) => { const [p, a] = JSON.parse(k) as [string, string]; return [p, a, n]; });
+      const cls = classification(cells);
+      if (cls.accuracy !== null) out.push({ name: 'inferscope_model_accuracy', labels, value: cls.accuracy });
+      if (cls.macro.f1 !== null) out.push({ name: 'inferscope_model_f1', labels, value: cls.macro.f1 });
+      const report = await buildReport(rows.filter((r) => r.version === version), manifest, { model, from: now - DAY, to: now + 60_000, shortMs: 3600_000 + 60_000, maxPoints: 1 });
+      for (const f of report.versions[0]?.drift.features ?? []) {
+        if (f.short.psi !== null) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: f.name }, value: f.short.psi });
+      }
+      const p = report.versions[0]?.drift.prediction?.short.psi;
+      if (p !== null && p !== undefined) out.push({ name: 'inferscope_drift_score', labels: { ...labels, feature: '_prediction' }, value: p });
+      const imp = report.versions[0]?.importance;
+      for (const f of imp?.features ?? []) out.push({ name: 'inferscope_feature_importance', labels: { ...labels, feature: f.name }, value: f.importance });
+      if (imp?.drift !== null && imp?.rankCorrelation != null) out.push({ name: 'inferscope_attribution_rank_correlation', labels, value: imp.rankCorrelation });
+    }
   }
 
   app.get('/metrics', async (_req, reply) => {

@@ -7,6 +7,21 @@ import type { Batch, SketchJSON, CacheCounts } from '../protocol/wire-types.js';
 
 export const MINUTE = 60_000;
 
+// Every map below is keyed by names a client chose ("toString", "__proto__", ...). Plain
+// objects would read inherited members for such keys and write through the __proto__
+// setter, so maps are null-prototype objects (they still serialize as plain JSON), and a
+// state parsed back from the database is converted before anything is added to it.
+export type Dict<T> = Record<string, T>;
+/** An empty null-prototype map. */
+export const dict = <T>(): Dict<T> => Object.create(null) as Dict<T>;
+/** `o` if it already has no prototype, else a null-prototype copy of its own entries. */
+export function asDict<T>(o: Dict<T> | null | undefined): Dict<T> {
+  if (o && Object.getPrototypeOf(o) === null) return o;
+  const d = dict<T>();
+  if (o) for (const k of Object.keys(o)) d[k] = o[k]!;
+  return d;
+}
+
 export interface RowKey {
   app: string;
   model: string;
@@ -53,12 +68,14 @@ export interface AggState {
   dropped?: { queue: number; outbox: number };
   cache?: CacheCounts;
   clients?: Record<string, number>;
+  /** Names folded into "other" (cardinality cap or a name that may not be stored), by kind. */
+  folded?: Record<string, number>;
 }
 
 export interface RowDelta { key: RowKey; state: AggState }
 
 export function emptyState(): AggState {
-  return { batches: 0, predictions: 0, sampled: 0, errors: {}, latency: null, scores: [], classes: {}, features: {}, confusion: {}, importance: {}, loads: null };
+  return { batches: 0, predictions: 0, sampled: 0, errors: dict(), latency: null, scores: [], classes: dict(), features: dict(), confusion: dict(), importance: dict(), loads: null };
 }
 
 export function keyString(k: RowKey): string {
@@ -72,6 +89,7 @@ export function compareKeys(a: RowKey, b: RowKey): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
+/** `into` must be a null-prototype map (see dict); `from` may be any parsed object. */
 function addMap(into: Record<string, number>, from: Record<string, number> | undefined, scale = 1): void {
   if (!from) return;
   for (const k of Object.keys(from)) into[k] = (into[k] ?? 0) + from[k]! * scale;
@@ -91,7 +109,9 @@ const MAX_SKETCH_BUCKETS = 2048;
 function mergeSketch(a: SketchJSON | null | undefined, b: SketchJSON | null | undefined): SketchJSON | null {
   if (!b || b.count === 0) return a ?? null;
   if (!a || a.count === 0) return b;
-  if (Math.abs(a.alpha - b.alpha) > 1e-12) return a.count >= b.count ? a : b; // different accuracy: keep the larger (never throw on ingest)
+  // Another accuracy cannot merge exactly (the validator admits only SKETCH_ALPHA; this guards
+  // rows written before it did): keep what the row holds, never replace it.
+  if (Math.abs(a.alpha - b.alpha) > 1e-12) return a;
   const lo = Math.min(a.offset, b.offset);
   const hi = Math.max(a.offset + a.counts.length, b.offset + b.counts.length);
   if (hi - lo > MAX_SKETCH_BUCKETS) return Sketch.fromJSON(a).merge(b).toJSON();
@@ -111,7 +131,7 @@ function mergeSketch(a: SketchJSON | null | undefined, b: SketchJSON | null | un
 const add = (into: Record<string, number>, k: string, n: number) => { into[k] = (into[k] ?? 0) + n; };
 
 function emptyLoads(): LoadState {
-  return { count: 0, failed: 0, bytes: 0, ms: null, source: {}, errors: {}, fallbacks: {}, candidateFallbacks: {} };
+  return { count: 0, failed: 0, bytes: 0, ms: null, source: dict(), errors: dict(), fallbacks: dict(), candidateFallbacks: dict() };
 }
 
 // Merges never mutate `b` or anything reachable from it (sketches are replaced, never
@@ -119,6 +139,10 @@ function emptyLoads(): LoadState {
 function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null {
   if (!b) return a;
   if (!a) a = emptyLoads();
+  a.source = asDict(a.source);
+  a.errors = asDict(a.errors);
+  a.fallbacks = asDict(a.fallbacks);
+  a.candidateFallbacks = asDict(a.candidateFallbacks);
   a.count += b.count;
   a.failed += b.failed;
   a.bytes += b.bytes;
@@ -132,6 +156,11 @@ function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null 
 
 /** Fold `b` into `a` (mutates and returns `a`). Addition only, so merge order never matters. */
 export function mergeState(a: AggState, b: AggState): AggState {
+  a.errors = asDict(a.errors);
+  a.classes = asDict(a.classes);
+  a.features = asDict(a.features);
+  a.confusion = asDict(a.confusion);
+  a.importance = asDict(a.importance);
   a.batches += b.batches;
   a.predictions += b.predictions;
   a.sampled += b.sampled;
@@ -148,7 +177,7 @@ export function mergeState(a: AggState, b: AggState): AggState {
   }
   a.loads = mergeLoads(a.loads, b.loads);
   if (b.vitals) {
-    a.vitals ??= {};
+    a.vitals = asDict(a.vitals);
     for (const k of Object.keys(b.vitals)) a.vitals[k] = mergeSketch(a.vitals[k], b.vitals[k])!;
   }
   if (b.dropped) {
@@ -160,7 +189,8 @@ export function mergeState(a: AggState, b: AggState): AggState {
     a.cache ??= { hit: 0, miss: 0, evicted: 0, unavailable: 0, integrityFailures: 0 };
     addMap(a.cache as unknown as Record<string, number>, b.cache as unknown as Record<string, number>);
   }
-  if (b.clients) addMap((a.clients ??= {}), b.clients);
+  if (b.clients) addMap((a.clients = asDict(a.clients)), b.clients);
+  if (b.folded) addMap((a.folded = asDict(a.folded)), b.folded);
   return a;
 }
 
@@ -213,9 +243,11 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
     ms.add(l.ms, l.count);
     const load: LoadState = {
       count: l.count, failed: l.error ? l.count : 0, bytes: l.bytes * l.count, ms: ms.toJSON(),
-      source: { [l.source]: l.count }, errors: l.error ? { [l.error]: l.count } : {},
-      fallbacks: {}, candidateFallbacks: l.candidateFallback ? { [l.candidateFallback]: l.count } : {},
+      source: dict(), errors: dict(), fallbacks: dict(), candidateFallbacks: dict(),
     };
+    load.source[l.source] = l.count;
+    if (l.error) load.errors[l.error] = l.count;
+    if (l.candidateFallback) load.candidateFallbacks[l.candidateFallback] = l.count;
     for (const f of l.fallbacks) add(load.fallbacks, `${f.backend} ${f.reason}`, l.count);
     s.loads = mergeLoads(s.loads, load);
   }
@@ -225,10 +257,13 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
   for (const model of models) {
     const s = row(model, '', '', '');
     s.batches = 1;
-    if (batch.vitals) s.vitals = { ...batch.vitals } as Record<string, SketchJSON>;
+    if (batch.vitals) s.vitals = asDict(batch.vitals as Record<string, SketchJSON>);
     s.dropped = { queue: batch.dropped.queue, outbox: batch.dropped.outbox };
     if (batch.cache) s.cache = { ...batch.cache };
-    s.clients = { [`browser:${batch.client.browser}`]: 1, [`os:${batch.client.os}`]: 1, [`device:${batch.client.device}`]: 1 };
+    s.clients = dict();
+    s.clients[`browser:${batch.client.browser}`] = 1;
+    s.clients[`os:${batch.client.os}`] = 1;
+    s.clients[`device:${batch.client.device}`] = 1;
   }
   return [...rows.values()];
 }

@@ -6,38 +6,63 @@ import { promisify } from 'node:util';
 import type { FastifyRequest } from 'fastify';
 import { CollectorError } from './errors.js';
 
-const decoders: Record<string, (buf: InputType, opts: ZlibOptions) => Promise<Buffer>> = {
-  gzip: promisify(gunzip) as never,
-  'x-gzip': promisify(gunzip) as never,
-  deflate: promisify(inflate) as never,
-  br: promisify(brotliDecompress) as never,
-};
+// A Map: the encoding name comes from a request header ("constructor" is not a decoder).
+const decoders = new Map<string, (buf: InputType, opts: ZlibOptions) => Promise<Buffer>>([
+  ['gzip', promisify(gunzip) as never],
+  ['x-gzip', promisify(gunzip) as never],
+  ['deflate', promisify(inflate) as never],
+  ['br', promisify(brotliDecompress) as never],
+]);
+
+/** Deepest nesting a body may have: a batch needs 5 (batch.models[i].confusion[j][k]). */
+export const MAX_JSON_DEPTH = 16;
+
+/** True when `buf` (JSON text) nests arrays/objects deeper than `limit`: checked before
+ *  JSON.parse, which recurses and would fail with "Maximum call stack size exceeded". */
+export function nestsDeeperThan(buf: Buffer, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < buf.length; i++) {
+    const c = buf[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) { if (++depth > limit) return true; }
+    else if (c === 0x5d || c === 0x7d) depth--;
+  }
+  return false;
+}
 
 const ACCEPTED_TYPES = ['application/json', 'text/plain', 'application/octet-stream', 'application/csp-report'];
 
 export async function parseBody(req: FastifyRequest, raw: Buffer, decodedLimit: number): Promise<unknown> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   if (type && !ACCEPTED_TYPES.includes(type)) {
-    throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', 415, `content-type ${type} is not accepted; send application/json or text/plain (sendBeacon)`);
+    throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', 415, `content-type ${type.slice(0, 80)} is not accepted; send application/json or text/plain (sendBeacon)`);
   }
   const encoding = (req.headers['content-encoding'] ?? 'identity').toString().trim().toLowerCase();
   let buf = raw;
   if (encoding !== 'identity' && encoding !== '') {
-    const decode = decoders[encoding];
-    if (!decode) throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', 415, `content-encoding ${encoding} is not accepted; use gzip, deflate, br or none`);
+    const decode = decoders.get(encoding);
+    if (!decode) throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', 415, `content-encoding ${encoding.slice(0, 80)} is not accepted; use gzip, deflate, br or none`);
     try {
       buf = await decode(raw, { maxOutputLength: decodedLimit });
     } catch (err) {
       if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE' || err instanceof RangeError) {
         throw new CollectorError('PAYLOAD_TOO_LARGE', 413, `decompressed body exceeds ${decodedLimit} bytes`);
       }
-      throw new CollectorError('BAD_REQUEST', 400, `body is not valid ${encoding} data: ${(err as Error).message}`);
+      throw new CollectorError('BAD_REQUEST', 400, `body is not valid ${encoding} data: ${(err as Error).message.slice(0, 120)}`);
     }
   }
   if (buf.length === 0) throw new CollectorError('BAD_REQUEST', 400, 'body is empty; send one telemetry batch as JSON');
+  if (nestsDeeperThan(buf, MAX_JSON_DEPTH)) {
+    throw new CollectorError('BAD_REQUEST', 400, `body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels; a telemetry batch needs at most 5`);
+  }
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (err) {
-    throw new CollectorError('BAD_REQUEST', 400, `body is not valid JSON: ${(err as Error).message.slice(0, 200)}`);
+    // V8's message quotes the input around the error position: keep it short.
+    throw new CollectorError('BAD_REQUEST', 400, `body is not valid JSON: ${(err as Error).message.slice(0, 120)}`);
   }
 }

@@ -70,17 +70,18 @@ const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><re
 
 export function registerDashboard(app: FastifyInstance): void {
   const dist = dirname(createRequire(import.meta.url).resolve('uplot'));
-  const assets: Record<string, { file: string; type: string }> = {
-    'uplot.iife.min.js': { file: join(dist, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
-    'uplot.min.css': { file: join(dist, 'uPlot.min.css'), type: 'text/css; charset=utf-8' },
-  };
+  // A Map: the asset name comes from the URL ("toString" is not an asset).
+  const assets = new Map<string, { file: string; type: string }>([
+    ['uplot.iife.min.js', { file: join(dist, 'uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' }],
+    ['uplot.min.css', { file: join(dist, 'uPlot.min.css'), type: 'text/css; charset=utf-8' }],
+  ]);
   const cache = new Map<string, Buffer>();
   const ranges = DASHBOARD_RANGES.map(([label, ms]) => `<option value="${ms}"${label === '24 h' ? ' selected' : ''}>${label}</option>`).join('');
   const html = PAGE.replace('${RANGES}', ranges).replace('${SCRIPT}', DASHBOARD_SCRIPT);
   app.get('/favicon.ico', async (_req, reply) => reply.type('image/svg+xml').header('cache-control', 'public, max-age=86400').send(FAVICON));
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
   app.get('/assets/:name', async (req, reply) => {
-    const a = assets[(req.params as { name: string }).name];
+    const a = assets.get((req.params as { name: string }).name);
     if (!a) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such asset' } });
     let body = cache.get(a.file);
     if (!body) cache.set(a.file, (body = readFileSync(a.file)));

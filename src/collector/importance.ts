@@ -56,7 +56,7 @@ export function importanceSection(live: Record<string, { sum: number; n: number 
   const base = baseline?.importance;
   const features = Object.entries(live)
     .filter(([, v]) => v.n > 0)
-    .map(([name, v]) => ({ name, importance: v.sum / v.n, n: v.n, baseline: base?.[name] ?? null }))
+    .map(([name, v]) => ({ name, importance: v.sum / v.n, n: v.n, baseline: base && Object.hasOwn(base, name) ? base[name]! : null }))
     .sort((x, y) => y.importance - x.importance);
   const explained = features.reduce((m, f) => Math.max(m, f.n), 0);
   const none = (reason: string): ImportanceSection => ({ features, explained, rankCorrelation: null, shareShift: null, drift: null, reason });

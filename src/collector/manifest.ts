@@ -45,7 +45,9 @@ export function manifestSource({ location, ttlMs = 60_000 }: { location: string 
       await fresh();
       const m = cached!.manifest;
       if (!m) return { baseline: null, reason: cached!.error ?? 'no manifest' };
-      const v = m.models[model]?.versions[version];
+      // Ids come from clients: only the manifest's own entries count ("constructor" is not a model).
+      const entry = Object.hasOwn(m.models, model) ? m.models[model] : undefined;
+      const v = entry && Object.hasOwn(entry.versions, version) ? entry.versions[version] : undefined;
       if (!v) return { baseline: null, reason: `${model}@${version} is not in the manifest` };
       if (!v.baseline) return { baseline: null, reason: `${model}@${version} has no baseline in the manifest` };
       return { baseline: v.baseline };

@@ -4,7 +4,7 @@ import { drift, type DriftResult } from '../protocol/drift.js';
 import type { Baseline } from '../protocol/manifest-types.js';
 import { Sketch } from '../protocol/sketch.js';
 import type { ConfusionCell, SketchJSON } from '../protocol/wire-types.js';
-import { emptyState, mergeState, type AggState } from './aggregate.js';
+import { dict, emptyState, mergeState, type AggState } from './aggregate.js';
 import { importanceSection } from './importance.js';
 import type { ManifestSource } from './manifest.js';
 import type { StoredRow } from './store/types.js';
@@ -100,10 +100,11 @@ export async function buildReport(rows: StoredRow[], manifest: ManifestSource, o
   const pageRows = rows.filter((r) => r.version === '');
   const all = sumStates(modelRows);
 
-  const byBackend: Record<string, number> = {};
+  // Client-chosen names are keys below: null-prototype maps (see aggregate.ts).
+  const byBackend = dict<number>();
   for (const r of modelRows) if (r.backend !== 'none') byBackend[r.backend] = (byBackend[r.backend] ?? 0) + r.state.predictions;
-  const fallbacks: Record<string, number> = {};
-  const candidateFallbacks: Record<string, number> = {};
+  const fallbacks = dict<number>();
+  const candidateFallbacks = dict<number>();
   for (const r of modelRows) {
     for (const [k, n] of Object.entries(r.state.loads?.fallbacks ?? {})) fallbacks[k] = (fallbacks[k] ?? 0) + n;
     for (const [k, n] of Object.entries(r.state.loads?.candidateFallbacks ?? {})) candidateFallbacks[k] = (candidateFallbacks[k] ?? 0) + n;
@@ -141,7 +142,7 @@ export async function buildReport(rows: StoredRow[], manifest: ManifestSource, o
   });
 
   const page = sumStates(pageRows);
-  const vitals: Record<string, Percentiles> = {};
+  const vitals = dict<Percentiles>();
   for (const [k, s] of Object.entries(page.vitals ?? {})) vitals[k] = pct(s);
 
   // Time series for charts: fixed steps of whole minutes.
@@ -190,6 +191,8 @@ export async function buildReport(rows: StoredRow[], manifest: ManifestSource, o
       dropped: page.dropped ?? { queue: 0, outbox: 0 },
       cache: page.cache ?? null,
       clients: page.clients ?? {},
+      /** Names not stored as sent (beyond the per-model cap, or a shape that may identify a person), folded into "other". */
+      foldedNames: page.folded ?? {},
     },
     series,
   };

@@ -14,6 +14,7 @@ import { clientKeyer } from './client-key.js';
 import type { AppConfig, CollectorConfig, LogLevel } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
+import { clientErrorHandler, errorBody, frameworkErrors } from './http-errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { Metrics } from './metrics.js';
@@ -93,6 +94,11 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     // stalled body would otherwise live up to 30 s past its deadline.
     http: { connectionsCheckingInterval: Math.min(1000, Math.max(100, Math.floor(requestTimeoutMs / 4))), headersTimeout: requestTimeoutMs },
     ...(config.trustProxy ? { trustProxy: config.trustProxy } : {}),
+    // Longer than any model id (64), so an over-long id gets the report route's own 400; beyond
+    // it, a shaped 414. Fastify's own refusals get the documented error shape (http-errors.ts).
+    routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
+    clientErrorHandler,
   });
   // Every 5xx: one error line with its cause, and a count by status on /metrics.
   const errorsByRequest = new WeakMap<FastifyRequest, Error>();
@@ -121,17 +127,17 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     errorsByRequest.set(req, err);
     if (err instanceof CollectorError) {
       if (err.statusCode === 503) reply.header('retry-after', '5');
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) } });
+      return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.field));
     }
     const mapped = err.code ? ERROR_BY_FASTIFY_CODE[err.code] : undefined;
     if (mapped) {
       const msg = mapped[1] === 413 ? `request body exceeds ${bodyLimitBytes} bytes; send smaller batches` : err.message;
-      return reply.code(mapped[1]).send({ error: { code: mapped[0], message: msg } });
+      return reply.code(mapped[1]).send(errorBody(mapped[0], msg));
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
-    return reply.code(status).send({ error: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status === 500 ? 'internal error' : err.message } });
+    return reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'internal error' : err.message));
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0]}; see deploy/openapi.json` } }));
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 120)}; see deploy/openapi.json`)));
 
   // CORS: only the ingest route is cross-origin, and only for origins of the app whose key
   // is in the URL (or, when the key travels in the body, any configured app's origin; the

@@ -9,6 +9,8 @@ import type { SketchJSON } from './wire-types.js';
 
 /** Values at or below this count in `zeros` (log buckets cannot hold them). */
 export const SKETCH_MIN_VALUE = 1e-9;
+/** The relative accuracy every sketch uses: the collector accepts only this one, so sketches merge exactly. */
+export const SKETCH_ALPHA = 0.01;
 
 export interface SketchOptions {
   /** Relative accuracy of quantiles. Default 0.01 (1%). */
@@ -39,7 +41,7 @@ export class SketchCore {
   min = Infinity;
   max = -Infinity;
 
-  constructor({ alpha = 0.01, maxBuckets = 2048 }: SketchOptions = {}) {
+  constructor({ alpha = SKETCH_ALPHA, maxBuckets = 2048 }: SketchOptions = {}) {
     if (!(alpha > 0 && alpha < 1)) throw new RangeError(`sketch alpha must be in (0, 1), got ${alpha}`);
     if (!(Number.isInteger(maxBuckets) && maxBuckets >= 2)) {
       throw new RangeError(`sketch maxBuckets must be an integer >= 2, got ${maxBuckets}`);

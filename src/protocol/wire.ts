@@ -3,6 +3,8 @@
 // absurd numbers (negative, NaN, oversized sketches) are refused with the path of the
 // first bad field, so a client author can see exactly what to fix. Isomorphic.
 import type { Batch } from './wire-types.js';
+import { CODE_RE, ID_RE, MODEL_ID_MAX, NAME_MAX, VERSION_RE, personalShape } from './name-rules.js';
+import { SKETCH_ALPHA, SKETCH_MIN_VALUE } from './sketch-core.js';
 
 /** Bounds on what one batch may carry; generous for real clients, tight for abuse. */
 export const WIRE_LIMITS = Object.freeze({
@@ -15,6 +17,13 @@ export const WIRE_LIMITS = Object.freeze({
   confusionCells: 10_000,
   fallbacks: 16,
   maxCount: 1e12,
+  /** Counts scaled by 1/sampleRate stay below this (exact integers in a double). */
+  maxScaledCount: 1e15,
+  minSampleRate: 1e-6,
+  /** Largest value a sketch may hold (ms: a bit over 2.7 hours). */
+  maxSketchValue: 1e7,
+  /** Longest name (map key, label) on the wire; the collector stores at most NAME_MAX of them. */
+  maxNameLength: 128,
   maxWindowMs: 7 * 24 * 3600_000,
 });
 
@@ -30,14 +39,21 @@ class Invalid extends Error {
   constructor(readonly field: string, message: string) { super(message); }
 }
 
-const ID = /^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$/;
-/** Versions also allow '+': semver build metadata, e.g. the manifest's '1.0.0+uint8'. */
-const VERSION = /^[A-Za-z0-9][A-Za-z0-9._:@/+-]{0,127}$/;
-const CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
 const FAMILY = /^[a-z][a-z0-9_-]{0,23}$/;
 const BATCH_ID = /^[A-Za-z0-9_-]{16,64}$/;
-// Keys that would reach Object.prototype if a consumer used plain objects as maps.
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+/** Longest excerpt of a client's value an error message repeats (a refusal must stay small). */
+export const ECHO_MAX = 120;
+// Sketch bucket indexes a valid sketch can use: gamma^i spans (SKETCH_MIN_VALUE, maxSketchValue].
+const LOG_GAMMA = Math.log((1 + SKETCH_ALPHA) / (1 - SKETCH_ALPHA));
+const MIN_BUCKET = Math.floor(Math.log(SKETCH_MIN_VALUE) / LOG_GAMMA);
+const MAX_BUCKET = Math.ceil(Math.log(WIRE_LIMITS.maxSketchValue) / LOG_GAMMA);
+
+/** A short, printable excerpt of a client value for an error message. */
+export function excerpt(v: unknown): string {
+  let t: string;
+  try { t = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'number' ? String(v) : JSON.stringify(v) ?? String(v); } catch { t = Object.prototype.toString.call(v); }
+  return t.length > ECHO_MAX ? `${t.slice(0, ECHO_MAX)}…(${t.length} characters)` : t;
+}
 
 type Obj = Record<string, unknown>;
 
@@ -64,14 +80,24 @@ function object(v: unknown, path: string, s: Shape): Obj {
   const o = v as Obj;
   for (const k in o) {
     // for-in without a key array; inherited keys are skipped, as Object.keys would.
-    if (!s.allowed.has(k) && Object.hasOwn(o, k)) throw new Invalid(`${path}.${k}`, `unknown field ${path}.${k} (allowed: ${s.list})`);
+    if (!s.allowed.has(k) && Object.hasOwn(o, k)) {
+      const p = /^[A-Za-z_]\w{0,40}$/.test(k) ? `${path}.${k}` : keyPath(path, k); // a long or odd key is only excerpted
+      throw new Invalid(p, `unknown field ${p} (allowed: ${s.list})`);
+    }
   }
   for (const k of s.required) if (o[k] === undefined) throw new Invalid(`${path}.${k}`, `${path}.${k} is required`);
   return o;
 }
 
+// JSON.parse turns 1e400 into Infinity, which JSON.stringify would print as null: say what happened.
+function notFinite(v: unknown, path: string, what: string): Invalid {
+  return typeof v === 'number'
+    ? new Invalid(path, `${path} is out of range (${v}): ${what}`)
+    : new Invalid(path, `${path} must be ${what}, got ${excerpt(v)}`);
+}
+
 function count(v: unknown, path: string, integer: boolean): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new Invalid(path, `${path} must be a finite number, got ${JSON.stringify(v) ?? String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw notFinite(v, path, `a finite number in [0, ${WIRE_LIMITS.maxCount}]`);
   if (v < 0) throw new Invalid(path, `${path} must be >= 0, got ${v}`);
   if (v > WIRE_LIMITS.maxCount) throw new Invalid(path, `${path} is absurdly large (${v} > ${WIRE_LIMITS.maxCount})`);
   if (integer && !Number.isInteger(v)) throw new Invalid(path, `${path} must be an integer, got ${v}`);
@@ -93,25 +119,31 @@ function counts(arr: unknown[], path: string, integer: boolean): number {
 }
 
 function num(v: unknown, path: string, min: number, max: number): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
-    throw new Invalid(path, `${path} must be a number in [${min}, ${max}], got ${JSON.stringify(v) ?? String(v)}`);
-  }
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw notFinite(v, path, `a number in [${min}, ${max}]`);
+  if (v < min || v > max) throw new Invalid(path, `${path} must be a number in [${min}, ${max}], got ${v}`);
   return v;
 }
 
 function str(v: unknown, path: string, re: RegExp, what: string): string {
-  if (typeof v !== 'string' || !re.test(v)) throw new Invalid(path, `${path} must be ${what}, got ${JSON.stringify(v)?.slice(0, 80) ?? String(v)}`);
+  if (typeof v !== 'string' || !re.test(v)) throw new Invalid(path, `${path} must be ${what}, got ${excerpt(v)}`);
   return v;
 }
 
+/** Ids and versions are stored (and become /metrics labels): no shape that identifies a person. */
+function name(v: unknown, path: string, re: RegExp, what: string): string {
+  const s = str(v, path, re, what);
+  const why = personalShape(s);
+  if (why) throw new Invalid(path, `${path} may not contain ${why} (it could identify a person), got ${excerpt(s)}`);
+  return s;
+}
+
 function text(v: unknown, path: string, max: number): string {
-  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new Invalid(path, `${path} must be a non-empty string of at most ${max} characters`);
-  if (FORBIDDEN_KEYS.has(v)) throw new Invalid(path, `${path} may not be ${JSON.stringify(v)}`);
+  if (typeof v !== 'string' || v.length === 0 || v.length > max) throw new Invalid(path, `${path} must be a non-empty string of at most ${max} characters, got ${excerpt(v)}`);
   return v;
 }
 
 function oneOf<T extends string>(v: unknown, path: string, values: readonly T[]): T {
-  if (typeof v !== 'string' || !values.includes(v as T)) throw new Invalid(path, `${path} must be one of ${values.join(', ')}, got ${JSON.stringify(v)?.slice(0, 40) ?? String(v)}`);
+  if (typeof v !== 'string' || !values.includes(v as T)) throw new Invalid(path, `${path} must be one of ${values.join(', ')}, got ${excerpt(v)}`);
   return v as T;
 }
 
@@ -122,7 +154,7 @@ function array(v: unknown, path: string, max: number, min = 0): unknown[] {
   return v;
 }
 
-const keyPath = (path: string, k: string) => `${path}[${JSON.stringify(k).slice(0, 70)}]`;
+const keyPath = (path: string, k: string) => `${path}[${excerpt(k)}]`;
 
 function record(v: unknown, path: string, max: number, each: (value: unknown, path: string, key: string) => void, keyRe?: RegExp): void {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Invalid(path, `${path} must be an object`);
@@ -130,7 +162,10 @@ function record(v: unknown, path: string, max: number, each: (value: unknown, pa
   const keys = Object.keys(o);
   if (keys.length > max) throw new Invalid(path, `${path} has ${keys.length} keys; at most ${max} are allowed`);
   for (const k of keys) {
-    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > 128 || FORBIDDEN_KEYS.has(k)) throw new Invalid(keyPath(path, k), `${path} has an invalid key ${JSON.stringify(k).slice(0, 70)}`);
+    // Any name is safe to carry (the collector keeps names in null-prototype maps); only the size is checked here.
+    if (keyRe ? !keyRe.test(k) : k.length === 0 || k.length > WIRE_LIMITS.maxNameLength) {
+      throw new Invalid(keyPath(path, k), `${path} has an invalid key ${excerpt(k)} (${keyRe ? 'UPPER_SNAKE_CASE code' : `1-${WIRE_LIMITS.maxNameLength} characters`})`);
+    }
     each(o[k], path, k);
   }
 }
@@ -144,26 +179,39 @@ function anyCount(c: unknown, path: string, k: string): void { if (!isCount(c, f
 
 function sketch(v: unknown, path: string, exact: boolean): void {
   const s = object(v, path, SKETCH);
-  num(s.alpha, `${path}.alpha`, 1e-4, 0.5);
-  if (!Number.isInteger(s.offset) || Math.abs(s.offset as number) > 100_000) throw new Invalid(`${path}.offset`, `${path}.offset must be an integer within ±100000`);
+  // One accuracy for every client: sketches with another alpha cannot be merged exactly.
+  if (s.alpha !== SKETCH_ALPHA) throw new Invalid(`${path}.alpha`, `${path}.alpha must be ${SKETCH_ALPHA} (the collector's sketch accuracy), got ${excerpt(s.alpha)}`);
   const buckets = array(s.counts, `${path}.counts`, WIRE_LIMITS.sketchBuckets);
+  if (!Number.isInteger(s.offset) || (s.offset as number) < MIN_BUCKET || (s.offset as number) + buckets.length - 1 > MAX_BUCKET) {
+    throw new Invalid(`${path}.offset`, `${path}.offset and counts must stay within buckets ${MIN_BUCKET}..${MAX_BUCKET} (values up to ${WIRE_LIMITS.maxSketchValue}), got offset ${excerpt(s.offset)} with ${buckets.length} counts`);
+  }
   const total = count(s.zeros, `${path}.zeros`, exact) + counts(buckets, `${path}.counts`, exact);
   const n = count(s.count, `${path}.count`, exact);
   if (exact && Math.abs(total - n) > 1e-6 * Math.max(1, n)) throw new Invalid(`${path}.count`, `${path}.count (${n}) does not equal zeros + sum(counts) (${total})`);
   count(s.sum, `${path}.sum`, false);
   const min = count(s.min, `${path}.min`, false);
   const max = count(s.max, `${path}.max`, false);
+  if (max > WIRE_LIMITS.maxSketchValue) throw new Invalid(`${path}.max`, `${path}.max must be at most ${WIRE_LIMITS.maxSketchValue}, got ${max}`);
   if (min > max) throw new Invalid(`${path}.min`, `${path}.min (${min}) is greater than max (${max})`);
 }
 
-function modelAggregate(v: unknown, path: string, exact: boolean): void {
+const ID_WHAT = `a model id (letters, digits, . _ -; at most ${MODEL_ID_MAX})`;
+const VERSION_WHAT = `a version (letters, digits, . _ - +; at most ${NAME_MAX})`;
+
+/** Counts the collector multiplies by 1/sampleRate must stay exact after scaling. */
+function scaled(n: number, rate: number, path: string): void {
+  if (n / rate > WIRE_LIMITS.maxScaledCount) throw new Invalid(path, `${path} / sampleRate is out of range (${n} / ${rate} > ${WIRE_LIMITS.maxScaledCount})`);
+}
+
+function modelAggregate(v: unknown, path: string, exact: boolean, rate: number): void {
   const m = object(v, path, MODEL);
-  str(m.model, `${path}.model`, ID, 'a model id (letters, digits, . _ - : @ /; at most 128)');
-  str(m.version, `${path}.version`, VERSION, 'a version (letters, digits, . _ - : @ / +; at most 128)');
+  name(m.model, `${path}.model`, ID_RE, ID_WHAT);
+  name(m.version, `${path}.version`, VERSION_RE, VERSION_WHAT);
   oneOf(m.backend, `${path}.backend`, BACKENDS);
   oneOf(m.variant, `${path}.variant`, VARIANTS);
-  count(m.predictions, `${path}.predictions`, exact);
-  countRecord(m.errors, `${path}.errors`, 64, exact, CODE);
+  scaled(count(m.predictions, `${path}.predictions`, exact), rate, `${path}.predictions`);
+  countRecord(m.errors, `${path}.errors`, 64, exact, CODE_RE);
+  for (const k of Object.keys(m.errors as object)) scaled((m.errors as Record<string, number>)[k]!, rate, keyPath(`${path}.errors`, k));
   sketch(m.latency, `${path}.latency`, exact);
   const scores = array(m.scores, `${path}.scores`, 10);
   if (scores.length !== 0 && scores.length !== 10) throw new Invalid(`${path}.scores`, `${path}.scores must have 10 bins (or be empty), got ${scores.length}`);
@@ -179,8 +227,8 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
     array(m.confusion, `${path}.confusion`, WIRE_LIMITS.confusionCells).forEach((cell, i) => {
       const p = `${path}.confusion[${i}]`;
       const c = array(cell, p, 3, 3);
-      text(c[0], `${p}[0]`, 128);
-      text(c[1], `${p}[1]`, 128);
+      text(c[0], `${p}[0]`, WIRE_LIMITS.maxNameLength);
+      text(c[1], `${p}[1]`, WIRE_LIMITS.maxNameLength);
       count(c[2], `${p}[2]`, exact);
     });
   }
@@ -196,8 +244,8 @@ function modelAggregate(v: unknown, path: string, exact: boolean): void {
 
 function loadRecord(v: unknown, path: string): void {
   const l = object(v, path, LOAD);
-  str(l.model, `${path}.model`, ID, 'a model id');
-  str(l.version, `${path}.version`, VERSION, 'a version');
+  name(l.model, `${path}.model`, ID_RE, ID_WHAT);
+  name(l.version, `${path}.version`, VERSION_RE, VERSION_WHAT);
   oneOf(l.variant, `${path}.variant`, VARIANTS);
   if (l.backend !== null) oneOf(l.backend, `${path}.backend`, BACKENDS);
   oneOf(l.source, `${path}.source`, LOAD_SOURCES);
@@ -208,7 +256,7 @@ function loadRecord(v: unknown, path: string): void {
     oneOf(o.backend, `${path}.fallbacks[${i}].backend`, BACKENDS);
     text(o.reason, `${path}.fallbacks[${i}].reason`, 200);
   });
-  if (l.error !== undefined) str(l.error, `${path}.error`, CODE, 'an error code (UPPER_SNAKE_CASE)');
+  if (l.error !== undefined) str(l.error, `${path}.error`, CODE_RE, 'an error code (UPPER_SNAKE_CASE)');
   if (l.candidateFallback !== undefined) text(l.candidateFallback, `${path}.candidateFallback`, 200);
   if (count(l.count, `${path}.count`, true) < 1) throw new Invalid(`${path}.count`, `${path}.count must be >= 1`);
 }
@@ -225,8 +273,8 @@ function batch(v: unknown): void {
   const end = num(w.end, 'batch.window.end', 0, 1e14);
   if (end < start) throw new Invalid('batch.window.end', 'batch.window.end is before batch.window.start');
   if (end - start > WIRE_LIMITS.maxWindowMs) throw new Invalid('batch.window', 'batch.window spans more than 7 days');
-  const rate = num(b.sampleRate, 'batch.sampleRate', 0, 1);
-  if (rate === 0) throw new Invalid('batch.sampleRate', 'batch.sampleRate must be > 0');
+  // Counts are scaled by 1/sampleRate: a tiny rate would blow them up to Infinity.
+  const rate = num(b.sampleRate, 'batch.sampleRate', WIRE_LIMITS.minSampleRate, 1);
   if (b.dp !== undefined) num(object(b.dp, 'batch.dp', DP).epsilon, 'batch.dp.epsilon', 1e-6, 1000);
   // Local DP noise makes counts fractional and sketch totals inexact; without it, counts are whole.
   const exact = b.dp === undefined;
@@ -237,7 +285,7 @@ function batch(v: unknown): void {
   str(c.os, 'batch.client.os', FAMILY, 'an OS family in lower case');
   oneOf(c.device, 'batch.client.device', DEVICES);
   if (c.installHash !== undefined) str(c.installHash, 'batch.client.installHash', /^[0-9a-f]{16}$/, '16 lowercase hex characters');
-  array(b.models, 'batch.models', WIRE_LIMITS.models).forEach((m, i) => modelAggregate(m, `batch.models[${i}]`, exact));
+  array(b.models, 'batch.models', WIRE_LIMITS.models).forEach((m, i) => modelAggregate(m, `batch.models[${i}]`, exact, rate));
   array(b.loads, 'batch.loads', WIRE_LIMITS.loads).forEach((l, i) => loadRecord(l, `batch.loads[${i}]`));
   if (b.cache !== undefined) {
     const cc = object(b.cache, 'batch.cache', CACHE);
@@ -265,6 +313,6 @@ export function validateBatch(input: unknown): WireResult {
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, field: err.field, message: err.message };
     // Only a pathological input (e.g. a getter) lands here; still a refusal, never a crash.
-    return { ok: false, field: 'batch', message: `batch could not be validated: ${(err as Error)?.message ?? String(err)}` };
+    return { ok: false, field: 'batch', message: `batch could not be validated: ${String((err as Error)?.message ?? err).slice(0, ECHO_MAX)}` };
   }
 }

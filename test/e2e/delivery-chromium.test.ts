@@ -1,5 +1,5 @@
 // Delivery in real Chromium (Debian's, via Playwright): IndexedDB across reloads and across two
-// pages, Web Locks, a stopped server, a real storage quota (CDP). The model server is a real HTTP
+// pages, Web Locks, a stopped server (the storage quota: delivery-quota-chromium.test.ts). The model server is a real HTTP
 // server on another origin that counts every GET.
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
@@ -89,32 +89,6 @@ describe('delivery in Chromium', () => {
     expect(offline.error).toBeUndefined();
     expect(offline.data).toEqual(near(v1));
     expect(offline.events).toContainEqual(expect.objectContaining({ type: 'manifest-fallback' }));
-  });
-
-  it('a storage quota too small for the model: still predicts, from memory, and says why', async () => {
-    const page = await openPage(browser.context, app.url);
-    const cdp = await browser.context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: app.url, quotaSize: 2000 });
-    const r = await run(page);
-    expect(r.error).toBeUndefined();
-    expect(r.data).toEqual(near(v1));
-    expect(r.cached).toEqual([]);
-    expect(r.events).toContainEqual({ type: 'cache-unavailable', reason: expect.stringMatching(/running from memory/) });
-  });
-
-  it('a real QuotaExceededError from IndexedDB (estimate says there is room): evicts, retries once, then runs from memory', async () => {
-    // Only navigator.storage.estimate lies here; the write is refused by Chromium's real quota.
-    await browser.context.addInitScript(() => {
-      navigator.storage.estimate = async () => ({ quota: 1e12, usage: 0 });
-    });
-    const page = await openPage(browser.context, app.url);
-    const cdp = await browser.context.newCDPSession(page);
-    await cdp.send('Storage.overrideQuotaForOrigin', { origin: app.url, quotaSize: 2000 });
-    const r = await run(page);
-    expect(r.error).toBeUndefined();
-    expect(r.data).toEqual(near(v1));
-    expect(r.cached).toEqual([]);
-    expect(r.events).toContainEqual({ type: 'cache-unavailable', reason: expect.stringMatching(/quota exceeded .* even after evicting/) });
   });
 
   it('a corrupted shard fails with INTEGRITY naming the file, and nothing is cached', async () => {

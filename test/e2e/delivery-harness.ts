@@ -7,8 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserContext } from 'playwright';
-import { launchProfile } from '../support/chromium.js';
+import { chromium, type BrowserContext } from 'playwright';
+import { launchProfile, type Browser } from '../support/chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -40,6 +40,13 @@ export type { Browser } from '../support/chromium.js';
 
 /** A fresh Chromium profile. */
 export const launch = () => launchProfile('inferscope-delivery-');
+
+/** A non-persistent (incognito-like) context: IndexedDB lives in memory and its bytes are counted differently. */
+export async function launchEphemeral(): Promise<Browser> {
+  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
+  const context = await browser.newContext();
+  return { context, close: () => browser.close() };
+}
 
 export async function openPage(context: BrowserContext, appUrl: string) {
   const page = await context.newPage();

@@ -15,6 +15,17 @@ const inWorker = new URLSearchParams(location.search).get('mode') === 'worker';
 let t: Telemetry | undefined;
 let remote: ReturnType<typeof wrap<TelemetryWorkerApi>> | undefined;
 
+// Writes down every sendBeacon call and what Chromium answered, in localStorage so that the
+// next page can read it after this one is gone.
+const realBeacon = navigator.sendBeacon.bind(navigator);
+navigator.sendBeacon = (url: string | URL, data?: BodyInit | null) => {
+  const ok = realBeacon(url, data);
+  const log = JSON.parse(localStorage.getItem('test-beacons') ?? '[]') as { chars: number; ok: boolean }[];
+  log.push({ chars: typeof data === 'string' ? data.length : -1, ok });
+  localStorage.setItem('test-beacons', JSON.stringify(log));
+  return ok;
+};
+
 const tel = {
   async start(options: TelemetryOptions) {
     if (!inWorker) { t = createTelemetry({ webVitals: false, ...options }); return; }
@@ -22,15 +33,24 @@ const tel = {
     await remote.start(options);
     forwardPageEvents(remote, options.webVitals ?? false, () => true);
   },
-  /** Give the page something to paint (FCP, LCP need contentful paint). */
+  /** Give the page something to paint (FCP, LCP need contentful paint), and a click handler
+   *  slow enough (80 ms) to be an interaction INP reports. */
   paint() {
     const h = document.createElement('h1');
     h.textContent = 'InferScope telemetry test page';
     document.body.append(h);
+    document.addEventListener('click', () => { const end = performance.now() + 80; while (performance.now() < end); });
   },
-  async record(n: number, from = 0) {
-    if (remote) await remote.record(n, from);
-    else recordSynthetic(t!, n, from);
+  /** sendBeacon calls so far (this page and earlier ones), then forgets them. */
+  beacons(): { chars: number; ok: boolean }[] {
+    const log = JSON.parse(localStorage.getItem('test-beacons') ?? '[]');
+    localStorage.removeItem('test-beacons');
+    return log;
+  },
+  /** n synthetic predictions (see telemetry-synthetic.ts), in the worker in worker mode. */
+  async record(n: number, from = 0, model = 'synthetic', labelChars = 0) {
+    if (remote) await remote.record(n, from, model, labelChars);
+    else recordSynthetic(t!, n, from, model, labelChars);
   },
   flush: () => (remote ? remote.flush() : t!.flush()),
   dispose: () => (remote ? remote.dispose() : t!.dispose()),

@@ -11,7 +11,7 @@ let t: Telemetry | undefined;
 
 const api = {
   start(options: TelemetryOptions) { t = createTelemetry({ webVitals: false, ...options, pageEvents: page }); },
-  record(n: number, from = 0) { recordSynthetic(t!, n, from); },
+  record(n: number, from = 0, model = 'synthetic', labelChars = 0) { recordSynthetic(t!, n, from, model, labelChars); },
   flush: () => t!.flush(),
   dispose: () => t!.dispose(),
   hidden: () => page.hidden(),

@@ -2,7 +2,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import fc from 'fast-check';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDelivery, type DeliveryEvent, type DeliveryOptions } from '../../src/sdk/delivery/index.js';
 import type { Fetched } from '../../src/sdk/delivery/fetch-version.js';
 import { isInferScopeError } from '../../src/sdk/errors.js';
@@ -90,16 +90,23 @@ describe('versions', () => {
   });
 
   it('revalidates the manifest with If-None-Match at most every manifestMaxAgeMs', async () => {
-    const a = client({ manifestMaxAgeMs: 200 });
-    await a.load({ id: 'digits' }, compile);
-    await a.load({ id: 'digits' }, compile);
-    expect(server.count('/manifest.json')).toBe(1);
-    await new Promise((r) => setTimeout(r, 250));
-    await a.load({ id: 'digits' }, compile);
-    expect(server.count('/manifest.json')).toBe(2); // answered 304 (etag unchanged)
-    server.putManifest(manifestOf('digits', { '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
-    await new Promise((r) => setTimeout(r, 250));
-    expect((await a.load({ id: 'digits' }, compile)).ref.version).toBe('2');
+    // Only the clock is fake (the manifest's age is Date.now() based): slow machines can't break it.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const a = client({ manifestMaxAgeMs: 200 });
+      await a.load({ id: 'digits' }, compile);
+      vi.advanceTimersByTime(199);
+      await a.load({ id: 'digits' }, compile);
+      expect(server.count('/manifest.json')).toBe(1);
+      vi.advanceTimersByTime(201);
+      await a.load({ id: 'digits' }, compile);
+      expect(server.count('/manifest.json')).toBe(2); // answered 304 (etag unchanged)
+      server.putManifest(manifestOf('digits', { '2': versionEntry('digits/2/model.json', v2) }, { stable: { version: '2' } }));
+      vi.advanceTimersByTime(201);
+      expect((await a.load({ id: 'digits' }, compile)).ref.version).toBe('2');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('names what is missing: unknown model id, unknown channel', async () => {

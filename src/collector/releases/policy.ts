@@ -23,6 +23,18 @@ export interface CheckThresholds {
   drift: { maxPsiIncrease: number; required: boolean };
 }
 
+/** Offline gate (`inferscope release check`), run in CI before a candidate is published. */
+export interface GateThresholds {
+  /** Accuracy on the labelled samples may fall at most this much below stable's (absolute). */
+  maxAccuracyDrop: number;
+  /** Share of samples where candidate and stable predict the same class. */
+  minAgreement: number;
+  /** Candidate weight bytes / stable weight bytes. */
+  maxBytesRatio: number;
+  /** Candidate median predict time / stable's, per backend. */
+  maxLatencyRatio: number;
+}
+
 export interface ReleasePolicy {
   /** Candidate percentages, ascending; reaching 100 is promotion. */
   steps: number[];
@@ -31,6 +43,7 @@ export interface ReleasePolicy {
   /** Time a step must last before it may advance (ms). */
   minStepMs: number;
   checks: CheckThresholds;
+  gate: GateThresholds;
 }
 
 export const DEFAULT_POLICY: ReleasePolicy = Object.freeze({
@@ -46,6 +59,7 @@ export const DEFAULT_POLICY: ReleasePolicy = Object.freeze({
     shift: { minSamples: 200, maxJs: 0.15, required: true },
     drift: { maxPsiIncrease: 0.1, required: false },
   },
+  gate: { maxAccuracyDrop: 0.005, minAgreement: 0.95, maxBytesRatio: 1.1, maxLatencyRatio: 2 },
 }) as ReleasePolicy;
 
 export interface ReleasesConfig {
@@ -82,8 +96,8 @@ function num(v: unknown, path: string, ok: (n: number) => boolean, what: string)
 /** Overlay a partial policy from the config on `base`, validating every field it names. */
 export function mergePolicy(base: ReleasePolicy, json: unknown, path: string): ReleasePolicy {
   if (!isObj(json)) fail(path, 'must be an object like {"steps": [1, 5, 25, 50, 100], "minPredictions": 500}');
-  known(json, ['steps', 'minPredictions', 'minStepSeconds', 'checks'], path);
-  const out: ReleasePolicy = { ...base, checks: structuredClone(base.checks) };
+  known(json, ['steps', 'minPredictions', 'minStepSeconds', 'checks', 'gate'], path);
+  const out: ReleasePolicy = { ...base, checks: structuredClone(base.checks), gate: { ...base.gate } };
   if (json.steps !== undefined) {
     const s = json.steps;
     if (!Array.isArray(s) || s.length < 2 || s.length > 20 || (s[0] as number) >= 100 || s.some((x, i) => typeof x !== 'number' || !(x > 0 && x <= 100) || (i > 0 && x <= (s[i - 1] as number))) || s[s.length - 1] !== 100) {
@@ -109,6 +123,12 @@ export function mergePolicy(base: ReleasePolicy, json: unknown, path: string): R
         if (k === 'required') { if (typeof x !== 'boolean') fail(`${p}.required`, 'must be true or false'); target[k] = x; } else target[k] = num(x, `${p}.${k}`, (n) => n >= 0, 'a number >= 0');
       }
     }
+  }
+  if (json.gate !== undefined) {
+    const g = json.gate;
+    if (!isObj(g)) fail(`${path}.gate`, 'must be an object like {"maxAccuracyDrop": 0.005, "minAgreement": 0.95}');
+    known(g, Object.keys(base.gate), `${path}.gate`);
+    for (const [k, x] of Object.entries(g)) out.gate[k as keyof GateThresholds] = num(x, `${path}.gate.${k}`, (n) => n >= 0, 'a number >= 0');
   }
   return out;
 }

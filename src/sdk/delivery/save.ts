@@ -1,25 +1,19 @@
-// Storing a verified version under the cache's byte limit and the origin's quota.
+// Storing a verified version under the cache's own byte limit and the origin's storage quota.
+// The byte limit is planned from our own records. The quota is not planned: Chromium's
+// navigator.storage.estimate() reports quota as usage + about 10 GiB even under a real origin
+// quota (CDP Storage.overrideQuotaForOrigin shows it), so the only truth is the
+// QuotaExceededError a write gets; make-room.ts, loaded only then, handles that.
 import type { DeliveryDb } from './db.js';
-import { deleteModels, listModels, planEviction, usedBytes, writeModel } from './store.js';
+import { deleteModels, listModels, planEviction, writeModel } from './store.js';
 import type { DeliveryEvent, ModelRecord } from './types.js';
 
-const isQuotaError = (err: unknown) =>
+export const isQuotaError = (err: unknown) =>
   (err as DOMException)?.name === 'QuotaExceededError' || (err as DOMException)?.code === 22;
 
-/** Origin storage left, per navigator.storage.estimate(); Infinity where unknown. */
-async function freeBytes(): Promise<number> {
-  try {
-    const est = await (globalThis.navigator as Navigator | undefined)?.storage?.estimate?.();
-    return est?.quota != null && est.usage != null ? est.quota - est.usage : Infinity;
-  } catch {
-    return Infinity;
-  }
-}
-
 /**
- * Writes `record` (LRU-evicting others to fit `maxBytes` and the storage estimate). On
- * QuotaExceededError evicts every other version and retries once. Resolves false (and says why
- * through onEvent) when the version can only run from memory. Never throws.
+ * Writes `record`, LRU-evicting others to fit `maxBytes`, and on the origin's quota as far as
+ * the version needs and no further. Resolves false (and says why through onEvent) when the
+ * version can only run from memory. Never throws.
  */
 export async function saveModel(
   db: DeliveryDb,
@@ -27,36 +21,27 @@ export async function saveModel(
   data: Map<string, ArrayBuffer>,
   { maxBytes, onEvent, onEvicted }: { maxBytes: number; onEvent: (e: DeliveryEvent) => void; onEvicted: (n: number) => void },
 ): Promise<boolean> {
-  const evict = async (victims: ModelRecord[], reason: 'lru' | 'quota') => {
-    const gone = await deleteModels(db, victims.map((r) => r.key));
+  const evicted = (gone: ModelRecord[], reason: 'lru' | 'quota') => {
     for (const r of gone) onEvent({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason });
     if (gone.length) onEvicted(gone.length);
   };
-  const unavailable = (reason: string) => {
-    onEvent({ type: 'cache-unavailable', reason });
+  const unavailable = (reason: string, code?: 'QUOTA_EXCEEDED') => {
+    onEvent(code ? { type: 'cache-unavailable', reason, code } : { type: 'cache-unavailable', reason });
     return false;
   };
+  const what = `${record.key} (${record.bytes} bytes)`;
   try {
-    const records = await listModels(db);
-    const ours = usedBytes(records);
-    const needed = usedBytes(records, record.files) - ours;
-    const limit = Math.min(maxBytes, ours + (await freeBytes()));
-    const plan = planEviction(records, record.files, limit, new Set([record.key]));
-    if (!plan.fits) {
-      return unavailable(`${record.key} needs ${needed} more bytes; cache limit ${maxBytes}, origin storage left allows ${limit - ours}; running from memory`);
-    }
-    await evict(plan.evict, 'lru');
+    const plan = planEviction(await listModels(db), record.files, maxBytes, new Set([record.key]));
+    if (!plan.fits) return unavailable(`${what} is larger than cache.maxBytes ${maxBytes}; running from memory`);
+    evicted(await deleteModels(db, plan.evict.map((r) => r.key)), 'lru');
     try {
       await writeModel(db, record, data);
     } catch (err) {
       if (!isQuotaError(err)) throw err;
-      await evict((await listModels(db)).filter((r) => r.key !== record.key), 'quota');
-      try {
-        await writeModel(db, record, data);
-      } catch (err2) {
-        if (!isQuotaError(err2)) throw err2;
-        return unavailable(`storage quota exceeded storing ${record.key} even after evicting other versions; running from memory`);
-      }
+      const room = await (await import('./make-room.js')).makeRoom(db, record, data);
+      evicted(room.gone, 'quota');
+      if (room.error) throw room.error;
+      if (!room.stored) return unavailable(`the storage quota has no room for ${what} even with older versions evicted; running from memory, the cache kept as it was`, 'QUOTA_EXCEEDED');
     }
     onEvent({ type: 'cache-stored', id: record.id, version: record.version, bytes: record.bytes });
     return true;

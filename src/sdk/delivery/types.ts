@@ -18,7 +18,7 @@ export interface LoadProgress {
  */
 export type DeliveryEvent =
   | { type: 'manifest-fallback'; reason: string; ageMs: number } // offline / 5xx / invalid: last good manifest used
-  | { type: 'cache-unavailable'; reason: string } // no IndexedDB, blocked, quota: running from memory
+  | { type: 'cache-unavailable'; reason: string; code?: 'QUOTA_EXCEEDED' } // no IndexedDB, blocked, quota (code): running from memory
   | { type: 'cache-hit' | 'cache-miss' | 'cache-stored'; id: string; version: string; bytes: number }
   | { type: 'evicted'; id: string; version: string; bytes: number; reason: 'lru' | 'quota' | 'replaced' | 'manual' }
   | { type: 'integrity-failure'; id: string; version: string; file: string; source: 'network' | 'cache' }
