@@ -4,10 +4,11 @@
 // calls run in worker mode: telemetry in /tel-worker.js (telemetry-worker.ts) with the page's
 // events forwarded by the SDK's proxy code, and createClient({ worker: '/worker.js' }).
 import '@tensorflow/tfjs-backend-cpu';
-import { wrap } from 'comlink';
+import { proxy, wrap } from 'comlink';
 import { createClient } from '../../src/sdk/client.js';
 import { forwardPageEvents } from '../../src/sdk/proxy/forward-page-events.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
+import { checkTelemetryOptions } from '../../src/sdk/telemetry/options.js';
 import { recordSynthetic } from './telemetry-synthetic.js';
 import type { TelemetryWorkerApi } from './telemetry-worker.js';
 
@@ -30,8 +31,8 @@ const tel = {
   async start(options: TelemetryOptions) {
     if (!inWorker) { t = createTelemetry({ webVitals: false, ...options }); return; }
     remote = wrap<TelemetryWorkerApi>(new Worker('/tel-worker.js', { type: 'module' }));
-    await remote.start(options);
-    forwardPageEvents(remote, options.webVitals ?? false, () => true);
+    const events = forwardPageEvents(remote, { webVitals: options.webVitals ?? false, isActive: () => true, url: checkTelemetryOptions(options as TelemetryOptions & { endpoint: string }) });
+    await remote.start(options, proxy(events.hold));
   },
   /** Give the page something to paint (FCP, LCP need contentful paint), and a click handler
    *  slow enough (80 ms) to be an interaction INP reports. */

@@ -6,6 +6,7 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { DeliveryEvent } from '../delivery/types.js';
 import { InferScopeError } from '../errors.js';
+import type { OutboxItem } from '../telemetry/outbox.js';
 import type { WorkerClientOptions, WorkerHost } from '../worker/wire.js';
 import { call } from './call.js';
 
@@ -33,7 +34,7 @@ async function diagnose(url: string, event: Event, csp: string[]): Promise<strin
 }
 
 /** Start `spec` (a URL, or a Worker the app made) and initialize its client; WORKER_UNAVAILABLE when it cannot run. */
-export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void): Promise<Started> {
+export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): Promise<Started> {
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
   const csp: string[] = [];
   const onCsp = (e: SecurityPolicyViolationEvent) => { if (typeof spec !== 'string' || spec.startsWith(e.blockedURI)) csp.push(e.effectiveDirective); };
@@ -51,7 +52,7 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
   const failed = new Promise<never>((_, reject) => { onError = (e) => { e.preventDefault(); reject(e); }; });
   worker.addEventListener('error', onError);
   try {
-    await Promise.race([call(remote.init(options, onEvent && proxy(onEvent))), failed]);
+    await Promise.race([call(remote.init(options, onEvent && proxy(onEvent), onPending && options.telemetry ? proxy(onPending) : undefined)), failed]);
     return { remote, close: () => { remote[releaseProxy](); worker.terminate(); } };
   } catch (err) {
     worker.terminate();

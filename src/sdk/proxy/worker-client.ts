@@ -10,6 +10,8 @@ import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
 import { call } from './call.js';
+import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/options.js';
+import type { OutboxItem } from '../telemetry/outbox.js';
 import { forwardPageEvents } from './forward-page-events.js';
 import { remoteModel } from './remote-model.js';
 import { startWorker, unavailable } from './start-worker.js';
@@ -41,10 +43,11 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
   const spec = typeof worker === 'object' && !(worker instanceof URL) ? worker : absolute(String(worker === true ? new URL('./worker.js', import.meta.url) : worker));
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
   let started;
+  const held: { to?: (item: OutboxItem | null) => void } = {}; // the worker's open telemetry window, once forwarding runs
   try {
     const wire = wireOptions(options);
     if (typeof wire === 'string') throw unavailable(url, `option ${wire} cannot cross into a worker; leave it out or use direct mode`);
-    started = await startWorker(spec, wire, onDeliveryEvent);
+    started = await startWorker(spec, wire, onDeliveryEvent, (item) => held.to?.(item));
   } catch (err) {
     if (!workerFallback || !isInferScopeError(err, 'WORKER_UNAVAILABLE')) throw err;
     onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });
@@ -54,7 +57,10 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
   const models = new Set<Model>();
   let disposed = false;
   let loads = 0;
-  const stopEvents = telemetry && telemetry.endpoint ? forwardPageEvents(remote, telemetry.webVitals !== false, () => !disposed) : () => {};
+  const events = telemetry && telemetry.endpoint
+    ? forwardPageEvents(remote, { webVitals: telemetry.webVitals !== false, isActive: () => !disposed, url: checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) })
+    : null;
+  held.to = events?.hold;
 
   const gone = () => new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
 
@@ -88,7 +94,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     async dispose() {
       if (disposed) return;
       disposed = true;
-      stopEvents();
+      events?.stop();
       for (const m of [...models]) m.dispose();
       try { await call(remote.dispose()); } finally { close(); }
     },

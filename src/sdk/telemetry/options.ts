@@ -3,6 +3,7 @@
 // lazily (telemetry/lazy.ts), and so a page without an endpoint never downloads it.
 import { InferScopeError } from '../errors.js';
 import type { LifecycleHandlers } from './lifecycle.js';
+import type { OutboxItem } from './outbox.js';
 import type { Telemetry } from './types.js';
 import type { VitalSink } from './vitals.js';
 
@@ -51,6 +52,9 @@ export interface TelemetryOptions {
 export interface PageEvents {
   watch(handlers: LifecycleHandlers): () => void;
   vitals(sink: VitalSink, isActive: () => boolean): Promise<boolean>;
+  /** Worker mode: the open window as a batch (null when empty), after each change, for the page
+   *  to send itself at unload: a worker may be stopped before it hears of the page's pagehide. */
+  pending?(item: OutboxItem | null): void;
 }
 
 /** What the runtime gets when telemetry is off or has no endpoint. */

@@ -37,7 +37,7 @@ function ownBuffer(a: Float32Array, copy: boolean): Float32Array {
 }
 
 export function createHost(): WorkerHost {
-  const page = relayedPageEvents();
+  let page = relayedPageEvents();
   const models = new Map<number, Model>();
   const aborts = new Map<number, AbortController>();
   let client: Client | null = null;
@@ -53,7 +53,8 @@ export function createHost(): WorkerHost {
   }
 
   return {
-    init(options, onEvent) {
+    init(options, onEvent, onPending) {
+      page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
       const telemetry = options.telemetry ? { ...options.telemetry, pageEvents: page } : options.telemetry;
       client = createClient({ ...options, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)) });
     },

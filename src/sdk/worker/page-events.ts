@@ -2,6 +2,7 @@
 // no web-vitals; the page proxy (src/sdk/proxy/forward-page-events.ts) listens there and calls
 // hidden() / visible() / vital() here, and telemetry subscribes through `pageEvents`.
 import type { LifecycleHandlers } from '../telemetry/lifecycle.js';
+import type { OutboxItem } from '../telemetry/outbox.js';
 import type { PageEvents } from '../telemetry/options.js';
 import type { VitalName } from '../telemetry/recorder.js';
 import type { VitalSink } from '../telemetry/vitals.js';
@@ -13,10 +14,12 @@ export interface RelayedPageEvents extends PageEvents {
   vital(name: VitalName, id: string, value: number): void;
 }
 
-export function relayedPageEvents(): RelayedPageEvents {
+/** `pending`: where the open telemetry window goes for the page to hold (worker mode). */
+export function relayedPageEvents(pending?: (item: OutboxItem | null) => void): RelayedPageEvents {
   const watchers = new Set<LifecycleHandlers>();
   const sinks = new Set<{ sink: VitalSink; isActive: () => boolean }>();
   return {
+    pending,
     watch(handlers) {
       watchers.add(handlers);
       return () => { watchers.delete(handlers); };

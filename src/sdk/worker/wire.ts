@@ -22,6 +22,7 @@ import type { ErrorCode } from '../errors.js';
 import type { ExplainOptions, Explanation } from '../explain/types.js';
 import type { Prediction } from '../model.js';
 import type { IdLoadOptions, UrlLoadOptions } from '../resolve-target.js';
+import type { OutboxItem } from '../telemetry/outbox.js';
 import type { VitalName } from '../telemetry/recorder.js';
 
 /** A tf.Tensor's values, copied out on the page (the worker has its own tfjs). */
@@ -41,7 +42,8 @@ export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
 
 /** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through Comlink. */
 export interface WorkerHost {
-  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void): void;
+  /** `onPending`: the open telemetry window, after each change, for the page's unload send. */
+  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): void;
   load(target: string | WireUrlTarget, options: WireLoadOptions, onProgress?: (p: LoadProgress) => void, abortId?: number): Promise<ModelInfo>;
   abort(abortId: number): void;
   predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state: ModelState }>;
