@@ -32,10 +32,13 @@ const DAY = 86_400_000;
 /** Latest time a report may name: the year 9999, well inside a BIGINT and a JS Date. */
 export const MAX_TIME_MS = 253_402_300_799_999;
 
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
 function time(v: unknown, field: string, fallback: number): number {
   if (v === undefined || v === '') return fallback;
   if (typeof v !== 'string') throw new CollectorError('BAD_REQUEST', 400, `${field} must be given once`, { field });
-  const n = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
+  // Digits are ms since epoch; anything else must be an ISO date (Date.parse alone reads "-1" as 2001).
+  const n = /^\d+$/.test(v) ? Number(v) : ISO_DATE.test(v) ? Date.parse(v) : NaN;
   if (!Number.isFinite(n)) throw new CollectorError('BAD_REQUEST', 400, `${field} must be ms since epoch or an ISO date, got ${excerpt(v)}`, { field });
   // Checked here, not left to the database: PostgreSQL refuses BIGINT overflow (a 500), SQLite does not.
   if (n < 0 || n > MAX_TIME_MS) throw new CollectorError('BAD_REQUEST', 400, `${field} is out of range (${excerpt(v)}): give ms since epoch between 0 and ${MAX_TIME_MS}, or an ISO date`, { field });

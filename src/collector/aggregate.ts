@@ -59,6 +59,8 @@ export interface AggState {
   scores: number[];
   classes: Record<string, number>;
   features: Record<string, number[]>;
+  /** Per feature, recorded inputs outside the training range (absent in rows written before it existed). */
+  outOfRange?: Record<string, number>;
   /** JSON.stringify([predicted, actual]) -> count. */
   confusion: Record<string, number>;
   importance: Record<string, { sum: number; n: number }>;
@@ -169,6 +171,7 @@ export function mergeState(a: AggState, b: AggState): AggState {
   a.scores = addArray(a.scores, b.scores);
   addMap(a.classes, b.classes);
   for (const f of Object.keys(b.features)) a.features[f] = addArray(a.features[f] ?? [], b.features[f]!);
+  if (b.outOfRange) addMap((a.outOfRange ??= {}), b.outOfRange);
   addMap(a.confusion, b.confusion);
   for (const f of Object.keys(b.importance)) {
     const cur = (a.importance[f] ??= { sum: 0, n: 0 });
@@ -210,7 +213,7 @@ export function combineDeltas(deltas: Iterable<RowDelta>): RowDelta[] {
  * The row deltas one valid batch contributes. Its minute is the end of the batch window,
  * clamped to `now` so a device with a clock in the future cannot write ahead of time.
  */
-export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[] {
+export function batchToDeltas(app: string, batch: Batch, now: number, folded?: ReadonlyMap<string, Record<string, number>>): RowDelta[] {
   const minute = Math.floor(Math.min(batch.window.end, now) / MINUTE) * MINUTE;
   const scale = 1 / batch.sampleRate;
   const rows = new Map<string, RowDelta>();
@@ -230,6 +233,7 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
     s.scores = addArray(s.scores, m.scores);
     addMap(s.classes, m.classes);
     for (const f of Object.keys(m.features ?? {})) s.features[f] = addArray(s.features[f] ?? [], m.features![f]!);
+    if (m.outOfRange) addMap((s.outOfRange ??= {}), m.outOfRange);
     for (const [p, a, c] of m.confusion ?? []) add(s.confusion, JSON.stringify([p, a]), c);
     for (const f of Object.keys(m.importance ?? {})) {
       const cur = (s.importance[f] ??= { sum: 0, n: 0 });
@@ -260,6 +264,8 @@ export function batchToDeltas(app: string, batch: Batch, now: number): RowDelta[
     if (batch.vitals) s.vitals = asDict(batch.vitals as Record<string, SketchJSON>);
     s.dropped = { queue: batch.dropped.queue, outbox: batch.dropped.outbox };
     if (batch.cache) s.cache = { ...batch.cache };
+    const f = folded?.get(model);
+    if (f) s.folded = asDict(f);
     s.clients = dict();
     s.clients[`browser:${batch.client.browser}`] = 1;
     s.clients[`os:${batch.client.os}`] = 1;

@@ -1,12 +1,14 @@
 // POST /v1/batches: authenticate the app key (URL ?key= or body appKey, so sendBeacon
 // works), check the Origin against the app, rate-limit per key, validate strictly,
 // and answer only after the batch is durably merged.
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validateBatch } from '../protocol/wire.js';
 import { batchToDeltas } from './aggregate.js';
 import type { AppConfig } from './config.js';
 import { CollectorError } from './errors.js';
 import type { Metrics } from './metrics.js';
+import type { NamePolicy } from './name-policy.js';
 import type { Writer } from './writer.js';
 
 export interface IngestDeps {
@@ -16,6 +18,8 @@ export interface IngestDeps {
   defaultRateLimit: { max: number; windowSeconds: number };
   /** Rate-limit key of one client (app key + address, hashed); see client-key.ts. */
   clientKey: (appKey: string, address: string) => string;
+  /** Which names are stored as sent, which fold into "other". */
+  names: NamePolicy;
   now?: () => number;
 }
 
@@ -36,11 +40,14 @@ export function originAllowed(app: AppConfig, origin: string | undefined): boole
 
 const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden_origin', 413: 'too_large', 415: 'unsupported', 429: 'rate_limited' };
 
+/** Batch ids are client text too: only a hash is stored (it deduplicates just as well). */
+export const storedBatchId = (batchId: string) => createHash('sha256').update(batchId).digest('base64url').slice(0, 32);
+
 // The body of a 200 answer, built without a serializer pass (batch ids are [A-Za-z0-9_-]).
 const okBody = (batchId: string, counted: boolean) => `{"ok":true,"batchId":"${batchId}","counted":${counted}}`;
 
 export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
-  const { keys, writer, metrics, defaultRateLimit, clientKey, now = Date.now } = deps;
+  const { keys, writer, metrics, defaultRateLimit, clientKey, names, now = Date.now } = deps;
   const limitOf = (req: FastifyRequest) => req.inferscopeApp?.rateLimit ?? defaultRateLimit;
   // One counter cell per outcome, looked up once instead of per request.
   const outcomes = new Map<string, { value: number }>();
@@ -88,9 +95,13 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
     if (!result.ok) throw new CollectorError('SCHEMA', 400, result.message, { field: result.field });
     const appId = req.inferscopeApp!.id;
     const t = now();
-    const counted = await writer.write({ app: appId, batchId: result.batch.batchId, receivedAt: t, deltas: batchToDeltas(appId, result.batch, t) })
+    const { batch, folded, foldedTotal } = names.apply(appId, result.batch);
+    const counted = await writer.write({ app: appId, batchId: storedBatchId(batch.batchId), receivedAt: t, deltas: batchToDeltas(appId, batch, t, folded) })
       .catch((err: unknown) => { throw new CollectorError('UNAVAILABLE', 503, 'storage is unavailable; the batch was not stored, retry later', { cause: err }); });
-    if (counted) metrics.recordBatch(appId, result.batch);
+    if (counted) {
+      metrics.recordBatch(appId, batch);
+      for (const kind of Object.keys(foldedTotal)) metrics.inc('inferscope_names_folded_total', { app: appId, kind }, foldedTotal[kind]);
+    }
     req.inferscopeOutcome = counted ? 'accepted' : 'duplicate';
     return reply.code(200).type('application/json; charset=utf-8').send(okBody(result.batch.batchId, counted));
   });

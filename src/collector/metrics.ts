@@ -32,6 +32,7 @@ const HELP: Record<string, [string, string]> = {
   inferscope_model_load_seconds: ['histogram', 'Model load time by source (network, cache, memory).'],
   inferscope_cache_requests_total: ['counter', 'Model loads served from cache (hit) or network (miss).'],
   inferscope_ingest_batches_total: ['counter', 'Ingest requests by outcome.'],
+  inferscope_names_folded_total: ['counter', 'Client-chosen names not stored as sent, by kind: beyond the per-model cap or a shape that could identify a person; counted under "other".'],
   inferscope_http_errors_total: ['counter', 'Responses with a 5xx status, by status (each is also logged at error level with its cause).'],
   inferscope_drift_score: ['gauge', 'Population stability index vs the manifest baseline over the short window (feature "_prediction" = predicted classes).'],
   inferscope_model_accuracy: ['gauge', 'Accuracy from feedback over the long window.'],

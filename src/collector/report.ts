@@ -126,6 +126,7 @@ export async function buildReport(rows: StoredRow[], manifest: ManifestSource, o
       ...summary(long),
       load: loadSection(vr),
       drift: d,
+      outOfRange: long.outOfRange ?? {},
       importance: importanceSection(long.importance, b.baseline ?? undefined),
       classification: classification(cells(long)),
     });

@@ -17,6 +17,7 @@ import { CollectorError } from './errors.js';
 import { clientErrorHandler, errorBody, frameworkErrors } from './http-errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
+import { createNamePolicy } from './name-policy.js';
 import { Metrics } from './metrics.js';
 import { createReleaseController } from './releases/controller.js';
 import { registerReleaseRoutes, releaseGauges } from './releases/routes.js';
@@ -182,7 +183,10 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     onDecision: (d) => metrics.inc('inferscope_release_decisions_total', { model: d.model, channel: d.channel, decision: d.decision }),
     onError: (err) => app.log.warn({ err }, 'release evaluation failed'),
   });
-  registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer() });
+  // Names the manifest lists are stored as sent; others are capped and checked (name-policy.ts).
+  const names = createNamePolicy({ manifest: async () => (await base.manifest()).manifest });
+  await names.refresh();
+  registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer(), names });
   registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
   registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
   registerDashboard(app);

@@ -52,6 +52,9 @@ export interface ModelAggregate {
   classes: Record<string, number>;
   /** Per baseline feature, counts per baseline bin (length edges.length + 1). */
   features?: Record<string, number[]>;
+  /** Per tabular baseline feature, how many recorded inputs fell outside the training range
+   *  (below the first edge or above the last). Counts only: the values never leave the device. */
+  outOfRange?: Record<string, number>;
   confusion?: ConfusionCell[];
   /** Sum of |attribution| and number of explained predictions, per feature. */
   importance?: Record<string, { sum: number; n: number }>;

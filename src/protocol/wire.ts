@@ -63,7 +63,7 @@ function shape(required: readonly string[], optional: readonly string[] = []): S
   return { required, allowed: new Set([...required, ...optional]), list: [...required, ...optional].join(', ') };
 }
 const SKETCH = shape(['alpha', 'offset', 'counts', 'zeros', 'count', 'sum', 'min', 'max']);
-const MODEL = shape(['model', 'version', 'backend', 'variant', 'predictions', 'errors', 'latency', 'scores', 'classes'], ['features', 'confusion', 'importance']);
+const MODEL = shape(['model', 'version', 'backend', 'variant', 'predictions', 'errors', 'latency', 'scores', 'classes'], ['features', 'outOfRange', 'confusion', 'importance']);
 const IMPORTANCE = shape(['sum', 'n']);
 const LOAD = shape(['model', 'version', 'variant', 'backend', 'source', 'bytes', 'ms', 'fallbacks', 'count'], ['error', 'candidateFallback']);
 const FALLBACK = shape(['backend', 'reason']);
@@ -223,6 +223,7 @@ function modelAggregate(v: unknown, path: string, exact: boolean, rate: number):
       counts(array(bins, p, WIRE_LIMITS.featureBins, 1), p, exact);
     });
   }
+  if (m.outOfRange !== undefined) countRecord(m.outOfRange, `${path}.outOfRange`, WIRE_LIMITS.features, exact);
   if (m.confusion !== undefined) {
     array(m.confusion, `${path}.confusion`, WIRE_LIMITS.confusionCells).forEach((cell, i) => {
       const p = `${path}.confusion[${i}]`;

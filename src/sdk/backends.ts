@@ -1,7 +1,8 @@
 // Backend readiness: import the tfjs backend module lazily (only where it can run), initialize
 // it with a timeout, and run the known-answer self-test. A backend that is not usable is a
-// value with a reason, not an exception — except ASSET_INVALID, which is a deployment error
-// the site owner must see.
+// value with a reason, not an exception. ASSET_INVALID (bad self-hosted .wasm files) is a
+// deployment error the site owner must see: its reason starts with the code, and when no
+// backend works at all, load() throws with that code (see noBackendError).
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../protocol/wire-types.js';
 import type { Capabilities } from './capabilities.js';
@@ -137,7 +138,8 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
       const wrong = await selfTestOnce(name, corrupt);
       return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {
-      if (isInferScopeError(err)) { cache.delete(name); throw err; }
+      // Not remembered: the site may fix its files, and the next load should look again.
+      if (isInferScopeError(err)) { cache.delete(name); return { ok: false, reason: `${err.code}: ${err.message}` }; }
       return { ok: false, reason: `unexpected failure: ${(err as Error).message}` };
     });
     cache.set(name, p);

@@ -9,10 +9,10 @@
 import type { BackendName } from '../protocol/wire-types.js';
 import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
-import { firstWorking, type BackendPolicy, type Fallback } from './choose-backend.js';
+import { firstWorking, noBackendError, type BackendPolicy, type Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { createModel, type Model } from './model.js';
-import { resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
+import { assertLoadTarget, resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
 import { lazyClient } from './proxy/lazy-client.js';
 import { lazyTelemetry } from './telemetry/lazy.js';
 import type { TelemetryOptions } from './telemetry/options.js';
@@ -133,13 +133,14 @@ export function createClient(options: ClientOptions = {}): Client {
 
   async function load(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
     if (disposed) throw new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
+    assertLoadTarget(target);
     return typeof target === 'string' ? channels.load(target, loadOptions.channel ?? 'stable', loadOptions) : loadVersion(target, loadOptions);
   }
 
   // A manifest version's specs (the caller's inputs/outputs override them).
   const targetOf = (ref: VersionRef, opts: IdLoadOptions): LoadTarget => ({
     id: ref.id, version: ref.version, variant: ref.variant, url: ref.url, format: ref.entry?.format,
-    inputs: opts.inputs ?? ref.entry?.inputs, outputs: opts.outputs ?? ref.entry?.outputs, baseline: ref.entry?.baseline,
+    inputs: opts.inputs ?? ref.entry?.inputs, outputs: opts.outputs ?? ref.entry?.outputs, baseline: ref.entry?.baseline, allowNonFinite: opts.allowNonFinite,
   });
 
   // One version: delivery (manifest, cache, integrity, rollout) hands verified artifacts to
@@ -177,9 +178,7 @@ export function createClient(options: ClientOptions = {}): Client {
           ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
           : await firstWorking(backends, fetched.artifacts, place);
         fallbacks = result.fallbacks;
-        if (!result.placement) {
-          throw new InferScopeError('BACKEND_UNAVAILABLE', `no backend could run ${resolved.url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
-        }
+        if (!result.placement) throw noBackendError(resolved.url, fallbacks);
         if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
         progress?.({ phase: 'warmup', source, loaded: 1, total: 1 });
         const model = createModel({

@@ -74,6 +74,28 @@ function flatShape(info: TensorInfo, length: number, spec?: InputSpec): number[]
   return shape;
 }
 
+/** Options that change what prepareInputs accepts. */
+export interface PrepareOptions {
+  /** Accept NaN and ±Infinity (for models that expect them, e.g. NaN as "missing"). Default false. */
+  allowNonFinite?: boolean;
+}
+
+/** Index of the first NaN/±Infinity in `values`, or -1. Only float arrays can hold them. */
+export function firstNonFinite(values: ArrayLike<number>): number {
+  // x - x is 0 for every finite number and NaN for NaN and ±Infinity: one subtraction per element.
+  for (let i = 0; i < values.length; i++) { const x = values[i]!; if (x - x !== 0) return i; }
+  return -1;
+}
+
+/** INPUT_INVALID naming the input and the first bad element (flat index, row-major). */
+export const nonFiniteError = (name: string, values: ArrayLike<number>, at: number) =>
+  new InferScopeError('INPUT_INVALID', `input '${name}': element ${at} is ${values[at]}; pass finite numbers, or load with { allowNonFinite: true }`);
+
+function checkFinite(values: TypedArray | Float64Array, name: string, o: PrepareOptions): void {
+  const at = o.allowNonFinite || !(values instanceof Float32Array || values instanceof Float64Array) ? -1 : firstNonFinite(values);
+  if (at >= 0) throw nonFiniteError(name, values, at);
+}
+
 function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: string): Float32Array | Int32Array {
   if (dtype === 'int32') {
     if (values instanceof Int32Array) return values;
@@ -89,7 +111,7 @@ function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: st
   return values instanceof Float32Array ? values : new Float32Array(values); // typed-array copy, not an iterator
 }
 
-function prepareOne(value: InputValue, info: TensorInfo, spec?: InputSpec): Prepared {
+function prepareOne(value: InputValue, info: TensorInfo, spec: InputSpec | undefined, o: PrepareOptions): Prepared {
   if (isTensor(value)) {
     const shape = fitShape(info, value.shape);
     if (value.dtype !== info.dtype) throw new InferScopeError('INPUT_SHAPE', `input '${info.name}': expected dtype ${info.dtype} got ${value.dtype}`);
@@ -98,6 +120,7 @@ function prepareOne(value: InputValue, info: TensorInfo, spec?: InputSpec): Prep
   // Typed arrays first: the common case, and cheaper to rule in than a pixel source to rule out.
   if (isTyped(value)) {
     const shape = flatShape(info, value.length, spec);
+    checkFinite(value, info.name, o);
     return { kind: 'values', values: toDtype(value, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
   }
   if (isPixelSource(value) || (Array.isArray(value) && value.length > 0 && isPixelSource(value[0]))) {
@@ -110,15 +133,16 @@ function prepareOne(value: InputValue, info: TensorInfo, spec?: InputSpec): Prep
     const got = nestedShape(value as NestedArray, info.name);
     const shape = fitShape(info, got);
     const flat = flatten(value as NestedArray, got, info.name);
+    checkFinite(flat, info.name, o);
     return { kind: 'values', values: toDtype(flat, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
   }
   throw new InferScopeError('INPUT_INVALID', `input '${info.name}': unsupported value (${Object.prototype.toString.call(value)}); pass a typed array, nested array, tf.Tensor or image`);
 }
 
 /** Validate and normalize the caller's input against the model's inputs (host side, no tensors). */
-export function prepareInputs(input: ModelInput, infos: TensorInfo[], specs: InputSpec[] = []): Prepared[] {
+export function prepareInputs(input: ModelInput, infos: TensorInfo[], specs: InputSpec[] = [], o: PrepareOptions = {}): Prepared[] {
   const specFor = (info: TensorInfo, i: number) => specs.find((s) => s.name === info.name) ?? (specs.length === infos.length ? specs[i] : undefined);
-  if (infos.length === 1) return [prepareOne(input as InputValue, infos[0]!, specFor(infos[0]!, 0))];
+  if (infos.length === 1) return [prepareOne(input as InputValue, infos[0]!, specFor(infos[0]!, 0), o)];
   let values: InputValue[];
   if (Array.isArray(input) && input.length === infos.length) values = input as InputValue[];
   else if (input != null && typeof input === 'object' && !isTensor(input) && !isTyped(input) && !isPixelSource(input) && !Array.isArray(input)) {
@@ -129,7 +153,7 @@ export function prepareInputs(input: ModelInput, infos: TensorInfo[], specs: Inp
   } else {
     throw new InferScopeError('INPUT_INVALID', `the model takes ${infos.length} inputs (${infos.map((i) => i.name).join(', ')}); pass an array of ${infos.length} values or a record by name`);
   }
-  return values.map((v, i) => prepareOne(v, infos[i]!, specFor(infos[i]!, i)));
+  return values.map((v, i) => prepareOne(v, infos[i]!, specFor(infos[i]!, i), o));
 }
 
 /** Make tensors on the engine's current backend. Returns them plus the ones the SDK owns. */
@@ -152,4 +176,28 @@ export function materialize(prepared: Prepared[]): { tensors: tf.Tensor[]; owned
     tensors.push(t);
   }
   return { tensors, owned };
+}
+
+const checked = (p: Prepared): p is Prepared & { kind: 'tensor' } => p.kind === 'tensor' && p.tensor.dtype === 'float32';
+
+/**
+ * Tensors the caller passed are not read on the host before the run (that would cost a GPU round
+ * trip). Instead a tiny reduction runs with the model, and its flags (one per float tensor input)
+ * are read together with the outputs. null when no input needs it. Call in the gate, after materialize().
+ */
+export function nonFiniteProbe(prepared: Prepared[], tensors: tf.Tensor[], o: PrepareOptions): tf.Tensor | null {
+  const ts = o.allowNonFinite ? [] : tensors.filter((_, i) => checked(prepared[i]!));
+  return ts.length ? tf.tidy(() => tf.stack(ts.map((t) => tf.any(tf.logicalNot(tf.isFinite(t)))))) : null;
+}
+
+/** Throws INPUT_INVALID if the probe found a NaN/±Infinity; disposes the probe. */
+export async function checkProbe(probe: tf.Tensor, prepared: Prepared[], infos: TensorInfo[]): Promise<void> {
+  let flags: ArrayLike<number>;
+  try { flags = await probe.data() as ArrayLike<number>; } finally { probe.dispose(); }
+  const i = Array.prototype.findIndex.call(flags, Boolean);
+  const p = prepared.filter(checked)[i];
+  if (p) { // rare path: only now read the input, to say where
+    const values = await p.tensor.data() as Float32Array;
+    throw nonFiniteError(infos[prepared.indexOf(p)]!.name, values, firstNonFinite(values));
+  }
 }

@@ -7,7 +7,7 @@ import type { BackendName } from '../protocol/wire-types.js';
 import { tryBackend, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
 import { onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
-import { materialize, prepareInputs, type ModelInput } from './inputs.js';
+import { checkProbe, materialize, nonFiniteProbe, prepareInputs, type ModelInput } from './inputs.js';
 import { INTERNAL, type ModelInternals } from './model-internal.js';
 import { readOutputs, topK, type OutputData, type TopEntry } from './outputs.js';
 import type { ExplainOptions, Explanation } from './explain/types.js';
@@ -26,6 +26,8 @@ export interface Prediction {
   ms: number;
   /** Every output, when the model has more than one. */
   outputs?: OutputData[];
+  /** Things about the input the caller should know, e.g. a tabular value outside the training range. */
+  warnings?: string[];
 }
 
 export interface Model {
@@ -61,6 +63,11 @@ export function createModel(deps: ModelDeps): Model {
   const labels = outSpecs[0]?.labels;
   // Drift: the telemetry recorder bins each example on device against the baseline's edges.
   const drift = target.baseline && { features: target.baseline.features, image: specs[0]?.image };
+  // Training-range warnings: only models with a tabular baseline load that code (its own chunk);
+  // if it cannot load, predictions answer without warnings.
+  const range = target.baseline?.features.some((f) => f.index !== undefined) && !specs[0]?.image
+    ? import('./range-check.js').then((m) => m.rangeChecker(target.baseline!), () => null) : null;
+  const prepOpts = { allowNonFinite: target.allowNonFinite === true };
   const outNames = tfm.outputs.map((o) => o.name);
   let disposed = false;
   let generation = 0;
@@ -104,15 +111,17 @@ export function createModel(deps: ModelDeps): Model {
       } catch { /* telemetry never throws into predict */ }
     };
     try {
-      const prepared = prepareInputs(input, tfm.inputs, specs);
+      const prepared = prepareInputs(input, tfm.inputs, specs, prepOpts);
       for (;;) {
         const gen = generation, current = tfm, on = backend;
         let baselineCopy: tf.Tensor | null = null;
         let explainCopy: tf.Tensor | null = null;
+        let probe: tf.Tensor | null = null;
         try {
           const outs = await onBackend(on, () => {
             const { tensors, owned } = materialize(prepared);
-            if (drift && recorded !== false) baselineCopy = tf.clone(tensors[0]!);
+            probe = nonFiniteProbe(prepared, tensors, prepOpts);
+            if (drift && (recorded !== false || range)) baselineCopy = tf.clone(tensors[0]!);
             if (sampled) explainCopy = tf.slice(tensors[0]!, [0], [1]);
             const release = () => { for (const t of owned) t.dispose(); };
             let r: tf.Tensor[] | Promise<tf.Tensor[]>;
@@ -122,7 +131,10 @@ export function createModel(deps: ModelDeps): Model {
             return r;
           });
           const outputs = await readOutputs(outs, outNames);
+          const probed = probe as tf.Tensor | null;
+          if (probed) await checkProbe(probed, prepared, tfm.inputs);
           const inputs = baselineCopy ? await readBaselineInputs(baselineCopy) : undefined;
+          const warnings = range && inputs && (await range)?.(inputs());
           const first = outputs[0]!;
           const classes = first.shape.length === 2 ? first.shape[1]! : 0;
           // A batch answers with each example's top class only, so rank just that (k = 1).
@@ -144,10 +156,12 @@ export function createModel(deps: ModelDeps): Model {
             result.top = tops.length === 1 ? tops[0]!.map(({ label, score }) => ({ label, score })) : tops.map(([t]) => ({ label: t!.label, score: t!.score }));
           }
           if (outputs.length > 1) result.outputs = outputs;
+          if (warnings) result.warnings = warnings;
           return result;
         } catch (err) {
           (baselineCopy as tf.Tensor | null)?.dispose();
           (explainCopy as tf.Tensor | null)?.dispose();
+          (probe as tf.Tensor | null)?.dispose();
           if (disposed) throw disposedError();
           if (isInferScopeError(err)) throw err;
           if (!(await failover(gen, `predict failed: ${(err as Error)?.message ?? String(err)}`))) {
@@ -168,7 +182,7 @@ export function createModel(deps: ModelDeps): Model {
     inputSpecs: specs,
     outputSpecs: outSpecs,
     artifacts,
-    prepare: (input) => prepareInputs(input, tfm.inputs, specs),
+    prepare: (input) => prepareInputs(input, tfm.inputs, specs, prepOpts),
     onBackend: (fn) => { if (disposed) return Promise.reject(disposedError()); return onBackend(backend, fn); },
     timings: deps.placement.timings,
     baseline: target.baseline,

@@ -16,6 +16,8 @@ export interface LoadTarget {
   outputs?: OutputSpec[];
   /** Training baseline for drift; when present, predictions hand telemetry their inputs (lazily). */
   baseline?: Baseline;
+  /** Accept NaN/±Infinity in inputs (else INPUT_INVALID). */
+  allowNonFinite?: boolean;
 }
 
 interface CommonLoadOptions {
@@ -25,6 +27,8 @@ interface CommonLoadOptions {
   outputs?: OutputSpec[];
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /** Accept NaN and ±Infinity in inputs, for models that expect them. Default false: INPUT_INVALID. */
+  allowNonFinite?: boolean;
 }
 
 /** `client.load({ url })`: a converter model.json URL, no manifest needed. */
@@ -46,11 +50,20 @@ function idFromUrl(url: string): string {
   return parts.length >= 2 ? parts[parts.length - 2]! : 'model';
 }
 
+const CALL_FORMS = "client.load('model-id', { channel: 'stable' }) (needs manifestUrl) or client.load({ url: '/models/x/model.json' })";
+
+/** What client.load() accepts: a non-empty id string or an object with a url. Throws before any work starts. */
+export function assertLoadTarget(target: unknown): asserts target is string | UrlLoadOptions {
+  if (typeof target === 'string' ? target !== '' : target != null && typeof target === 'object' && typeof (target as UrlLoadOptions).url === 'string' && (target as UrlLoadOptions).url !== '') return;
+  const got = target === undefined ? 'no argument' : target === null ? 'null' : typeof target === 'object' ? 'an object without a url' : `${typeof target} ${String(target).slice(0, 40)}`;
+  throw new InferScopeError('MODEL_NOT_FOUND', `client.load() got ${got}; call ${CALL_FORMS}`);
+}
+
 /** Resolve `client.load({ url })` to one model version (ids go through the manifest in delivery). */
 export function resolveLoadTarget(target: UrlLoadOptions): LoadTarget {
   if (target == null || typeof target.url !== 'string' || target.url === '') {
-    throw new InferScopeError('MODEL_NOT_FOUND', 'client.load() needs a model id or { url: "…/model.json" }');
+    assertLoadTarget(target);
   }
-  const { url, id = idFromUrl(url), version = 'direct', inputs, outputs } = target;
-  return { id, version, variant: 'direct', url, inputs, outputs };
+  const { url, id = idFromUrl(url), version = 'direct', inputs, outputs, allowNonFinite } = target;
+  return { id, version, variant: 'direct', url, inputs, outputs, allowNonFinite };
 }

@@ -1,11 +1,14 @@
 // Issue 16.1: every name a client chooses is a key somewhere (a row, a map in a stored row,
 // a /metrics label, a URL segment). Each Object.prototype property name (and __proto__) is
 // sent in each name-bearing field: the collector answers 200 or a JSON 4xx, never a 5xx;
-// what it accepted is reported back with the exact count sent; nothing reaches
+// what it accepted is reported back with the exact count sent (under its own name, or
+// under "other" when the name may not be stored, e.g. "__proto__"); nothing reaches
 // Object.prototype; /metrics keeps its database-backed gauges.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/protocol/wire-types.js';
+import { isStorableName } from '../../src/protocol/name-rules.js';
+import { OTHER } from '../../src/collector/name-policy.js';
 import { KEY_SHOP, admin, latencySketch, makeBatch, modelAggregate, startTestCollector, type TestCollector } from './helpers.js';
 
 const PROTO_NAMES = Object.getOwnPropertyNames(Object.prototype); // includes '__proto__'
@@ -16,6 +19,8 @@ const own = (o: unknown, k: string): unknown => (o && typeof o === 'object' ? Ob
 
 type Report = Record<string, unknown> & { versions: Record<string, unknown>[] };
 interface Field {
+  /** Name rule of the field: a name that fails it is counted under "other". */
+  rule?: 'label';
   /** A batch carrying `name` in this field, with `n` as the count that goes with it. */
   batch(name: string, n: number): Batch;
   /** The count the report shows for `name` (summed over posts), when the report shows this field. */
@@ -40,6 +45,7 @@ const FIELDS: Record<string, Field> = {
     read: async (c, name) => ((await report(c, 'n-version')).versions.find((v) => v.version === name)?.predictions as number) ?? 0,
   },
   class: {
+    rule: 'label',
     batch: (name, n) => makeBatch({ models: [m('n-class', n, { classes: { [name]: n } })], loads: [] }),
     read: async (c, name) => own((await report(c, 'n-class')).classes, name) as number,
   },
@@ -47,6 +53,7 @@ const FIELDS: Record<string, Field> = {
     batch: (name, n) => makeBatch({ models: [m('digits', n, { features: { [name]: [n, 1], mean: [0, n, 0] } })], loads: [] }),
   },
   importance: {
+    rule: 'label',
     batch: (name, n) => makeBatch({ models: [m('n-importance', n, { importance: { [name]: { sum: n, n } } })], loads: [] }),
     read: async (c, name) => {
       const f = ((await report(c, 'n-importance')).versions[0]?.importance as { features: { name: string; n: number }[] }).features.find((x) => x.name === name);
@@ -54,6 +61,7 @@ const FIELDS: Record<string, Field> = {
     },
   },
   confusion: {
+    rule: 'label',
     batch: (name, n) => makeBatch({ models: [m('n-confusion', n, { confusion: [[name, name, n]] })], loads: [] }),
     read: async (c, name) => ((await report(c, 'n-confusion')).classification as { perClass: { label: string; support: number }[] }).perClass.find((x) => x.label === name)?.support ?? 0,
   },
@@ -90,7 +98,8 @@ describe('Object.prototype names in every name-bearing field (#16.1)', () => {
           expect(() => JSON.parse(text)).not.toThrow();
           if (!statuses.has(field)) statuses.set(field, new Set());
           statuses.get(field)!.add(r.status);
-          if (r.status === 200) sent.set(`${field}\u0000${name}`, (sent.get(`${field}\u0000${name}`) ?? 0) + n);
+          const stored = f.rule && !isStorableName(name, f.rule) ? OTHER : name;
+          if (r.status === 200) sent.set(`${field}\u0000${stored}`, (sent.get(`${field}\u0000${stored}`) ?? 0) + n);
         }
       }
     }
@@ -100,7 +109,7 @@ describe('Object.prototype names in every name-bearing field (#16.1)', () => {
     }
     for (const [field, f] of Object.entries(FIELDS)) {
       if (!f.read) continue;
-      for (const name of PROTO_NAMES) {
+      for (const name of [...PROTO_NAMES, OTHER]) {
         const want = sent.get(`${field}\u0000${name}`);
         if (want === undefined) continue;
         expect(await f.read(c, name), `${field}=${name}`).toBe(want);
@@ -135,7 +144,10 @@ describe('Object.prototype names in every name-bearing field (#16.1)', () => {
       const r = await c.post(makeBatch({ models: [m('n-mixed', n * names.length, { classes, features: Object.fromEntries(names.map((k) => [k, [n]])), importance: Object.fromEntries(names.map((k) => [k, { sum: 1, n }])) })], loads: [] }));
       expect(r.status, await r.clone().text()).toBe(200);
       const after = await report(c, 'n-mixed');
-      for (const k of names) expect(own(after.classes, k), k).toBe(((own(before?.classes, k) as number | undefined) ?? 0) + n);
+      const stored = (k: string) => (isStorableName(k, 'label') ? k : OTHER);
+      const want = new Map<string, number>();
+      for (const k of names) want.set(stored(k), (want.get(stored(k)) ?? (own(before?.classes, stored(k)) as number | undefined) ?? 0) + n);
+      for (const [k, v] of want) expect(own(after.classes, k), k).toBe(v);
     }), { numRuns: 25 });
   }, 120_000);
 

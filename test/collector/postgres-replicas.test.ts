@@ -1,30 +1,32 @@
 // Three collector processes share one real PostgreSQL. Concurrent batches for the same
 // (model, version, backend, minute) rows, plus replays sent to different replicas, must
-// add up exactly: no lost update, no double count.
+// add up exactly: no lost update, no double count, before and after the roll-up of the
+// insert-only parts into aggregates.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { ADMIN, KEY_SHOP, admin, latencySketch, makeBatch, modelAggregate, testConfig } from './helpers.js';
 import { spawnCollector, type CollectorProcess } from './spawn.js';
 
-let pg: TestPostgres;
+let pg_: TestPostgres;
 let replicas: CollectorProcess[] = [];
 let dir: string;
 
 beforeAll(async () => {
-  pg = await startPostgres();
+  pg_ = await startPostgres();
   dir = mkdtempSync(join(tmpdir(), 'inferscope-replicas-'));
   const cfg = join(dir, 'collector.json');
   writeFileSync(cfg, JSON.stringify(testConfig({ apps: [{ id: 'shop', keys: [KEY_SHOP], origins: ['*'], rateLimit: { max: 100_000, windowSeconds: 60 } }] })));
   // Started together: they race on the migrations, which an advisory lock serializes.
-  replicas = await Promise.all([0, 1, 2].map(() => spawnCollector(['--postgres', pg.url, '--config', cfg, '--port', '0'])));
+  replicas = await Promise.all([0, 1, 2].map(() => spawnCollector(['--postgres', pg_.url, '--config', cfg, '--port', '0'])));
 });
 
 afterAll(async () => {
   await Promise.all(replicas.map((r) => r.kill()));
-  await pg?.stop();
+  await pg_?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -58,25 +60,44 @@ describe('3 replicas on one PostgreSQL', () => {
       errors: batches.filter((_, i) => i % 5 === 0).length,
       feedback: batches.length,
       correct: batches.filter((_, i) => i % 3 !== 0).length,
+      batches: batches.length,
     };
-    // Any replica answers the same report: the state is in the database.
-    for (const r of replicas) {
-      const rep = await (await admin(`${r.url}/v1/models/race/report`)).json();
-      expect(rep.predictions).toBe(expected.predictions);
-      expect(rep.latencyMs.count).toBe(expected.predictions);
-      expect(rep.errors).toBe(expected.errors);
-      expect(rep.classification.n).toBe(expected.feedback);
-      expect(rep.classification.accuracy).toBeCloseTo(expected.correct / expected.feedback, 12);
-      expect(rep.coverage.batches).toBe(batches.length);
-      expect(rep.backends.wasm + rep.backends.webgl).toBe(expected.predictions);
+    // Any replica answers the same report: the state is in the database. Checked twice:
+    // while ingested parts may still wait for the roll-up, and after every part was rolled
+    // up into the aggregates (the roll-up neither drops nor double-counts).
+    await checkReports(expected);
+    const db = new pg.Client({ connectionString: pg_.url });
+    await db.connect();
+    try {
+      for (let t0 = Date.now(); Number((await db.query('SELECT count(*) AS n FROM aggregate_parts')).rows[0].n) > 0;) {
+        if (Date.now() - t0 > 30_000) throw new Error('parts were not rolled up within 30 s');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(Number((await db.query("SELECT count(*) AS n FROM aggregates WHERE model = 'race'")).rows[0].n)).toBeGreaterThan(0);
+    } finally {
+      await db.end();
     }
-    // Replicas count what they stored in /metrics; together they match the database.
-    let metricSum = 0;
-    for (const r of replicas) {
-      const text = await (await fetch(`${r.url}/metrics`)).text();
-      for (const m of text.matchAll(/^inferscope_predictions_total\{[^}]*model="race"[^}]*\} (\S+)$/gm)) metricSum += Number(m[1]);
-    }
-    expect(metricSum).toBe(expected.predictions);
-    expect(ADMIN).toBeTruthy();
+    await checkReports(expected);
   });
 });
+
+async function checkReports(expected: { predictions: number; errors: number; feedback: number; correct: number; batches: number }): Promise<void> {
+  for (const r of replicas) {
+    const rep = await (await admin(`${r.url}/v1/models/race/report`)).json();
+    expect(rep.predictions).toBe(expected.predictions);
+    expect(rep.latencyMs.count).toBe(expected.predictions);
+    expect(rep.errors).toBe(expected.errors);
+    expect(rep.classification.n).toBe(expected.feedback);
+    expect(rep.classification.accuracy).toBeCloseTo(expected.correct / expected.feedback, 12);
+    expect(rep.coverage.batches).toBe(expected.batches);
+    expect(rep.backends.wasm + rep.backends.webgl).toBe(expected.predictions);
+  }
+  // Replicas count what they stored in /metrics; together they match the database.
+  let metricSum = 0;
+  for (const r of replicas) {
+    const text = await (await fetch(`${r.url}/metrics`)).text();
+    for (const m of text.matchAll(/^inferscope_predictions_total\{[^}]*model="race"[^}]*\} (\S+)$/gm)) metricSum += Number(m[1]);
+  }
+  expect(metricSum).toBe(expected.predictions);
+  expect(ADMIN).toBeTruthy();
+}

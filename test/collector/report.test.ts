@@ -34,6 +34,15 @@ describe('model report', () => {
     expect(old.predictions).toBe(0);
   });
 
+  it('accepts out-of-range counts per feature (#17.7) and reports their sum per version', async () => {
+    for (const n of [3, 4]) expect((await c.post(makeBatch({ models: [modelAggregate({ model: 'ranges', outOfRange: { mean: n, other: 1 } })], loads: [] }))).status).toBe(200);
+    const rep = await (await admin(`${c.url}/v1/models/ranges/report`)).json();
+    expect(rep.versions[0].outOfRange).toEqual({ mean: 7, other: 2 });
+    const bad = await c.post(makeBatch({ models: [modelAggregate({ outOfRange: { mean: -1 } })] }));
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toContain('outOfRange');
+  });
+
   it('computes accuracy, precision, recall and F1 per class from feedback', async () => {
     await c.post(makeBatch({ models: [modelAggregate({ model: 'cls', confusion: [['cat', 'cat', 8], ['cat', 'dog', 2], ['dog', 'dog', 9], ['dog', 'cat', 1]] })], loads: [] }));
     const rep = await (await admin(`${c.url}/v1/models/cls/report`)).json();
@@ -67,7 +76,8 @@ describe('model report', () => {
     expect(cand.latencyMs.p50).toBeGreaterThan(stable.latencyMs.p99);
     expect(rep.coverage).toMatchObject({ counted: 60, sampled: 30, sampleRate: 0.5, dropped: { queue: 4, outbox: 1 }, batches: 1 });
     expect(rep.load).toMatchObject({ count: 4, cacheHitRatio: 0.75 });
-    expect(rep.fallbacks).toEqual([{ backend: 'webgpu', reason: 'adapter unavailable', count: 1 }]);
+    // Free-text reasons are stored as codes (name-policy.ts).
+    expect(rep.fallbacks).toEqual([{ backend: 'webgpu', reason: 'UNAVAILABLE', count: 1 }]);
     expect(rep.backends).toEqual({ wasm: 60, webgl: 0 });
     expect(rep.vitals.LCP.p50).toBeGreaterThan(1700);
     expect(rep.vitals.LCP.p50).toBeLessThan(1850);

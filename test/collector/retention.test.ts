@@ -11,7 +11,7 @@ describe('retention', () => {
   it('drops aggregates older than the retention period on start and keeps recent ones', async () => {
     const c = await startTestCollector({ retentionDays: 30 });
     const now = Date.now();
-    expect(await c.store.migrations()).toEqual([1, 2]);
+    expect(await c.store.migrations()).toEqual([1, 2, 3]);
     expect((await c.post(makeBatch({ window: { start: now - 3 * DAY - 60_000, end: now - 3 * DAY } }))).status).toBe(200);
     expect((await c.post(makeBatch())).status).toBe(200);
     const range = `from=${now - 4 * DAY}&to=${now + 60_000}`;
@@ -21,7 +21,7 @@ describe('retention', () => {
     // Same database, restarted with a 2-day retention: the 3-day-old minute is gone.
     const again = await startCollector({ config: testConfig(), port: 0, db: join(c.dir, 'c.sqlite'), retentionDays: 2 });
     try {
-      expect(await again.store.migrations()).toEqual([1, 2]); // not re-applied
+      expect(await again.store.migrations()).toEqual([1, 2, 3]); // not re-applied
       const rep = await (await admin(`${again.url}/v1/models/digits/report?${range}`)).json();
       expect(rep.predictions).toBe(20);
       expect(rep.coverage.batches).toBe(1);

@@ -35,10 +35,11 @@ function rawConnect(url: string): Promise<Raw> {
   const socket = connect({ host: hostname, port: Number(port) });
   let data = '';
   socket.on('data', (d: Buffer) => { data += d.toString(); });
+  // A reset (the server cutting a half-sent request) is an expected outcome here, not an error.
   socket.on('error', () => {});
   const t0 = Date.now();
-  const closed = once(socket, 'close').then(() => Date.now() - t0);
-  return once(socket, 'connect').then(() => ({ socket, received: () => data, closed }));
+  const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - t0)));
+  return new Promise((resolve) => socket.once('connect', () => resolve({ socket, received: () => data, closed })));
 }
 
 const head = (bytes: number) => `POST /v1/batches?key=${KEY_SHOP} HTTP/1.1\r\nHost: collector\r\nContent-Type: application/json\r\nContent-Length: ${bytes}\r\n\r\n`;
@@ -83,7 +84,8 @@ describe('graceful shutdown on SIGTERM', () => {
   it('finishes the batch in flight, cuts stalled connections after the grace period, exits, and keeps the batch', async () => {
     const db = join(dir, 'shutdown.sqlite');
     // A long request timeout: here only the shutdown grace period may close the stalled ones.
-    const cfg = config({ requestTimeoutMs: 120_000, shutdownGraceMs: 1500 });
+    // The grace is generous so the request in flight finishes within it on a loaded machine.
+    const cfg = config({ requestTimeoutMs: 120_000, shutdownGraceMs: 8000 });
     const c = await start(['--config', cfg, '--db', db, '--port', '0']);
     const batch = makeBatch({ models: [modelAggregate({ model: 'inflight' })], loads: [] });
     const body = JSON.stringify(batch);
@@ -102,14 +104,15 @@ describe('graceful shutdown on SIGTERM', () => {
     while (!/SIGTERM: finishing/.test(c.output())) await new Promise((r) => setTimeout(r, 20));
     // The request in flight completes after the signal and is answered normally.
     inflight.socket.write(body.slice(100));
-    await Promise.race([once(inflight.socket, 'data'), inflight.closed]);
-    await new Promise((r) => setTimeout(r, 50));
+    let cut = false;
+    void inflight.closed.then(() => { cut = true; });
+    while (!cut && !/"counted"/.test(inflight.received())) await new Promise((r) => setTimeout(r, 20));
     expect(inflight.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(inflight.received()).toContain('"counted":true');
     expect(await exited).toBe(0);
-    // Bounded: grace 1.5 s (+ commit and close); 15 s is slack for a loaded machine, the old
+    // Bounded: grace 8 s (+ commit and close); 30 s is slack for a loaded machine, the old
     // code never exited while a body was stalled.
-    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect(Date.now() - t0).toBeLessThan(30_000);
     for (const s of stalled) await s.closed;
     expect(stalled.every((s) => !/HTTP\/1\.1 200/.test(s.received()))).toBe(true);
 

@@ -29,8 +29,9 @@ export type Scripts = Record<'/app.js' | '/tel-worker.js' | '/worker.js', string
 
 const close = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
-/** Page server: '/' and the scripts, plus files under `staticRoot` at /static/. */
-export async function startApp(scripts: Scripts, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
+/** Page server: '/' and the scripts (or just /app.js), plus files under `staticRoot` at /static/. */
+export async function startApp(js: Scripts | string, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
+  const scripts: Partial<Scripts> = typeof js === 'string' ? { '/app.js': js } : js;
   const html = '<!doctype html><meta charset="utf-8"><title>telemetry</title><script type="module" src="/app.js"></script>';
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);

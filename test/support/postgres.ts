@@ -2,12 +2,18 @@
 // listen on 127.0.0.1 and a free port, unix socket in the same temp directory. As root
 // (PostgreSQL refuses to run as root) everything runs as the `postgres` system user.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './ports.js';
 
-export interface TestPostgres { url: string; port: number; stop(): Promise<void> }
+export interface TestPostgres {
+  url: string;
+  port: number;
+  /** Process id of the postmaster (its children are the backends and background workers). */
+  pid(): number;
+  stop(): Promise<void>;
+}
 
 const BIN = ['/usr/lib/postgresql/17/bin', '/usr/lib/postgresql/16/bin', '/usr/lib/postgresql/15/bin'].find((d) => existsSync(join(d, 'initdb')));
 
@@ -58,6 +64,8 @@ export async function startPostgres(): Promise<TestPostgres> {
   return {
     url,
     port,
+    // From postmaster.pid: as root the spawned child is runuser, not postgres itself.
+    pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
     stop() {
       // pg_ctl, not a signal to our child: as root the child is runuser, which does not
       // forward signals to the postgres it started.

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { createRecorder } from '../../src/sdk/telemetry/recorder.js';
 import { buildBatch } from '../../src/sdk/telemetry/batch.js';
@@ -89,6 +90,36 @@ describe('recorder aggregation', () => {
     for (let i = 0; i < 6; i++) r.recordPrediction(ev(i));
     r.feedback('p0', 'zero'); r.feedback('p3', 'zero'); r.feedback('p1', 'two');
     expect(r.take()!.models[0]!.confusion).toEqual([['zero', 'zero', 2], ['one', 'two', 1]]);
+  });
+
+  test('inputs outside the training range are counted per feature (#17.7); the values never leave', () => {
+    const features: FeatureBaseline[] = [
+      { name: 'age', index: 0, edges: [18, 40, 65], expected: [0.1, 0.4, 0.3, 0.2] },
+      { name: 'income', index: 1, edges: [1000.5, 5000.25], expected: [0.3, 0.4, 0.3] },
+      { name: 'ink', summary: 'mean', edges: [0.1, 0.2], expected: [0.3, 0.4, 0.3] },
+    ];
+    const value = fc.oneof(fc.double({ min: -1e12, max: 1e12, noNaN: true }), fc.constantFrom(18, 65, 1000.5, 5000.25, Number.NaN, Infinity, -Infinity));
+    fc.assert(fc.property(fc.array(fc.tuple(value, value), { minLength: 1, maxLength: 40 }), (rows) => {
+      const r = createRecorder();
+      for (const [i, row] of rows.entries()) r.recordPrediction(ev(i, { baseline: { features: features.slice(0, 2) }, inputs: () => [Float32Array.from(row)] }));
+      const m = r.take()!.models[0]!;
+      const outside = (v: number, lo: number, hi: number) => Math.fround(v) < Math.fround(lo) || Math.fround(v) > Math.fround(hi);
+      const want: Record<string, number> = {};
+      for (const [a, b] of rows) {
+        if (outside(a, 18, 65)) want.age = (want.age ?? 0) + 1;
+        if (outside(b, 1000.5, 5000.25)) want.income = (want.income ?? 0) + 1;
+      }
+      expect(m.outOfRange ?? {}).toEqual(want);
+      const batch = buildBatch({ models: [m], loads: [], window: { start: 0, end: 1 }, dropped: 0 }, ctx);
+      expect(validateBatch(batch).ok).toBe(true);
+      expect(validateBatch(buildBatch({ models: [m], loads: [], window: { start: 0, end: 1 }, dropped: 0 }, { ...ctx, epsilon: 1 })).ok).toBe(true);
+    }), { numRuns: 200 });
+  });
+
+  test('a fallback reason that quotes a URL leaves the device without it', () => {
+    const r = createRecorder();
+    r.recordLoad({ ...base, source: 'network', bytes: 1, ms: 1, fallbacks: [{ backend: 'wasm', reason: 'ASSET_INVALID: WASM file https://shop.example/app/tfjs-backend-wasm-simd.wasm?u=42 answered HTTP 404' }] });
+    expect(r.take()!.loads[0]!.fallbacks[0]!.reason).toBe('ASSET_INVALID: WASM file <url> answered HTTP 404');
   });
 
   test('loads fold identical records (ms averaged), cache counts add up', () => {

@@ -31,6 +31,25 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   RELEASES_MIGRATION,
+  {
+    version: 3,
+    name: 'insert-only partial aggregates',
+    // PostgreSQL replicas append each group's combined deltas here (no row locks, no read of
+    // the current state) and roll them up into aggregates in the background; readers add
+    // both. SQLite has one writer and merges in place, so there it stays empty.
+    sql: `
+      CREATE TABLE aggregate_parts (
+        app TEXT NOT NULL,
+        model TEXT NOT NULL,
+        version TEXT NOT NULL,
+        backend TEXT NOT NULL,
+        variant TEXT NOT NULL,
+        minute BIGINT NOT NULL,
+        state TEXT NOT NULL
+      );
+      CREATE INDEX aggregate_parts_model_minute ON aggregate_parts (model, minute);
+    `,
+  },
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,12 +1,20 @@
 // PostgreSQL store, for several stateless collector replicas sharing one database.
-// No lost update: every group of batches runs in one transaction that (1) records the
-// batch ids (ON CONFLICT DO NOTHING: a replay is skipped even when two replicas get it at
-// once, because the second insert waits for the first transaction), (2) makes sure the
-// target rows exist, (3) locks them with SELECT ... FOR UPDATE in one global key order
-// (so replicas never deadlock on each other), (4) merges in JS and writes back.
+// Ingest is insert-only: a group of batches is ONE statement (one round trip, its own
+// transaction) that records the batch ids and appends the group's combined deltas to
+// aggregate_parts. No replica reads or locks an aggregate row on the ingest path, so
+// replicas never queue behind each other on the hot (app, model, version, backend, minute)
+// rows, and PostgreSQL does not rewrite a whole row state per group. If any id in the group
+// was already counted (a replay), the statement fails on purpose (division by zero) and
+// rolls back; the group is then redone in a transaction that appends only the fresh
+// batches' deltas. A replay is skipped even when two replicas get it at once: the second
+// insert waits for the first transaction.
+// A background roll-up (every rollupMs, one replica at a time by advisory lock) moves parts
+// into aggregates: DELETE ... RETURNING, merge in JS, and the old locked read-modify-write
+// (rows locked in one global key order, so it never deadlocks). Readers add aggregates and
+// parts in one statement (one snapshot), so a report never misses or double-counts a part.
 import { createRequire } from 'node:module';
 import type PgTypes from 'pg';
-import { combineDeltas, emptyState, mergeState, type AggState } from '../aggregate.js';
+import { combineDeltas, emptyState, keyString, mergeState, type AggState, type RowDelta } from '../aggregate.js';
 import { MIGRATIONS, MIGRATIONS_TABLE } from './migrations.js';
 import { postgresReleaseStore } from '../releases/store-postgres.js';
 import { RETRYABLE_PG_CODES, type IngestItem, type RowQuery, type Store, type StoredRow } from './types.js';
@@ -15,14 +23,46 @@ export interface PostgresStoreOptions {
   url: string;
   /** Connections per replica. */
   poolSize?: number;
+  /** How often parts are rolled up into aggregates (ms). */
+  rollupMs?: number;
 }
 
 // Any fixed number: replicas starting together take turns migrating.
 const MIGRATION_LOCK = 0x1f5c0_0001;
+const ROLLUP_LOCK = 0x1f5c0_0002;
 const KEY_COLS = 'app, model, version, backend, variant, minute';
 const UNNEST_KEYS = 'unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])';
 
-export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOptions): Promise<Store> {
+type KeyedRow = { app: string; model: string; version: string; backend: string; variant: string; minute: string; state: string };
+
+const toDelta = (r: KeyedRow): RowDelta => ({
+  key: { app: r.app, model: r.model, version: r.version, backend: r.backend, variant: r.variant, minute: Number(r.minute) },
+  state: JSON.parse(r.state) as AggState,
+});
+
+const keyCols = (deltas: RowDelta[]) => [
+  deltas.map((d) => d.key.app), deltas.map((d) => d.key.model), deltas.map((d) => d.key.version),
+  deltas.map((d) => d.key.backend), deltas.map((d) => d.key.variant), deltas.map((d) => d.key.minute),
+];
+
+// Parts travel as ONE JSON text decoded by json_to_recordset in PostgreSQL: node-postgres
+// escapes every element of a text[] parameter in JS (two regex passes over each ~1.5 KB
+// state), which cost more collector CPU than building the states themselves.
+const INSERT_PARTS = `INSERT INTO aggregate_parts (${KEY_COLS}, state)
+  SELECT app, model, version, backend, variant, minute, state::text FROM json_to_recordset($1::json)
+  AS p(app text, model text, version text, backend text, variant text, minute bigint, state json)`;
+
+/** The parts of one group as the JSON text INSERT_PARTS reads. */
+const partsJson = (deltas: RowDelta[]) => JSON.stringify(deltas.map((d) => ({ ...d.key, state: d.state })));
+
+/**
+ * The group's deltas, one per row key. A lone item's deltas are already one per key
+ * (batchToDeltas), and are only read here, so they go as they are, without the copy that
+ * combining makes (merging mutates its target, and a retried group must see the originals).
+ */
+const groupDeltas = (items: IngestItem[]) => (items.length === 1 ? items[0]!.deltas : combineDeltas(items.flatMap((it) => it.deltas)));
+
+export async function openPostgresStore({ url, poolSize = 8, rollupMs = 1000 }: PostgresStoreOptions): Promise<Store> {
   const pg = createRequire(import.meta.url)('pg') as typeof PgTypes;
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
   // An idle client losing its connection must not crash the process.
@@ -45,40 +85,39 @@ export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOpti
     client.release();
   }
 
-  async function ingestOnce(items: IngestItem[]): Promise<boolean[]> {
+  // Fast path: one statement. Its data-modifying CTEs and the final SELECT are one
+  // transaction; the SELECT divides by zero when fewer ids were fresh than sent.
+  const FAST = `WITH fresh AS (
+      INSERT INTO batches (app, batch_id, received_at) SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]) AS b(app, batch_id, received_at)
+      ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING 1),
+    parts AS (${INSERT_PARTS} RETURNING 1)
+    SELECT 1 / (CASE WHEN (SELECT count(*) FROM fresh) = $5 THEN 1 ELSE 0 END) AS ok, (SELECT count(*) FROM parts) AS parts`;
+
+  async function ingestFast(items: IngestItem[]): Promise<boolean> {
+    try {
+      // Named: each pooled connection parses and plans it once, not once per group.
+      await pool.query({ name: 'inferscope-ingest-v2', text: FAST, values: [partsJson(groupDeltas(items)), items.map((i) => i.app), items.map((i) => i.batchId), items.map((i) => i.receivedAt), items.length] });
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === '22012') return false; // a replay in the group: nothing was written
+      throw err;
+    }
+  }
+
+  async function ingestWithReplays(items: IngestItem[]): Promise<boolean[]> {
     const c = await pool.connect();
     try {
       await c.query('BEGIN');
       const inserted = await c.query<{ app: string; batch_id: string }>(
-        // Sorted, like the row locks below, so two transactions never wait on each other's ids in opposite orders.
+        // Sorted, so two transactions never wait on each other's ids in opposite orders.
         'INSERT INTO batches (app, batch_id, received_at) SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[]) AS b(app, batch_id, received_at) ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING app, batch_id',
         [items.map((i) => i.app), items.map((i) => i.batchId), items.map((i) => i.receivedAt)],
       );
       const freshIds = new Set(inserted.rows.map((r) => `${r.app}\u0000${r.batch_id}`));
       // The writer removes in-group duplicates, so each fresh id maps to exactly one item.
       const fresh = items.map((i) => freshIds.delete(`${i.app}\u0000${i.batchId}`));
-      const deltas = combineDeltas(items.filter((_, i) => fresh[i]).flatMap((it) => it.deltas));
-      if (deltas.length) {
-        const cols = [
-          deltas.map((d) => d.key.app), deltas.map((d) => d.key.model), deltas.map((d) => d.key.version),
-          deltas.map((d) => d.key.backend), deltas.map((d) => d.key.variant), deltas.map((d) => d.key.minute),
-        ];
-        await c.query(`INSERT INTO aggregates (${KEY_COLS}, state) SELECT k.*, '{}' FROM ${UNNEST_KEYS} AS k ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING`, cols);
-        const locked = await c.query<{ app: string; model: string; version: string; backend: string; variant: string; minute: string; state: string }>(
-          `SELECT ${KEY_COLS}, state FROM aggregates WHERE (${KEY_COLS}) IN (SELECT * FROM ${UNNEST_KEYS}) ORDER BY ${KEY_COLS} FOR UPDATE`, cols);
-        const current = new Map(locked.rows.map((r) => [`${r.app}\u0000${r.model}\u0000${r.version}\u0000${r.backend}\u0000${r.variant}\u0000${Number(r.minute)}`, r.state]));
-        const states = deltas.map((d) => {
-          const k = d.key;
-          const cur = current.get(`${k.app}\u0000${k.model}\u0000${k.version}\u0000${k.backend}\u0000${k.variant}\u0000${k.minute}`);
-          const base = cur && cur !== '{}' ? (JSON.parse(cur) as AggState) : emptyState();
-          return JSON.stringify(mergeState(base, d.state));
-        });
-        await c.query(
-          `UPDATE aggregates a SET state = v.state FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS v(${KEY_COLS}, state)
-           WHERE (a.app, a.model, a.version, a.backend, a.variant, a.minute) = (v.app, v.model, v.version, v.backend, v.variant, v.minute)`,
-          [...cols, states],
-        );
-      }
+      const freshItems = items.filter((_, i) => fresh[i]);
+      if (freshItems.length) await c.query(INSERT_PARTS, [partsJson(groupDeltas(freshItems))]);
       await c.query('COMMIT');
       return fresh;
     } catch (err) {
@@ -88,6 +127,55 @@ export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOpti
       c.release();
     }
   }
+
+  async function ingestOnce(items: IngestItem[]): Promise<boolean[]> {
+    if (await ingestFast(items)) return items.map(() => true);
+    return ingestWithReplays(items);
+  }
+
+  /** Merge deltas into aggregates under row locks taken in one global order (see aggregate.ts). */
+  async function mergeIntoAggregates(c: PgTypes.PoolClient, deltas: RowDelta[]): Promise<void> {
+    const cols = keyCols(deltas);
+    await c.query(`INSERT INTO aggregates (${KEY_COLS}, state) SELECT k.*, '{}' FROM ${UNNEST_KEYS} AS k ORDER BY 1, 2, 3, 4, 5, 6 ON CONFLICT DO NOTHING`, cols);
+    const locked = await c.query<KeyedRow>(`SELECT ${KEY_COLS}, state FROM aggregates WHERE (${KEY_COLS}) IN (SELECT * FROM ${UNNEST_KEYS}) ORDER BY ${KEY_COLS} FOR UPDATE`, cols);
+    const current = new Map(locked.rows.map((r) => [keyString({ ...r, minute: Number(r.minute) }), r.state]));
+    const states = deltas.map((d) => {
+      const cur = current.get(keyString(d.key));
+      const base = cur && cur !== '{}' ? (JSON.parse(cur) as AggState) : emptyState();
+      return JSON.stringify(mergeState(base, d.state));
+    });
+    await c.query(
+      `UPDATE aggregates a SET state = v.state FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS v(${KEY_COLS}, state)
+       WHERE (a.app, a.model, a.version, a.backend, a.variant, a.minute) = (v.app, v.model, v.version, v.backend, v.variant, v.minute)`,
+      [...cols, states],
+    );
+  }
+
+  /** Move every committed part into aggregates, in one transaction; one replica at a time. */
+  async function rollup(): Promise<number> {
+    const c = await pool.connect();
+    try {
+      await c.query('BEGIN');
+      const { rows: [lock] } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [ROLLUP_LOCK]);
+      if (!lock!.ok) { await c.query('ROLLBACK'); return 0; }
+      const parts = await c.query<KeyedRow>(`DELETE FROM aggregate_parts RETURNING ${KEY_COLS}, state`);
+      if (parts.rows.length) await mergeIntoAggregates(c, combineDeltas(parts.rows.map(toDelta)));
+      await c.query('COMMIT');
+      return parts.rows.length;
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      c.release();
+    }
+  }
+
+  let rolling: Promise<unknown> | null = null;
+  const rollupTimer = setInterval(() => {
+    // A failed roll-up loses nothing (its transaction rolled back, the parts stay); the next one retries.
+    rolling ??= rollup().catch(() => 0).finally(() => { rolling = null; });
+  }, rollupMs);
+  rollupTimer.unref();
 
   let closed = false;
   return {
@@ -110,17 +198,22 @@ export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOpti
       if (version !== undefined) { args.push(version); where.push(`(version = $${args.length} OR version = '')`); }
       if (backend !== undefined) { args.push(backend); where.push(`(backend = $${args.length} OR version = '')`); }
       if (app !== undefined) { args.push(app); where.push(`app = $${args.length}`); }
-      const { rows } = await pool.query<{ app: string; model: string; version: string; backend: string; variant: string; minute: string; state: string }>(
-        `SELECT ${KEY_COLS}, state FROM aggregates WHERE ${where.join(' AND ')} AND state <> '{}' ORDER BY minute`, args);
-      return rows.map((r) => ({ ...r, minute: Number(r.minute), state: JSON.parse(r.state) as AggState }));
+      // One statement, so aggregates and parts come from one snapshot (a roll-up moving parts
+      // meanwhile is seen either entirely before or entirely after).
+      const { rows } = await pool.query<KeyedRow>(
+        `SELECT ${KEY_COLS}, state FROM aggregates WHERE ${where.join(' AND ')} AND state <> '{}'
+         UNION ALL SELECT ${KEY_COLS}, state FROM aggregate_parts WHERE ${where.join(' AND ')}`, args);
+      return combineDeltas(rows.map(toDelta)).map((d) => ({ ...d.key, state: d.state })).sort((x, y) => x.minute - y.minute);
     },
     async models(since) {
       const { rows } = await pool.query<{ app: string; model: string; last_minute: string }>(
-        "SELECT app, model, MAX(minute) AS last_minute FROM aggregates WHERE minute >= $1 AND model <> '' GROUP BY app, model ORDER BY model, app", [since]);
+        `SELECT app, model, MAX(minute) AS last_minute FROM (SELECT app, model, minute FROM aggregates UNION ALL SELECT app, model, minute FROM aggregate_parts) r
+         WHERE minute >= $1 AND model <> '' GROUP BY app, model ORDER BY model, app`, [since]);
       return rows.map((r) => ({ app: r.app, model: r.model, lastMinute: Number(r.last_minute) }));
     },
     async prune(before) {
       const a = await pool.query('DELETE FROM aggregates WHERE minute < $1', [before]);
+      await pool.query('DELETE FROM aggregate_parts WHERE minute < $1', [before]);
       const b = await pool.query('DELETE FROM batches WHERE received_at < $1', [before]);
       return { aggregates: a.rowCount ?? 0, batches: b.rowCount ?? 0 };
     },
@@ -131,6 +224,8 @@ export async function openPostgresStore({ url, poolSize = 8 }: PostgresStoreOpti
     async close() {
       if (closed) return;
       closed = true;
+      clearInterval(rollupTimer);
+      await rolling;
       await pool.end();
     },
   };

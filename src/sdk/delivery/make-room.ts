@@ -5,16 +5,22 @@
 // version still fails. Deleting in the write's own transaction would not help: Chromium checks
 // the quota without crediting the transaction's deletes (seen with Storage.overrideQuotaForOrigin,
 // Chromium 156).
+// The store's functions come in as `ops`: importing them here would make the bundler split
+// store.ts into a chunk of its own, which every page would then pay for.
 import type { DeliveryDb } from './db.js';
-import { isQuotaError } from './save.js';
-import { deleteModels, listModels, readModel, writeModel } from './store.js';
+import type { deleteModels, listModels, readModel, writeModel } from './store.js';
 import type { ModelRecord } from './types.js';
+
+export interface RoomOps {
+  listModels: typeof listModels; readModel: typeof readModel; deleteModels: typeof deleteModels; writeModel: typeof writeModel;
+  isQuotaError(err: unknown): boolean;
+}
 
 /**
  * `stored`: the version is in. `gone`: the versions that had to go for it, or could not be put
  * back (and incomplete ones, which could not load anyway). `error`: an unexpected failure.
  */
-export async function makeRoom(db: DeliveryDb, record: ModelRecord, data: Map<string, ArrayBuffer>): Promise<{ stored: boolean; gone: ModelRecord[]; error?: unknown }> {
+export async function makeRoom(db: DeliveryDb, record: ModelRecord, data: Map<string, ArrayBuffer>, { listModels, readModel, deleteModels, writeModel, isQuotaError }: RoomOps): Promise<{ stored: boolean; gone: ModelRecord[]; error?: unknown }> {
   const lru = (await listModels(db)).filter((r) => r.key !== record.key).sort((a, b) => a.lastUsed - b.lastUsed);
   const held: { record: ModelRecord; data: Map<string, ArrayBuffer> }[] = [];
   const gone: ModelRecord[] = [];

@@ -4,10 +4,10 @@
 // quota (CDP Storage.overrideQuotaForOrigin shows it), so the only truth is the
 // QuotaExceededError a write gets; make-room.ts, loaded only then, handles that.
 import type { DeliveryDb } from './db.js';
-import { deleteModels, listModels, planEviction, writeModel } from './store.js';
+import { deleteModels, listModels, planEviction, readModel, writeModel } from './store.js';
 import type { DeliveryEvent, ModelRecord } from './types.js';
 
-export const isQuotaError = (err: unknown) =>
+const isQuotaError = (err: unknown) =>
   (err as DOMException)?.name === 'QuotaExceededError' || (err as DOMException)?.code === 22;
 
 /**
@@ -38,7 +38,7 @@ export async function saveModel(
       await writeModel(db, record, data);
     } catch (err) {
       if (!isQuotaError(err)) throw err;
-      const room = await (await import('./make-room.js')).makeRoom(db, record, data);
+      const room = await (await import('./make-room.js')).makeRoom(db, record, data, { listModels, readModel, deleteModels, writeModel, isQuotaError });
       evicted(room.gone, 'quota');
       if (room.error) throw room.error;
       if (!room.stored) return unavailable(`the storage quota has no room for ${what} even with older versions evicted; running from memory, the cache kept as it was`, 'QUOTA_EXCEEDED');

@@ -63,6 +63,7 @@ function noisyAggregate(m: ModelAggregate, eps: number): ModelAggregate {
     classes: noisyRecord(m.classes, eps),
   };
   if (m.features) out.features = Object.fromEntries(Object.entries(m.features).map(([k, bins]) => [k, bins.map((n) => noisyCount(n, eps))]));
+  if (m.outOfRange) out.outOfRange = noisyRecord(m.outOfRange, eps);
   if (m.confusion) out.confusion = m.confusion.map(([p, a, n]) => [p, a, noisyCount(n, eps)]);
   if (m.importance) out.importance = Object.fromEntries(Object.entries(m.importance).map(([k, v]) => [k, { sum: v.sum, n: noisyCount(v.n, eps) }]));
   return out;

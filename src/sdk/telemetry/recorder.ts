@@ -27,6 +27,7 @@ interface Agg {
   scores: number[];
   classes: Map<string, number>;
   features?: Map<string, number[]>;
+  outOfRange?: Map<string, number>;
   confusion?: Map<string, number>;
   importance?: Map<string, { sum: number; n: number }>;
 }
@@ -75,6 +76,9 @@ export const safeLabel = (s: string): string => {
   const t = s.slice(0, 128);
   return t === '' ? '(empty)' : FORBIDDEN.has(t) ? `_${t}` : t;
 };
+
+// Reasons are SDK text, but some quote a URL (a .wasm file under assetsUrl): URLs never leave the device.
+const noUrls = (s: string) => s.replace(/\b[a-z][a-z0-9+.-]*:\/\/\S+/gi, '<url>');
 
 const keyOf = (e: { model: string; version: string; backend: string; variant: string }) =>
   e.model + '\u0000' + e.version + '\u0000' + e.backend + '\u0000' + e.variant;
@@ -157,6 +161,13 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
         let counts = f.get(feats[j]!.name);
         if (!counts) f.set(feats[j]!.name, (counts = new Array<number>(feats[j]!.edges.length + 1).fill(0)));
         counts[b]!++;
+        // Outside the training range: below the first edge or above the last (edges as float32,
+        // like the inputs: the training minimum 33.1 arrives as 33.099998 and is inside).
+        const fe = feats[j]!;
+        if (fe.index !== undefined && (b === 0 || b === fe.edges.length) && (row[fe.index]! < Math.fround(fe.edges[0]!) || row[fe.index]! > Math.fround(fe.edges[fe.edges.length - 1]!))) {
+          const o = (a.outOfRange ??= new Map());
+          o.set(fe.name, (o.get(fe.name) ?? 0) + 1);
+        }
       }
     }
   }
@@ -169,7 +180,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     const ms = Math.min(3_600_000, Math.max(0, e.ms));
     if (prev) { prev.ms = (prev.ms * prev.count + ms) / (prev.count + 1); prev.count++; return; }
     if (loads.size >= MAX_LOADS) { dropped++; return; }
-    const rec: LoadRecord = { model: e.model, version: e.version, variant: e.variant, backend: e.backend, source: e.source, bytes: Math.max(0, Math.round(e.bytes)), ms, fallbacks: e.fallbacks.map((f) => ({ backend: f.backend, reason: f.reason.slice(0, 200) })), count: 1 };
+    const rec: LoadRecord = { model: e.model, version: e.version, variant: e.variant, backend: e.backend, source: e.source, bytes: Math.max(0, Math.round(e.bytes)), ms, fallbacks: e.fallbacks.map((f) => ({ backend: f.backend, reason: noUrls(f.reason).slice(0, 200) })), count: 1 };
     if (e.error !== undefined) rec.error = e.error;
     if (e.candidateFallback !== undefined) rec.candidateFallback = e.candidateFallback.slice(0, 200);
     loads.set(key, rec);
@@ -271,6 +282,7 @@ function toWire(a: Agg): ModelAggregate {
     classes: Object.fromEntries(a.classes),
   };
   if (a.features) m.features = Object.fromEntries(a.features);
+  if (a.outOfRange) m.outOfRange = Object.fromEntries(a.outOfRange);
   if (a.confusion) m.confusion = [...a.confusion].map(([cell, n]) => [...(JSON.parse(cell) as [string, string]), n]);
   if (a.importance) m.importance = Object.fromEntries(a.importance);
   return m;
