@@ -152,13 +152,20 @@ async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => nu
       m.droppedQueue = 0;
       return d;
     }),
-    wait: (edit) => update((m) => {
-      const w = { notBefore: m.notBefore, retryAfter: m.retryAfter ?? 0 };
-      edit?.(w);
-      m.notBefore = w.notBefore;
-      m.retryAfter = w.retryAfter;
-      return w;
-    }),
+    async wait(edit) {
+      if (!edit) {
+        // A plain read (before every send) needs no readwrite transaction.
+        const m = await db.get('meta', 'state');
+        return { notBefore: m?.notBefore ?? 0, retryAfter: m?.retryAfter ?? 0 };
+      }
+      return update((m) => {
+        const w = { notBefore: m.notBefore, retryAfter: m.retryAfter ?? 0 };
+        edit(w);
+        m.notBefore = w.notBefore;
+        m.retryAfter = w.retryAfter;
+        return w;
+      });
+    },
     close() {
       db.close();
     },
