@@ -29,11 +29,20 @@ export interface PlaceOptions {
 }
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+// Failures that say the backend cannot run this model at all (a kernel it lacks, a lost or
+// exhausted GPU), as opposed to an input the generated warm-up got wrong for this model.
+const CANNOT_RUN = /not registered|not (yet )?(implemented|supported)|unsupported|context lost|device.*lost|out of memory|OOM/i;
 
-/** Zeros the shape of each input: free batch = 1, other free dims from the spec or 32. */
+/**
+ * Warm-up inputs that make sense for the model: the input's shape (free batch = 1, other free
+ * dims from the spec, the image size or 32), zeros, except where zero is rarely valid: an input of
+ * one value (a downsample ratio, threshold or step size; 0 traps some wasm kernels) gets 1. An
+ * input of unknown rank gets the spec's shape, else a scalar 0 (the usual initial recurrent state).
+ */
 export function dummyInputs(infos: TensorInfo[], specs: InputSpec[] = []): tf.Tensor[] {
   return infos.map((info, i) => {
     const spec = specs.find((s) => s.name === info.name) ?? specs[i];
+    if (info.anyRank) return tf.zeros(spec?.shape.map((d) => Math.max(1, d)) ?? [], info.dtype);
     const shape = info.shape.map((d, k) => {
       if (d !== -1) return d;
       if (spec?.shape?.[k] != null && spec.shape[k]! > 0) return spec.shape[k]!;
@@ -42,7 +51,7 @@ export function dummyInputs(infos: TensorInfo[], specs: InputSpec[] = []): tf.Te
       if (spec?.image && k === 2) return spec.image.width;
       return 32;
     });
-    return tf.zeros(shape, info.dtype);
+    return shape.every((d) => d === 1) ? tf.ones(shape, info.dtype) : tf.zeros(shape, info.dtype);
   });
 }
 
@@ -67,7 +76,17 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
     tfm = await onBackend(backend, () => createTfModel(artifacts));
     // cpu is skipped: no shaders to compile and every kernel exists there, so its warm-up would
     // only be a second first-prediction (same cost, nothing learned); predict fails over if it breaks.
-    if (o.warmup && backend !== 'cpu') await runOnce(backend, tfm, o.specs);
+    if (o.warmup && backend !== 'cpu') {
+      try {
+        await runOnce(backend, tfm, o.specs);
+      } catch (err) {
+        // The backend passed its self-test; a warm-up failure demotes it only when the model
+        // cannot run there. Otherwise the generated input was wrong for this model: keep the
+        // backend (predict still fails over if a real input breaks it) and say so.
+        if (CANNOT_RUN.test(reasonOf(err))) throw err;
+        notes?.push({ backend, reason: `warm-up with generated inputs failed (${reasonOf(err).slice(0, 120)}); kept ${backend}: nothing says the model cannot run here` });
+      }
+    }
     return tfm;
   } catch (err) {
     if (isInferScopeError(err, 'MODEL_INVALID')) throw err;

@@ -8,7 +8,8 @@ import type { TensorInfo } from './tf-model.js';
 
 type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
 export interface NestedArray extends Array<number | NestedArray> {}
-export type InputValue = tf.Tensor | TypedArray | NestedArray | PixelSource | PixelSource[];
+/** A plain number is a scalar input (a ratio, a threshold). */
+export type InputValue = number | tf.Tensor | TypedArray | NestedArray | PixelSource | PixelSource[];
 /** One value for a single-input model; for several inputs, an array in model order or a record by name. */
 export type ModelInput = InputValue | InputValue[] | Record<string, InputValue>;
 
@@ -52,6 +53,7 @@ function flatten(x: NestedArray, shape: number[], name: string): Float64Array {
 
 /** Check `got` against the model shape; a single example (rank one less) gets a batch of 1. */
 function fitShape(info: TensorInfo, got: number[]): number[] {
+  if (info.anyRank) return got;
   const want = info.shape;
   const shape = got.length === want.length - 1 && want[0] === -1 ? [1, ...got] : got;
   if (shape.length !== want.length || want.some((d, i) => d !== -1 && d !== shape[i])) throw shapeError(info.name, want, got);
@@ -60,6 +62,7 @@ function fitShape(info: TensorInfo, got: number[]): number[] {
 
 /** Shape of a flat typed array: free dims other than the batch must be given by the spec. */
 function flatShape(info: TensorInfo, length: number, spec?: InputSpec): number[] {
+  if (info.anyRank) return spec && spec.shape.reduce((a, b) => a * b, 1) === length ? spec.shape : [length];
   const want = spec?.shape?.length === info.shape.length ? info.shape.map((d, i) => (d === -1 ? spec.shape[i]! : d)) : info.shape;
   // Plain loop: this runs on every predict of a typed-array input.
   let free = -1, frees = 0, known = 1;
@@ -112,6 +115,7 @@ function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: st
 }
 
 function prepareOne(value: InputValue, info: TensorInfo, spec: InputSpec | undefined, o: PrepareOptions): Prepared {
+  if (typeof value === 'number') value = Float64Array.of(value);
   if (isTensor(value)) {
     const shape = fitShape(info, value.shape);
     if (value.dtype !== info.dtype) throw new InferScopeError('INPUT_SHAPE', `input '${info.name}': expected dtype ${info.dtype} got ${value.dtype}`);

@@ -68,7 +68,6 @@ export function createModel(deps: ModelDeps): Model {
   const range = target.baseline?.features.some((f) => f.index !== undefined) && !specs[0]?.image
     ? import('./range-check.js').then((m) => m.rangeChecker(target.baseline!), () => null) : null;
   const prepOpts = { allowNonFinite: target.allowNonFinite === true };
-  const outNames = tfm.outputs.map((o) => o.name);
   let disposed = false;
   let generation = 0;
   let switching: Promise<boolean> | null = null;
@@ -130,7 +129,7 @@ export function createModel(deps: ModelDeps): Model {
             release();
             return r;
           });
-          const outputs = await readOutputs(outs, outNames);
+          const outputs = await readOutputs(outs, current.outputs);
           const probed = probe as tf.Tensor | null;
           if (probed) await checkProbe(probed, prepared, tfm.inputs);
           const inputs = baselineCopy ? await readBaselineInputs(baselineCopy) : undefined;

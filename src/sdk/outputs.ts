@@ -1,16 +1,19 @@
 // Model outputs become plain data: Float32Array + shape per output, top-k with labels.
 import type * as tf from '@tensorflow/tfjs-core';
 
-export interface OutputData { name: string; data: Float32Array; shape: number[] }
+/** `name`: the signature key where the model has one; `node`: the graph node name when it differs. */
+export interface OutputData { name: string; data: Float32Array; shape: number[]; node?: string }
 export interface TopEntry { label: string; score: number; index: number }
 
 /** Read and dispose output tensors. */
-export async function readOutputs(tensors: tf.Tensor[], names: string[]): Promise<OutputData[]> {
+export async function readOutputs(tensors: tf.Tensor[], infos: { name: string; node?: string }[]): Promise<OutputData[]> {
   try {
     const values = tensors.length === 1 ? [await tensors[0]!.data()] : await Promise.all(tensors.map((t) => t.data()));
     return tensors.map((t, i) => {
       const v = values[i]!;
-      return { name: names[i] ?? `output_${i}`, data: v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>), shape: t.shape.slice() };
+      const o: OutputData = { name: infos[i]?.name ?? `output_${i}`, data: v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>), shape: t.shape.slice() };
+      if (infos[i]?.node) o.node = infos[i]!.node;
+      return o;
     });
   } finally {
     for (const t of tensors) t.dispose();

@@ -6,7 +6,12 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { ModelFormat } from '../protocol/manifest-types.js';
 import { InferScopeError } from './errors.js';
 
-export interface TensorInfo { name: string; shape: number[]; dtype: tf.DataType }
+/**
+ * `name`: what callers use (a graph model's signature key, e.g. `age_output`, where it has one);
+ * `node`: the graph node behind it when that differs (`Identity_5`). `anyRank`: the model.json
+ * says `unknownRank` (e.g. recurrent state fed back between frames): any shape is accepted.
+ */
+export interface TensorInfo { name: string; shape: number[]; dtype: tf.DataType; node?: string; anyRank?: true }
 
 export interface TfModel {
   format: ModelFormat;
@@ -46,8 +51,13 @@ export function detectFormat(artifacts: tf.io.ModelArtifacts): ModelFormat {
 }
 
 const free = (d: number | null | undefined) => (d == null || d < 0 ? -1 : d);
-const signature = (ts: { name: string; shape?: (number | null)[]; dtype: tf.DataType }[]): TensorInfo[] =>
-  ts.map((t) => ({ name: t.name, shape: (t.shape ?? []).map(free), dtype: t.dtype }));
+const signature = (ts: { name: string; shape?: (number | null)[]; dtype: tf.DataType }[], keys?: string[]): TensorInfo[] =>
+  ts.map((t, i) => {
+    const info: TensorInfo = { name: keys?.[i] ?? t.name, shape: (t.shape ?? []).map(free), dtype: t.dtype };
+    if (info.name !== t.name) info.node = t.name;
+    if (!t.shape) info.anyRank = true;
+    return info;
+  });
 const asList = (r: tf.Tensor | tf.Tensor[]) => (Array.isArray(r) ? r : [r]);
 
 /** Build the model on the engine's current backend. Call inside onBackend(). */
@@ -56,10 +66,12 @@ export async function createTfModel(artifacts: tf.io.ModelArtifacts): Promise<Tf
   const handler = tf.io.fromMemory(artifacts);
   let model: GraphModel | LayersModel;
   let run: TfModel['run'];
+  let outKeys: string[] | undefined;
   if (format === 'graph-model') {
     const graph = (model = await (await import('@tensorflow/tfjs-converter')).loadGraphModel(handler));
     const names = graph.inputs.map((i) => i.name);
-    const outNames = graph.outputNodes;
+    // Signature keys where the model has them (what its authors document), else node names.
+    const outNames = (outKeys = graph.outputNodes);
     const feed = (ts: tf.Tensor[]) => Object.fromEntries(names.map((n, k) => [n, ts[k]!])) as tf.NamedTensorMap;
     // Control flow or dynamic-shape ops (NMS, Where) only run through executeAsync.
     run = needsExecuteAsync(artifacts.modelTopology)
@@ -69,5 +81,5 @@ export async function createTfModel(artifacts: tf.io.ModelArtifacts): Promise<Tf
     const layers = (model = await (await import('@tensorflow/tfjs-layers')).loadLayersModel(handler));
     run = (ts) => asList(layers.predict(ts.length === 1 ? ts[0]! : ts));
   }
-  return { format, inputs: signature(model.inputs), outputs: signature(model.outputs), model, run, dispose: () => model.dispose() };
+  return { format, inputs: signature(model.inputs), outputs: signature(model.outputs, outKeys), model, run, dispose: () => model.dispose() };
 }
