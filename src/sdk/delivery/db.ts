@@ -1,6 +1,6 @@
-// The delivery database: content-addressed files, model records, meta. Opened through
-// `idb` on an injectable IDBFactory (fake-indexeddb in Node tests). Opening never throws:
-// no IndexedDB (Node, some private modes) or a failed/blocked open is `null`, and the
+// The delivery database: content-addressed files, model records, meta. Opened through `idb` on
+// an injectable IDBFactory (fake-indexeddb in Node, with or without its IDB* globals). Opening
+// never throws: no IndexedDB (Node, some private modes) or a failed/blocked open is `null`, and the
 // caller runs from the network.
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { FileRecord, ModelRecord } from './types.js';
@@ -27,6 +27,8 @@ export async function openDeliveryDb(
   if (!factory) return { db: null, reason: 'IndexedDB is not available here' };
   let request: IDBOpenDBRequest;
   try {
+    // Node with an injected factory: idb needs the IDB* classes as globals (idb-globals.ts).
+    if (typeof IDBRequest == 'undefined') await (await import('./idb-globals.js')).defineIdbGlobals(factory);
     request = factory.open(DB_NAME, DB_VERSION);
   } catch (err) {
     return { db: null, reason: `IndexedDB open threw: ${(err as Error).message}` };
