@@ -103,6 +103,38 @@ export const DASHBOARD_SCRIPT = String.raw`
       iv.map(function (x) { return names.map(function (n) { var f = x.importance.features.filter(function (g) { return g.name === n; })[0]; return f ? f.importance : null; }); }));
     document.body.dataset.ready = '1';
   }
+  // Release timeline: each release's state, then its decisions newest first, with runs of
+  // "hold" folded into one line (the latest reason says what the release waits for).
+  function cell(tr, text, cls) { var td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); }
+  function releases(m) {
+    var el = $('releases');
+    return api('/v1/releases/' + encodeURIComponent(m) + '?limit=1000').then(function (j) {
+      el.innerHTML = '';
+      el.dataset.rows = '0';
+      if (!j.releases.length) { el.innerHTML = '<div class="empty">' + (j.configured ? 'no release of this model yet' : 'releases are not configured (see README: Release a model)') + '</div>'; return; }
+      var t = document.createElement('table');
+      var head = document.createElement('tr');
+      ['when', 'channel / candidate', 'decision', 'percent', 'reason'].forEach(function (h) { var th = document.createElement('th'); th.textContent = h; head.appendChild(th); });
+      t.appendChild(head);
+      j.releases.forEach(function (s) {
+        var tr = document.createElement('tr'); tr.className = 'release-state';
+        cell(tr, 'now'); cell(tr, s.channel + ' / ' + s.candidate); cell(tr, s.status, s.status === 'rolled_back' ? 'bad' : s.status === 'promoted' ? 'ok' : ''); cell(tr, s.percent + ' %'); cell(tr, (s.steps ? 'steps ' + s.steps.join(', ') + ' %' : ''));
+        t.appendChild(tr);
+      });
+      var rows = 0, held = null;
+      j.decisions.forEach(function (d) {
+        if (d.decision === 'hold') { if (held) { held.n++; held.td.textContent = 'hold ×' + held.n; return; } held = { n: 1 }; } else held = null;
+        var tr = document.createElement('tr'); tr.className = 'release-decision'; tr.dataset.decision = d.decision;
+        cell(tr, new Date(d.at).toLocaleString()); cell(tr, d.channel + ' / ' + d.candidate);
+        cell(tr, d.decision + (d.actor === 'admin' ? ' (admin)' : ''), d.decision === 'rollback' ? 'bad' : d.decision === 'promote' || d.decision === 'advance' ? 'ok' : '');
+        cell(tr, d.fromPercent === d.toPercent ? d.toPercent + ' %' : d.fromPercent + ' → ' + d.toPercent + ' %'); cell(tr, d.reason);
+        if (held) held.td = tr.children[2];
+        t.appendChild(tr); rows++;
+      });
+      el.appendChild(t);
+      el.dataset.rows = String(rows);
+    });
+  }
   function signedIn(yes, why) {
     $('signin').hidden = yes; $('board').hidden = !yes; $('controls').hidden = !yes;
     $('signin-error').textContent = why || '';
@@ -120,7 +152,8 @@ export const DASHBOARD_SCRIPT = String.raw`
     status('loading ' + m + '…');
     delete document.body.dataset.ready;
     api('/v1/models/' + encodeURIComponent(m) + '/report?from=' + from + '&to=' + to).then(function (r) {
-      status(m + ': ' + new Date(from).toLocaleString() + ' – ' + new Date(to).toLocaleString()); render(r);
+      status(m + ': ' + new Date(from).toLocaleString() + ' – ' + new Date(to).toLocaleString());
+      return releases(m).then(function () { render(r); });
     }).catch(failed);
   }
   function start() {

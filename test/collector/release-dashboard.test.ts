@@ -1,0 +1,38 @@
+// The dashboard's release timeline in Chromium: the current state of each release and its
+// decisions newest first, with runs of holds folded into one line.
+import { chromium, type Browser } from 'playwright';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN, startTestCollector, testConfig, type TestCollector } from './helpers.js';
+import { fastReleases, releaseBatch, writeManifest } from './release-support.js';
+
+let c: TestCollector;
+let browser: Browser;
+
+beforeAll(async () => {
+  c = await startTestCollector({ config: testConfig({ releases: fastReleases() }), manifest: writeManifest() });
+  // Too little candidate traffic: the release holds a few times, then an admin promotes it.
+  expect((await c.post(releaseBatch({ n: 60 }, { n: 5 }))).status).toBe(200);
+  const end = Date.now() + 20_000;
+  while (((await (await fetch(`${c.url}/v1/releases/digits`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { decisions: unknown[] }).decisions.length < 3) {
+    if (Date.now() > end) throw new Error('no evaluations');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  expect((await fetch(`${c.url}/v1/releases/digits/stable/promote`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(200);
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+});
+afterAll(async () => { await browser?.close(); await c?.close(); });
+
+describe('dashboard release timeline', () => {
+  it('shows the promoted state, the admin promotion and the folded holds', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${c.url}/#token=${ADMIN}`);
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    const state = await page.locator('#releases tr.release-state').innerText();
+    expect(state).toMatch(/now\s+stable \/ 1\.1\.0\s+promoted\s+100 %\s+steps 10, 50, 100 %/);
+    const decisions = await page.locator('#releases tr.release-decision').allInnerTexts();
+    expect(decisions).toHaveLength(2);
+    expect(decisions[0]).toMatch(/stable \/ 1\.1\.0\s+promote \(admin\)\s+10 → 100 %\s+promote by admin/);
+    expect(decisions[1]).toMatch(/hold ×\d+\s+10 %\s+error rate: waiting for 40 on each side \(candidate 5, stable 60\)/);
+    await page.close();
+  });
+});
