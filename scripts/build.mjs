@@ -2,9 +2,11 @@
 // `npm run build`: every artefact the package ships.
 //   dist/index.js, dist/protocol.js      ESM library (tfjs external)      vite.config.ts
 //   dist/inferscope.iife.js + *.wasm     CDN bundle (global InferScope)   vite.cdn.config.ts
+//   dist/worker.js = inferscope.worker.js  worker-mode worker (self-contained) vite.worker.config.ts
 //   dist/node/cli.js, collector.js       Node CLI and collector           vite.node.config.ts
 //   dist/types/                          declarations                     tsconfig.build.json
-// Prints the CDN bundle's SRI hash for the <script integrity> attribute.
+// Prints the SRI hashes of the CDN files (the bundle's goes in <script integrity>; a Worker has no
+// integrity attribute, so the worker's is for whoever mirrors the files to check them).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
@@ -24,9 +26,16 @@ if (want('cdn')) {
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     copyFileSync(join(wasmDir, 'dist', f), join('dist', f));
   }
-  const bytes = readFileSync('dist/inferscope.iife.js');
+}
+if (want('worker')) {
+  run('npx', ['vite', 'build', '--config', 'vite.worker.config.ts', '--logLevel', 'warn']);
+  copyFileSync('dist/worker.js', 'dist/inferscope.worker.js');
+}
+for (const f of ['dist/inferscope.iife.js', 'dist/inferscope.worker.js']) {
+  if (!existsSync(f) || !(want('cdn') || want('worker'))) continue;
+  const bytes = readFileSync(f);
   const sri = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;
-  console.log(`dist/inferscope.iife.js  ${(bytes.length / 1024).toFixed(0)} KiB  integrity="${sri}"`);
+  console.log(`${f}  ${(bytes.length / 1024).toFixed(0)} KiB  integrity="${sri}"`);
 }
 if (want('node') && existsSync('src/cli/main.ts')) run('npx', ['vite', 'build', '--config', 'vite.node.config.ts', '--logLevel', 'warn']);
 if (want('types')) run('npx', ['tsc', '-p', 'tsconfig.build.json']);

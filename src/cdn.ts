@@ -10,7 +10,9 @@ const scriptBase: string | undefined = (() => {
   return src ? new URL('./', src).href : undefined;
 })();
 
-/** createClient with assetsUrl defaulting to the folder the script was loaded from. */
+/** createClient with assetsUrl defaulting to the folder the script was loaded from, and
+ *  `worker: true` meaning inferscope.worker.js from that folder too. */
 export function createClient(options: ClientOptions = {}): Client {
-  return create({ assetsUrl: scriptBase, ...options });
+  const worker = options.worker === true && scriptBase ? `${scriptBase}inferscope.worker.js` : options.worker;
+  return create({ assetsUrl: scriptBase, ...options, worker });
 }

@@ -1,5 +1,4 @@
 // Accuracy of a model on a labelled file (for `quantize --eval`).
-import { InferScopeError } from '../sdk/errors.js';
 import { argmaxRows, loadModel } from './load-model.js';
 import type { NodeBackend } from './tf-node.js';
 import { readExamples } from './read-examples.js';
@@ -19,14 +18,14 @@ export async function evaluateModel(modelJson: string, file: string, { backend =
     const size = model.inputShape.reduce((a, b) => a * Math.max(1, b), 1);
     const ex = await readExamples(file, { size, features: model.meta.kind === 'tabular' ? model.meta.features : undefined });
     const names = ex.labelNames ?? model.meta.labels ?? Array.from({ length: model.outputShape.at(-1) ?? 0 }, (_, i) => String(i));
-    const missing = ex.labels.findIndex((l) => l === undefined);
-    if (missing >= 0) throw new InferScopeError('INPUT_INVALID', `${file}: example ${missing} has no label; --eval needs a label on every example`);
+    // Unlabelled samples still measure the output difference; accuracy is NaN then.
+    const labelled = ex.labels.every((l) => l !== undefined);
     const outputs = await model.predict(ex.values, ex.n);
     const pred = argmaxRows(outputs, ex.n);
     let correct = 0;
     for (let i = 0; i < ex.n; i++) if (names[pred[i]!] === ex.labels[i]) correct++;
     return {
-      accuracy: correct / ex.n,
+      accuracy: labelled ? correct / ex.n : Number.NaN,
       n: ex.n,
       correct,
       outputs,

@@ -96,6 +96,28 @@ export function quantizeTensor(entry: io.WeightsManifestEntry, values: Float32Ar
   };
 }
 
+/**
+ * A tensor whose range is dominated by a few outliers: one quantization step is larger than a
+ * typical weight (median |w| over the non-zero weights), so most weights collapse onto a few
+ * levels. Returns the step / typical ratio when it exceeds 1, else null.
+ * @example outlierRatio(depthwiseKernel, 'uint8') // 78 (±7000 span, typical |w| 0.6)
+ */
+export function outlierRatio(values: Float32Array, dtype: 'uint8' | 'uint16'): { ratio: number; min: number; max: number; typical: number; step: number } | null {
+  const mags = Float32Array.from(values, Math.abs).filter((v) => v > 0).sort();
+  if (mags.length < 16) return null; // too few to say what "typical" is
+  let min = Infinity, max = -Infinity;
+  for (const v of values) { if (v < min) min = v; if (v > max) max = v; }
+  const typical = mags[mags.length >> 1]!;
+  const step = (max - min) / (dtype === 'uint8' ? 255 : 65535);
+  return step > typical ? { ratio: step / typical, min, max, typical, step } : null;
+}
+
+/** Float16 weights widened to float32: exact (every float16 value is a float32 value). */
+export function widenFloat16(bytes: Uint8Array): Float32Array {
+  const bits = new Uint16Array(bytes.slice().buffer);
+  return Float32Array.from(bits, float16Value);
+}
+
 /** float16 bits -> float32 value (for evaluation and tests). */
 export function float16Value(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;

@@ -13,6 +13,7 @@ import { firstWorking, noBackendError, type BackendPolicy, type Fallback } from 
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { createModel, type Model } from './model.js';
 import { assertLoadTarget, resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
+import { lazyClient } from './proxy/lazy-client.js';
 import { lazyTelemetry } from './telemetry/lazy.js';
 import type { TelemetryOptions } from './telemetry/options.js';
 import type { VerdictStore } from './verdict-store.js';
@@ -54,6 +55,13 @@ export interface ClientOptions {
   /** Degraded paths delivery took (last good manifest, cache unavailable, candidate fallback, eviction). */
   onDeliveryEvent?: (event: DeliveryEvent) => void;
   telemetry?: TelemetryOptions | false;
+  /** Run tfjs, delivery, telemetry and explain in a module worker; the page keeps a thin proxy with
+   *  the same API. true = the worker file shipped beside the SDK; or its URL, or a Worker you made
+   *  (CSP-strict apps, bundlers). Default false. See README "Worker mode". */
+  worker?: boolean | string | URL | Worker;
+  /** When the worker cannot start: true (default) runs in direct mode and emits a
+   *  'worker-unavailable' delivery event; false rejects calls with WORKER_UNAVAILABLE. */
+  workerFallback?: boolean;
   /** @internal test hooks */
   testHooks?: BackendTestHooks;
 }
@@ -80,6 +88,7 @@ export interface Client {
  * const { top } = await model.predict(imageData);
  */
 export function createClient(options: ClientOptions = {}): Client {
+  if (options.worker) return lazyClient(import('./proxy/worker-client.js').then((m) => m.createWorkerClient(options, createClient)));
   const {
     backends = [...DEFAULT_BACKENDS],
     backendPolicy = 'first-working',

@@ -15,7 +15,8 @@ export type ErrorCode =
   | 'QUOTA_EXCEEDED'
   | 'TELEMETRY'
   | 'DISPOSED'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'WORKER_UNAVAILABLE';
 
 export class InferScopeError extends Error {
   readonly code: ErrorCode;

@@ -176,3 +176,63 @@ describe('bad input: a message naming the file, a non-zero exit, no output', () 
     expect(r.err).toContain('--dtype must be one of uint8, uint16, float16, got "int4"');
   });
 });
+
+describe('float16 sources and outlier-dominated tensors (#17.5)', () => {
+  const f16 = () => join(root, 'float16', 'model.json'); // written by the --dtype float16 case above
+  const weightsOf = (p: string) => JSON.parse(readFileSync(p, 'utf8')).weightsManifest[0].weights as { name: string; quantization: { dtype: string; scale?: number } }[];
+  const bins = (dir: string) => Buffer.concat((JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).weightsManifest[0].paths as string[]).map((f) => readFileSync(join(dir, f))));
+
+  test('a float16 model quantizes: widening is exact (float16 again gives the same bytes), uint8 lands within half a step', async () => {
+    const again = await cli('quantize', f16(), '--dtype', 'float16', '--out', join(root, 'f16-again'));
+    expect(again.code).toBe(0);
+    expect(again.out).toContain('layers-model: 4 float16 weight tensor(s) -> float16 (4 float16 widened to float32 first, exactly)');
+    expect(bins(join(root, 'f16-again')).equals(bins(join(root, 'float16')))).toBe(true);
+    const r = await cli('quantize', f16(), '--dtype', 'uint8', '--out', join(root, 'f16-uint8'));
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const [a, b] = [await loadLayersModel(fileLoader(f16())), await loadLayersModel(fileLoader(join(root, 'f16-uint8', 'model.json')))];
+    const spec = weightsOf(join(root, 'f16-uint8', 'model.json'));
+    a.getWeights().forEach((w, i) => {
+      const got = b.getWeights()[i]!.dataSync();
+      w.dataSync().forEach((v, k) => expect(Math.abs(got[k]! - v)).toBeLessThanOrEqual((spec[i]!.quantization.scale! / 2) * (1 + 1e-4)));
+    });
+    a.dispose(); b.dispose();
+  });
+
+  test('outliers: the tensor is named with the step/typical ratio; --keep-outliers keeps it float16; the output difference on samples is reported', async () => {
+    const dir = join(root, 'outliers');
+    const p = await saveImageModel(dir);
+    const json = JSON.parse(readFileSync(p, 'utf8'));
+    const kernel = json.weightsManifest[0].weights[0].name as string; // the conv kernel, first in the shard
+    const shard = join(dir, json.weightsManifest[0].paths[0]);
+    const bytes = readFileSync(shard);
+    const f = new Float32Array(bytes.buffer, bytes.byteOffset, 36);
+    f[0] = 40; f[1] = -40; // a kernel whose span is set by two weights far from its typical ~0.2
+    writeFileSync(shard, bytes);
+    const samples = join(root, 'unlabelled.json');
+    writeFileSync(samples, JSON.stringify({ samples: Array.from({ length: 3 }, (_, s) => ({ input: Array.from({ length: 784 }, (_, i) => ((i * 7 + s * 13) % 17) / 17) })) }));
+
+    const plain = await cli('quantize', p, '--dtype', 'uint8', '--out', join(root, 'outliers-uint8'), '--eval', samples);
+    expect(plain.code).toBe(0);
+    expect(plain.err).toMatch(new RegExp(`warning: "${kernel}" spans -40\\.\\.40 while its typical \\|weight\\| is [\\d.]+: one uint8 step \\(0\\.314\\) is \\dx a typical weight; pass --keep-outliers`));
+    expect(plain.err.match(/warning:/g)).toHaveLength(1);
+    expect(plain.out).toMatch(/max \|output difference\| vs float32 on 3 samples: \d\.\d\de[-+]\d+/);
+    expect(weightsOf(join(root, 'outliers-uint8', 'model.json'))[0]!.quantization.dtype).toBe('uint8');
+
+    const keep = await cli('quantize', p, '--dtype', 'uint8', '--out', join(root, 'outliers-keep'), '--eval', samples, '--keep-outliers');
+    expect(keep.code).toBe(0);
+    expect(keep.err).toContain('kept at float16 (--keep-outliers)');
+    expect(weightsOf(join(root, 'outliers-keep', 'model.json')).map((w) => w.quantization.dtype)).toEqual(['float16', 'uint8', 'uint8', 'uint8']);
+    expect(keep.out).toMatch(/max \|output difference\| vs float32 on 3 samples: /);
+    // What the warning is about: uint8 collapses the kernel's typical weights onto a few levels;
+    // float16 keeps them.
+    const kernelError = async (out: string) => {
+      const m = await loadLayersModel(fileLoader(join(root, out, 'model.json')));
+      const got = m.getWeights()[0]!.dataSync();
+      m.dispose();
+      return Array.from(f).reduce((e, v, i) => Math.max(e, Math.abs(got[i]! - v)), 0);
+    };
+    expect(await kernelError('outliers-uint8')).toBeGreaterThan(0.05);
+    expect(await kernelError('outliers-keep')).toBeLessThan(0.05);
+  });
+});

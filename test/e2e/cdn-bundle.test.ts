@@ -1,7 +1,8 @@
 // The CDN bundle as a user meets it: a page with only <script src> tags loads
 // dist/inferscope.iife.js from a plain static server, and the global InferScope.createClient
 // loads and runs a model. Needs `npx vite build --config vite.cdn.config.ts` first
-// (scripts/test.sh builds it; this test builds it when it is missing).
+// (scripts/test.sh builds it; this test builds it when it is missing). Worker mode: the same page
+// with dist/inferscope.worker.js beside the bundle.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +13,13 @@ import { REPO_ROOT, serveStatic, type StaticServer } from '../support/fixtures-s
 
 const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 const BUNDLE = join(REPO_ROOT, 'dist/inferscope.iife.js');
+const WORKER = join(REPO_ROOT, 'dist/inferscope.worker.js');
 const MODEL = '/.tmp/fixtures/layers-float32/model.json';
 
 let browser: Browser;
 let isolated: StaticServer;
 let plain: StaticServer;
+let csp: StaticServer;
 
 async function expectedOutput(): Promise<number[]> {
   // Raw tfjs on the CPU backend is the reference.
@@ -31,12 +34,12 @@ async function expectedOutput(): Promise<number[]> {
   return out;
 }
 
-async function run(server: StaticServer, query: string, init?: string) {
+async function run(server: StaticServer, query: string, init?: string, page_ = 'examples/script-tag/index.html') {
   const page = await browser.newPage();
   if (init) await page.addInitScript(init);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${server.url}/examples/script-tag/index.html?${query}`);
+  await page.goto(`${server.url}/${page_}?${query}`);
   await page.waitForFunction(() => (window as any).__result, null, { timeout: 90_000 });
   const result = await page.evaluate(() => (window as any).__result);
   const info = await page.evaluate(() => ({ isolated: globalThis.crossOriginIsolated }));
@@ -46,9 +49,11 @@ async function run(server: StaticServer, query: string, init?: string) {
 
 beforeAll(async () => {
   await ensureFixtures();
-  if (!existsSync(BUNDLE)) execFileSync('npx', ['vite', 'build', '--config', 'vite.cdn.config.ts'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (!existsSync(BUNDLE) || !existsSync(WORKER)) execFileSync('node', ['scripts/build.mjs', 'cdn', 'worker'], { cwd: REPO_ROOT, stdio: 'inherit' });
   isolated = await serveStatic({ headers: ISOLATED });
   plain = await serveStatic();
+  // A CSP that allows the page's scripts but no workers at all.
+  csp = await serveStatic({ headers: { 'Content-Security-Policy': "worker-src 'none'" } });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
@@ -59,12 +64,19 @@ afterAll(async () => {
   await browser?.close();
   await isolated?.close();
   await plain?.close();
+  await csp?.close();
 });
 
-describe('CDN bundle (dist/inferscope.iife.js) from a <script> tag', () => {
+// Worker mode runs the same cases with the model in dist/inferscope.worker.js, found beside the
+// IIFE through document.currentScript; the page's own code is unchanged but for `worker: true`.
+describe.each([
+  { mode: 'direct', q: '', worker: false },
+  { mode: 'worker', q: '&worker=1', worker: true },
+])('CDN bundle (dist/inferscope.iife.js) from a <script> tag, $mode mode', ({ q, worker }) => {
   test('exposes InferScope.createClient and predicts on wasm with threads (cross-origin isolated)', async () => {
     const want = await expectedOutput();
-    const { result, errors, isolated: iso } = await run(isolated, `model=${MODEL}&size=4&backends=wasm`);
+    const before = isolated.requests.length;
+    const { result, errors, isolated: iso } = await run(isolated, `model=${MODEL}&size=4&backends=wasm${q}`);
     expect(errors).toEqual([]);
     expect(iso).toBe(true);
     expect(result.error).toBeUndefined();
@@ -73,17 +85,68 @@ describe('CDN bundle (dist/inferscope.iife.js) from a <script> tag', () => {
     result.data.forEach((v: number, i: number) => expect(v).toBeCloseTo(want[i]!, 4));
     // The threaded binary was the one fetched: it is what breaks when a minifier renames the
     // worker's factory function, so this is the case that proves the minified bundle works.
-    const fetched = isolated.requests.filter((r) => r.endsWith('.wasm'));
+    const fetched = isolated.requests.slice(before).filter((r) => r.endsWith('.wasm'));
     expect(fetched).toContain('/dist/tfjs-backend-wasm-threaded-simd.wasm');
+    // Worker mode: the worker beside the script started (no fallback to direct mode).
+    expect(isolated.requests.slice(before).includes('/dist/inferscope.worker.js')).toBe(worker);
+    expect(result.events.filter((e: { type: string }) => e.type === 'worker-unavailable')).toEqual([]);
   });
 
   test('finds the .wasm files beside the script without an assetsUrl, on a page that is not isolated', async () => {
-    const { result } = await run(plain, `model=${MODEL}&size=4&backends=wasm`);
+    const before = plain.requests.length;
+    const { result } = await run(plain, `model=${MODEL}&size=4&backends=wasm${q}`);
     expect(result.error).toBeUndefined();
     expect(result.backend).toBe('wasm');
-    expect(plain.requests.filter((r) => r.endsWith('.wasm'))).toEqual(['/dist/tfjs-backend-wasm-simd.wasm']);
+    expect(plain.requests.slice(before).filter((r) => r.endsWith('.wasm'))).toEqual(['/dist/tfjs-backend-wasm-simd.wasm']);
   });
 
+  test('the default page: digits by id from the manifest, drawn on a canvas (an ImageBitmap in worker mode), predicted right', async () => {
+    const { result, errors } = await run(plain, `backends=wasm${q}`);
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.shown).toEqual([{ label: expect.any(String), truth: expect.any(String) }]);
+    expect(result.shown[0].label).toBe(result.shown[0].truth);
+    expect(result.events.filter((e: { type: string }) => e.type === 'worker-unavailable')).toEqual([]);
+  });
+
+  test('a wrong input size rejects with InferScopeError INPUT_SHAPE and the same message in both modes', async () => {
+    const { result } = await run(plain, `model=${MODEL}&size=3&backends=cpu${q}`);
+    expect(result).toEqual({ error: 'INPUT_SHAPE', isError: true, message: "input 'hidden_input': expected [-1,4] got [3] (a flat array: pass a nested array or a tf.Tensor to give the shape) (-1 = any size)" });
+  });
+});
+
+describe('CDN bundle in worker mode when the worker cannot start', () => {
+  const reasonOf = (result: { events: { type: string; url: string; reason: string }[] }) => result.events.find((e) => e.type === 'worker-unavailable');
+
+  test('404: falls back to direct mode, still predicts, and the delivery event names the URL and "HTTP 404"', async () => {
+    const { result, errors } = await run(plain, `model=${MODEL}&size=4&backends=wasm&worker=/dist/missing.worker.js`);
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.data).toHaveLength(3);
+    expect(reasonOf(result)).toMatchObject({ url: `${plain.url}/dist/missing.worker.js`, reason: expect.stringContaining('HTTP 404') });
+  });
+
+  test('wrong MIME type (an HTML page where the script should be): the reason says what was served', async () => {
+    const { result } = await run(plain, `model=${MODEL}&size=4&backends=wasm&worker=/examples/script-tag/index.html`);
+    expect(result.error).toBeUndefined();
+    expect(reasonOf(result)!.reason).toMatch(/served as 'text\/html'.*JavaScript MIME type/);
+  });
+
+  test('blocked by Content-Security-Policy worker-src: the reason names the policy', async () => {
+    const { result } = await run(csp, `model=${MODEL}&size=4&backends=wasm&worker=1`);
+    expect(result.error).toBeUndefined();
+    expect(reasonOf(result)).toMatchObject({ url: `${csp.url}/dist/inferscope.worker.js`, reason: expect.stringContaining("Content-Security-Policy (worker-src)") });
+  });
+
+  test('workerFallback: false rejects with an InferScopeError WORKER_UNAVAILABLE naming the URL and the cause', async () => {
+    const { result } = await run(plain, `model=${MODEL}&size=4&backends=wasm&worker=/dist/missing.worker.js&fallback=0`);
+    expect(result).toMatchObject({ error: 'WORKER_UNAVAILABLE', isError: true });
+    expect(result.message).toContain(`${plain.url}/dist/missing.worker.js`);
+    expect(result.message).toContain('HTTP 404');
+  });
+});
+
+describe('CDN bundle, direct mode only', () => {
   test('with navigator.gpu missing, the default order falls back past webgpu with a reason', async () => {
     const { result, errors } = await run(plain, `model=${MODEL}&size=4`, 'delete Object.getPrototypeOf(navigator).gpu;');
     expect(errors).toEqual([]);
@@ -97,5 +160,11 @@ describe('CDN bundle (dist/inferscope.iife.js) from a <script> tag', () => {
     const src = readFileSync(BUNDLE, 'utf8');
     expect(src).not.toMatch(/^\s*import\s/m);
     expect(src).toMatch(/InferScope/);
+  });
+
+  test('the worker file is self-contained (no import statements), so it starts from any URL', () => {
+    const src = readFileSync(WORKER, 'utf8');
+    expect(src).not.toMatch(/^\s*(import|export)\s/m);
+    expect(src).toMatch(/tfjs-backend-wasm/);
   });
 });

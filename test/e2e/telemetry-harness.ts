@@ -16,22 +16,26 @@ import { launchProfile } from '../support/chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export async function bundlePage(): Promise<string> {
-  const out = await build({
-    entryPoints: [join(here, 'telemetry-page.ts')], bundle: true, format: 'esm', write: false, minify: false,
+/** The page script, plus the two worker-mode scripts: the test's telemetry worker and the SDK's worker. */
+export async function bundlePage(): Promise<Scripts> {
+  const one = async (entry: string) => (await build({
+    entryPoints: [entry], bundle: true, format: 'esm', write: false, minify: false,
     platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
-  });
-  return out.outputFiles[0]!.text;
+  })).outputFiles[0]!.text;
+  const [app, telWorker, worker] = await Promise.all([one(join(here, 'telemetry-page.ts')), one(join(here, 'telemetry-worker.ts')), one(join(here, '../../src/worker.ts'))]);
+  return { '/app.js': app, '/tel-worker.js': telWorker, '/worker.js': worker };
 }
+export type Scripts = Record<'/app.js' | '/tel-worker.js' | '/worker.js', string>;
 
 const close = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
-/** Page server: '/' and '/app.js', plus files under `staticRoot` at /static/. */
-export async function startApp(js: string, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
+/** Page server: '/' and the scripts (or just /app.js), plus files under `staticRoot` at /static/. */
+export async function startApp(js: Scripts | string, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
+  const scripts: Partial<Scripts> = typeof js === 'string' ? { '/app.js': js } : js;
   const html = '<!doctype html><meta charset="utf-8"><title>telemetry</title><script type="module" src="/app.js"></script>';
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
-    if (path === '/app.js') return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    if (path in scripts) return void res.writeHead(200, { 'content-type': 'text/javascript' }).end(scripts[path as keyof Scripts]);
     if (path === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end(html);
     if (staticRoot && path.startsWith('/static/')) {
       const file = normalize(join(staticRoot, path.slice('/static/'.length)));
@@ -117,9 +121,10 @@ export type { Browser } from '../support/chromium.js';
 /** A fresh Chromium profile. */
 export const launch = () => launchProfile('inferscope-telemetry-');
 
-export async function openPage(context: BrowserContext, appUrl: string) {
+/** `query`: '?mode=worker' runs the page's telemetry and client in worker mode. */
+export async function openPage(context: BrowserContext, appUrl: string, query = '') {
   const page = await context.newPage();
-  await page.goto(appUrl + '/');
+  await page.goto(appUrl + '/' + query);
   await page.waitForFunction(() => 'tel' in globalThis);
   return page;
 }

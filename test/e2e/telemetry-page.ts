@@ -1,11 +1,20 @@
 // Browser side of the telemetry e2e tests: bundled with esbuild by telemetry-harness.ts.
 // Exposes window.tel.* for page.evaluate(). Synthetic events drive the recorder directly;
-// runModel() goes through createClient + a real model predict.
+// runModel() goes through createClient + a real model predict. With ?mode=worker the same
+// calls run in worker mode: telemetry in /tel-worker.js (telemetry-worker.ts) with the page's
+// events forwarded by the SDK's proxy code, and createClient({ worker: '/worker.js' }).
 import '@tensorflow/tfjs-backend-cpu';
+import { proxy, wrap } from 'comlink';
 import { createClient } from '../../src/sdk/client.js';
+import { forwardPageEvents } from '../../src/sdk/proxy/forward-page-events.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
+import { checkTelemetryOptions } from '../../src/sdk/telemetry/options.js';
+import { recordSynthetic } from './telemetry-synthetic.js';
+import type { TelemetryWorkerApi } from './telemetry-worker.js';
 
+const inWorker = new URLSearchParams(location.search).get('mode') === 'worker';
 let t: Telemetry | undefined;
+let remote: ReturnType<typeof wrap<TelemetryWorkerApi>> | undefined;
 
 // Writes down every sendBeacon call and what Chromium answered, in localStorage so that the
 // next page can read it after this one is gone.
@@ -19,8 +28,11 @@ navigator.sendBeacon = (url: string | URL, data?: BodyInit | null) => {
 };
 
 const tel = {
-  start(options: TelemetryOptions) {
-    t = createTelemetry({ webVitals: false, ...options });
+  async start(options: TelemetryOptions) {
+    if (!inWorker) { t = createTelemetry({ webVitals: false, ...options }); return; }
+    remote = wrap<TelemetryWorkerApi>(new Worker('/tel-worker.js', { type: 'module' }));
+    const events = forwardPageEvents(remote, { webVitals: options.webVitals ?? false, isActive: () => true, url: checkTelemetryOptions(options as TelemetryOptions & { endpoint: string }) });
+    await remote.start(options, proxy(events.hold));
   },
   /** Give the page something to paint (FCP, LCP need contentful paint), and a click handler
    *  slow enough (80 ms) to be an interaction INP reports. */
@@ -36,18 +48,15 @@ const tel = {
     localStorage.removeItem('test-beacons');
     return log;
   },
-  /** n synthetic predictions; every input-like value stays on the device. With `labelChars`,
-   *  each prediction gets its own class label of that length (to make big batches). */
-  record(n: number, from = 0, model = 'synthetic', labelChars = 0) {
-    for (let i = from; i < from + n; i++) {
-      const label = labelChars ? `L${i}`.padEnd(labelChars, 'x') : undefined;
-      t!.recordPrediction({ id: `id-${i}`, model, version: '1', backend: 'cpu', variant: 'direct', ms: 1 + (i % 7) / 3, top: [{ index: i % 4, label, score: 0.55 }] });
-    }
+  /** n synthetic predictions (see telemetry-synthetic.ts), in the worker in worker mode. */
+  async record(n: number, from = 0, model = 'synthetic', labelChars = 0) {
+    if (remote) await remote.record(n, from, model, labelChars);
+    else recordSynthetic(t!, n, from, model, labelChars);
   },
-  flush: () => t!.flush(),
-  dispose: () => t!.dispose(),
+  flush: () => (remote ? remote.flush() : t!.flush()),
+  dispose: () => (remote ? remote.dispose() : t!.dispose()),
   async runModel(opts: { modelUrl: string; n: number; telemetry: TelemetryOptions; inputs: number[] }) {
-    const client = createClient({ backends: ['cpu'], cache: false, telemetry: { webVitals: false, ...opts.telemetry } });
+    const client = createClient({ backends: ['cpu'], cache: false, telemetry: { webVitals: false, ...opts.telemetry }, worker: inWorker && '/worker.js', workerFallback: false });
     const model = await client.load({ url: opts.modelUrl });
     const scores: number[] = [];
     const joined: boolean[] = [];

@@ -7,7 +7,8 @@ import { createClientInfo } from './client-info.js';
 import { createDelivery } from './delivery.js';
 import { watchLifecycle } from './lifecycle.js';
 import { openOutbox } from './outbox.js';
-import { createRecorder } from './recorder.js';
+import { createRecorder, type RecorderSnapshot } from './recorder.js';
+import { randomHex } from '../../protocol/random-hex.js';
 import { checkTelemetryOptions, TELEMETRY_OFF, type TelemetryOptions } from './options.js';
 import type { Telemetry } from './types.js';
 import { observeVitals } from './vitals.js';
@@ -31,6 +32,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
     sampleRate = 1, flushIntervalMs = 30_000, maxBatchPredictions = 10_000, privacy = {},
     webVitals = true, explainSampleRate = 0, installId, maxQueueBatches = 32, outbox = {}, retry = {}, feedback = {},
     compress = true, requestTimeoutMs = 15_000, fetch, idbFactory,
+    pageEvents = { watch: watchLifecycle, vitals: observeVitals },
   } = options;
   const { epsilon } = privacy;
   const url = checkTelemetryOptions(options as TelemetryOptions & { endpoint: string });
@@ -46,13 +48,34 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
   let disposed: Promise<void> | null = null;
   let sizeFlush = false;
 
+  // A window's batch id is drawn when the window opens. In worker mode the page keeps a copy of
+  // the open window for its own unload send (pageEvents.pending, refreshed after every change);
+  // the same id makes that copy and the batch cut here later one batch to the collector.
+  let windowId = randomHex(16);
+  const toItem = (snap: RecorderSnapshot, dropped: { queue: number; outbox: number }) => {
+    const t = Date.now();
+    const batch = buildBatch(snap, { client: info.get(), sampleRate, epsilon, dropped, now: t });
+    batch.batchId = windowId;
+    return { id: windowId, body: JSON.stringify(batch), at: t };
+  };
+  let mirroring = false;
+  const changed = () => {
+    if (!pageEvents.pending || mirroring) return;
+    mirroring = true; // once per task, however many events it records
+    queueMicrotask(() => {
+      mirroring = false;
+      try { const snap = recorder.peek(); pageEvents.pending!(snap && toItem(snap, { queue: 0, outbox: 0 })); } catch { /* a copy only */ }
+    });
+  };
+
   /** Close the current window into a serialized batch, or null when it is empty. */
   const nextItem = () => {
     const snap = recorder.take();
     if (!snap) return null;
-    const t = Date.now();
-    const batch = buildBatch(snap, { client: info.get(), sampleRate, epsilon, dropped: delivery.takeDropped(), now: t });
-    return { id: batch.batchId, body: JSON.stringify(batch), at: t };
+    const item = toItem(snap, delivery.takeDropped());
+    windowId = randomHex(16);
+    changed();
+    return item;
   };
 
   async function flush(): Promise<void> {
@@ -69,28 +92,29 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
 
   const interval = setInterval(() => void flush(), flushIntervalMs);
   (interval as { unref?: () => void }).unref?.();
-  const unwatch = watchLifecycle({
+  const unwatch = pageEvents.watch({
     onHidden: () => { try { delivery.sendOnUnload(nextItem()); } catch { /* never throw from a page event */ } },
     onVisible: () => delivery.resetUnload(),
     onOnline: () => delivery.online(),
   });
-  if (webVitals) void observeVitals(recorder.recordVital, () => !disposed);
+  if (webVitals) void pageEvents.vitals((name, id, value) => { recorder.recordVital(name, id, value); changed(); }, () => !disposed);
 
   return {
     recordPrediction(e) {
       if (disposed) return;
       recorder.recordPrediction(e);
+      changed();
       if (!sizeFlush && recorder.pending >= maxBatchPredictions) {
         sizeFlush = true; // flush outside predict's call stack
         setTimeout(() => { sizeFlush = false; void flush(); }, 0);
       }
     },
-    recordLoad(e) { if (!disposed) recorder.recordLoad(e); },
-    recordCache(e, n) { if (!disposed) recorder.recordCache(e, n); },
-    recordExplanation(e) { if (!disposed) recorder.recordExplanation(e); },
+    recordLoad(e) { if (!disposed) { recorder.recordLoad(e); changed(); } },
+    recordCache(e, n) { if (!disposed) { recorder.recordCache(e, n); changed(); } },
+    recordExplanation(e) { if (!disposed) { recorder.recordExplanation(e); changed(); } },
     sample: () => !disposed && recorder.sample(),
     sampleExplanation: () => !disposed && explainSampleRate > 0 && Math.random() < explainSampleRate,
-    async feedback(id, label) { return !disposed && recorder.feedback(id, label); },
+    async feedback(id, label) { const ok = !disposed && recorder.feedback(id, label); if (ok) changed(); return ok; },
     flush: () => (disposed ? disposed : flush()),
     dispose() {
       disposed ??= (async () => {

@@ -2,7 +2,10 @@
 // createClient() can reject bad options at once while the telemetry code itself loads
 // lazily (telemetry/lazy.ts), and so a page without an endpoint never downloads it.
 import { InferScopeError } from '../errors.js';
+import type { LifecycleHandlers } from './lifecycle.js';
+import type { OutboxItem } from './outbox.js';
 import type { Telemetry } from './types.js';
+import type { VitalSink } from './vitals.js';
 
 /** Telemetry options (`createClient({ telemetry })`). Only `endpoint` is needed to start. */
 export interface TelemetryOptions {
@@ -40,6 +43,18 @@ export interface TelemetryOptions {
   fetch?: typeof fetch;
   /** IndexedDB factory for the outbox (default: globalThis.indexedDB; memory when absent). */
   idbFactory?: IDBFactory;
+  /** @internal Where page events come from when telemetry runs off the page (worker mode: the
+   *  page proxy forwards pagehide/visibilitychange and web-vitals reports). Default: this realm's own. */
+  pageEvents?: PageEvents;
+}
+
+/** @internal The page's lifecycle and web-vitals, for a telemetry that may not run on the page. */
+export interface PageEvents {
+  watch(handlers: LifecycleHandlers): () => void;
+  vitals(sink: VitalSink, isActive: () => boolean): Promise<boolean>;
+  /** Worker mode: the open window as a batch (null when empty), after each change, for the page
+   *  to send itself at unload: a worker may be stopped before it hears of the page's pagehide. */
+  pending?(item: OutboxItem | null): void;
 }
 
 /** What the runtime gets when telemetry is off or has no endpoint. */

@@ -64,6 +64,8 @@ export interface Recorder {
   readonly pending: number;
   /** The current window as wire objects, or null when nothing was recorded; resets it. */
   take(): RecorderSnapshot | null;
+  /** What take() would return now, without closing the window. */
+  peek(): RecorderSnapshot | null;
 }
 
 // The collector refuses these as map keys (they would reach Object.prototype).
@@ -86,7 +88,6 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
   let aggs = new Map<string, Agg>();
   let loads = new Map<string, LoadRecord>();
   let cache: CacheCounts | undefined;
-  let vitals = new Map<VitalName, SketchCore>();
   let pendingVitals = new Map<string, { name: VitalName; value: number }>();
   const countedVitals = new Set<string>();
   let start = now();
@@ -222,30 +223,36 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     return true;
   }
 
-  function take(): RecorderSnapshot | null {
+  /** The current window as wire objects, without closing it. */
+  function peek(): RecorderSnapshot | null {
     if (events === 0 && dropped === 0) return null;
-    for (const [id, v] of pendingVitals) {
-      countedVitals.add(id);
+    const vitals = new Map<VitalName, SketchCore>();
+    for (const v of pendingVitals.values()) {
       let s = vitals.get(v.name);
       if (!s) vitals.set(v.name, (s = new SketchCore()));
       s.add(v.value);
     }
-    const end = now();
     const snap: RecorderSnapshot = {
-      window: { start, end: Math.max(start, end) },
+      window: { start, end: Math.max(start, now()) },
       models: [...aggs.values()].map(toWire),
       loads: [...loads.values()],
       dropped,
     };
     if (cache) snap.cache = cache;
     if (vitals.size) snap.vitals = Object.fromEntries([...vitals].map(([k, s]) => [k, s.toJSON()]));
+    return snap;
+  }
+
+  function take(): RecorderSnapshot | null {
+    const snap = peek();
+    if (!snap) return null;
+    for (const id of pendingVitals.keys()) countedVitals.add(id);
     aggs = new Map();
     last = undefined;
     loads = new Map();
     cache = undefined;
-    vitals = new Map();
     pendingVitals = new Map();
-    start = end;
+    start = snap.window.end;
     predictions = 0;
     events = 0;
     dropped = 0;
@@ -262,6 +269,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     recordVital(name, id, value) { try { recordVital(name, id, value); } catch { /* dropped */ } },
     feedback(id, label) { try { return feedbackFn(id, label); } catch { return false; } },
     get pending() { return predictions; },
+    peek,
     take,
   };
 }

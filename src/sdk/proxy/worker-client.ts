@@ -1,0 +1,102 @@
+// createClient({ worker }) on the page: the Client interface with every call answered by the
+// worker (src/worker.ts), which runs tfjs, delivery, telemetry and explain off the main thread.
+// The page keeps only what needs the page: inputs turned into transferable form, the
+// pagehide/visibilitychange and web-vitals forwarding, and the delivery/progress callbacks.
+// A worker that cannot start gives WORKER_UNAVAILABLE; by default the client then runs in
+// direct mode and says so with a 'worker-unavailable' delivery event.
+import { proxy } from 'comlink';
+import type { Client, ClientOptions } from '../client.js';
+import { InferScopeError, isInferScopeError } from '../errors.js';
+import type { Model } from '../model.js';
+import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
+import { call } from './call.js';
+import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/options.js';
+import type { OutboxItem } from '../telemetry/outbox.js';
+import { forwardPageEvents } from './forward-page-events.js';
+import { remoteModel } from './remote-model.js';
+import { startWorker, unavailable } from './start-worker.js';
+
+// Relative URLs would resolve against the worker script's URL in the worker: make them absolute here.
+const absolute = <T>(u: T): T => (typeof u === 'string' && typeof location !== 'undefined' ? new URL(u, location.href).href as T : u);
+
+/** The options as the worker gets them, or the name of one that cannot cross (a function, a factory). */
+function wireOptions(o: ClientOptions): WorkerClientOptions | string {
+  const { worker, workerFallback, onDeliveryEvent, ...rest } = o;
+  const t = o.telemetry;
+  const local = (['fetch', 'testHooks'] as const).find((k) => o[k] !== undefined)
+    ?? (o.idbFactory ? 'idbFactory' : o.cache && o.cache.idbFactory ? 'cache.idbFactory' : t && (t.fetch ? 'telemetry.fetch' : t.idbFactory ? 'telemetry.idbFactory' : undefined));
+  if (local) return local;
+  return {
+    ...(rest as WorkerClientOptions),
+    manifestUrl: absolute(o.manifestUrl), assetsUrl: absolute(o.assetsUrl),
+    telemetry: t && { ...t, endpoint: absolute(t.endpoint) },
+  };
+}
+
+/**
+ * The worker-mode client. `direct` makes the direct-mode client used as the fallback.
+ * @example
+ * const client = await createWorkerClient({ worker: true }, createClient);
+ */
+export async function createWorkerClient(options: ClientOptions, direct: (o: ClientOptions) => Client | Promise<Client>): Promise<Client> {
+  const { worker = true, workerFallback = true, onDeliveryEvent, telemetry } = options;
+  const spec = typeof worker === 'object' && !(worker instanceof URL) ? worker : absolute(String(worker === true ? new URL('./worker.js', import.meta.url) : worker));
+  const url = typeof spec === 'string' ? spec : 'passed in options.worker';
+  let started;
+  const held: { to?: (item: OutboxItem | null) => void } = {}; // the worker's open telemetry window, once forwarding runs
+  try {
+    const wire = wireOptions(options);
+    if (typeof wire === 'string') throw unavailable(url, `option ${wire} cannot cross into a worker; leave it out or use direct mode`);
+    started = await startWorker(spec, wire, onDeliveryEvent, (item) => held.to?.(item));
+  } catch (err) {
+    if (!workerFallback || !isInferScopeError(err, 'WORKER_UNAVAILABLE')) throw err;
+    onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });
+    return direct({ ...options, worker: false });
+  }
+  const { remote, close } = started;
+  const models = new Set<Model>();
+  let disposed = false;
+  let loads = 0;
+  const events = telemetry && telemetry.endpoint
+    ? forwardPageEvents(remote, { webVitals: telemetry.webVitals !== false, isActive: () => !disposed, url: checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) })
+    : null;
+  held.to = events?.hold;
+
+  const gone = () => new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
+
+  async function load(target: string | WireUrlTarget & Pick<ClientOptions, never>, loadOptions: Parameters<Client['load']>[1] = {}): Promise<Model> {
+    if (disposed) throw gone();
+    const byId = typeof target === 'string';
+    const { onProgress, signal, ...rest } = (byId ? loadOptions : target) as NonNullable<Parameters<Client['load']>[1]>;
+    const abortId = signal ? ++loads : undefined;
+    const onAbort = () => void remote.abort(abortId!).catch(() => {});
+    signal?.addEventListener('abort', onAbort);
+    try {
+      const pending = remote.load(byId ? target : { ...(rest as WireUrlTarget), url: absolute((rest as WireUrlTarget).url) }, byId ? rest : {}, onProgress && proxy(onProgress), abortId);
+      if (signal?.aborted) onAbort();
+      const m: Model = remoteModel(await call(pending), remote, () => models.delete(m));
+      models.add(m);
+      return m;
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  // After dispose() the worker is gone: answer here, as a direct-mode client would.
+  const live = <T>(run: () => Promise<T>, after: T | InferScopeError): Promise<T> =>
+    (!disposed ? call(run()) : after instanceof InferScopeError ? Promise.reject(after) : Promise.resolve(after));
+  return {
+    load: load as Client['load'],
+    cached: () => live(() => remote.cached(), gone()),
+    evict: (id, version) => live(() => remote.evict(id, version), gone()),
+    feedback: (id, label) => live(() => remote.feedback(id, label), false),
+    flush: () => live(() => remote.flush(), undefined),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      events?.stop();
+      for (const m of [...models]) m.dispose();
+      try { await call(remote.dispose()); } finally { close(); }
+    },
+  };
+}

@@ -1,0 +1,28 @@
+// Worker mode of the telemetry e2e tests: the same telemetry as telemetry-page.ts starts, run
+// in a module worker with the page's events relayed by the SDK's own proxy code
+// (forwardPageEvents on the page, relayedPageEvents here) and the open window held by the
+// page for its unload send, as createClient({ worker }) wires it.
+import { expose } from 'comlink';
+import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
+import type { OutboxItem } from '../../src/sdk/telemetry/outbox.js';
+import { relayedPageEvents } from '../../src/sdk/worker/page-events.js';
+import { recordSynthetic } from './telemetry-synthetic.js';
+
+let page = relayedPageEvents();
+let t: Telemetry | undefined;
+
+const api = {
+  start(options: TelemetryOptions, hold: (item: OutboxItem | null) => void) {
+    page = relayedPageEvents((item) => void hold(item));
+    t = createTelemetry({ webVitals: false, ...options, pageEvents: page });
+  },
+  record(n: number, from = 0, model = 'synthetic', labelChars = 0) { recordSynthetic(t!, n, from, model, labelChars); },
+  flush: () => t!.flush(),
+  dispose: () => t!.dispose(),
+  hidden: () => page.hidden(),
+  visible: () => page.visible(),
+  online: () => page.online(),
+  vital: (...a: Parameters<typeof page.vital>) => page.vital(...a),
+};
+export type TelemetryWorkerApi = typeof api;
+expose(api);

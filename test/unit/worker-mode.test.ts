@@ -1,0 +1,159 @@
+// Worker mode's page <-> worker protocol in Node: the page-side client (createClient({ worker }))
+// talks through a real MessageChannel to the worker side (serve(), the same code the worker
+// script runs), so Comlink, transfer lists, proxied callbacks and the error wire format are the
+// real ones; only the Worker is a MessagePort. The cases run in both modes and must agree.
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createClient, type Client, type ClientOptions } from '../../src/sdk/client.js';
+import type { DeliveryEvent } from '../../src/sdk/delivery/types.js';
+import { InferScopeError, isInferScopeError, type ErrorCode } from '../../src/sdk/errors.js';
+import type { LoadProgress } from '../../src/sdk/fetch-model.js';
+import { reviveError } from '../../src/sdk/proxy/call.js';
+import { toWireInput } from '../../src/sdk/proxy/to-wire-input.js';
+import { serve } from '../../src/sdk/worker/serve.js';
+import { toWireError } from '../../src/sdk/worker/wire.js';
+import { ensureFixtures } from '../support/fixtures.js';
+import { serveStatic, type StaticServer } from '../support/fixtures-server.js';
+
+let server: StaticServer;
+let url: string;
+beforeAll(async () => {
+  await ensureFixtures();
+  server = await serveStatic();
+  url = `${server.url}/.tmp/fixtures/layers-float32/model.json`;
+});
+afterAll(async () => { await server?.close(); });
+
+/** A "worker": one end of a MessageChannel, the worker side served on the other. */
+function channelWorker(): Worker {
+  const { port1, port2 } = new MessageChannel();
+  serve(port2 as never);
+  return Object.assign(port1, { terminate: () => { port1.close(); port2.close(); } }) as unknown as Worker;
+}
+
+const modes: [string, () => Partial<ClientOptions>][] = [['direct', () => ({})], ['worker', () => ({ worker: channelWorker(), workerFallback: false })]];
+
+describe.each(modes)('%s mode', (_, extra) => {
+  const make = (o: ClientOptions = {}): Client => createClient({ backends: ['cpu'], cache: false, idbFactory: false, ...extra(), ...o });
+
+  test('load, predict, progress, feedback and dispose behave alike', async () => {
+    const progress: LoadProgress[] = [];
+    const client = make();
+    const model = await client.load({ url, onProgress: (p) => progress.push(p) });
+    expect(model).toMatchObject({ id: 'layers-float32', version: 'direct', backend: 'cpu', format: 'layers-model' });
+    expect(model.fallbacks).toEqual([]);
+    const r = await model.predict(new Float32Array([0.5, 0.5, 0.5, 0.5]));
+    expect(r.data).toBeInstanceOf(Float32Array);
+    expect(r.shape).toEqual([1, 3]);
+    expect(r.id).toMatch(/^[0-9a-f]+$/);
+    expect(r.ms).toBeGreaterThan(0);
+    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['download', 'compile', 'warmup']));
+    expect(await client.feedback(r.id, 'a')).toBe(false); // telemetry off
+    model.dispose();
+    await expect(model.predict(new Float32Array(4))).rejects.toMatchObject({ code: 'DISPOSED' });
+    await client.dispose();
+    await client.dispose(); // twice is fine
+    await expect(client.load({ url })).rejects.toMatchObject({ code: 'DISPOSED' });
+  });
+
+  test('errors are InferScopeError with the same code and message', async () => {
+    const client = make();
+    const model = await client.load({ url });
+    const err = await model.predict(new Float32Array(3)).catch((e) => e);
+    expect(err).toBeInstanceOf(InferScopeError);
+    expect(isInferScopeError(err, 'INPUT_SHAPE')).toBe(true);
+    // (layers models number their inputs per load in one engine: both modes share this process's)
+    expect(err.message).toMatch(/^input 'hidden_input(_\d+)?': expected \[-1,4\] got \[3\] \(a flat array: pass a nested array or a tf\.Tensor to give the shape\) \(-1 = any size\)$/);
+    const missing = await client.load({ url: `${server.url}/nope/model.json` }).catch((e) => e);
+    expect(missing).toBeInstanceOf(InferScopeError);
+    expect(missing.message).toContain('/nope/model.json');
+    await client.dispose();
+  });
+
+  test('the same numbers for typed arrays, nested arrays, record-free inputs and tf.Tensor', async () => {
+    const client = make();
+    const model = await client.load({ url });
+    const want = Array.from((await model.predict(new Float32Array([0.1, 0.2, 0.3, 0.4]))).data);
+    const t = tf.tensor2d([[0.1, 0.2, 0.3, 0.4]]);
+    for (const input of [[[0.1, 0.2, 0.3, 0.4]], new Float64Array([0.1, 0.2, 0.3, 0.4]), t]) {
+      expect(Array.from((await model.predict(input as never)).data)).toEqual(want.map((v) => expect.closeTo(v, 5)));
+    }
+    expect(Array.from(t.dataSync())).toEqual([0.1, 0.2, 0.3, 0.4].map((v) => expect.closeTo(v, 6))); // the caller's tensor is intact
+    t.dispose();
+    await client.dispose();
+  });
+});
+
+describe('worker mode only', () => {
+  test('a whole typed array moves to the worker (detached here); a view into a larger buffer is copied', async () => {
+    const client = createClient({ backends: ['cpu'], cache: false, idbFactory: false, worker: channelWorker(), workerFallback: false });
+    const model = await client.load({ url });
+    const whole = new Float32Array([0.5, 0.5, 0.5, 0.5]);
+    await model.predict(whole);
+    expect(whole.length).toBe(0);
+    const big = new Float32Array([9, 0.5, 0.5, 0.5, 0.5, 9]);
+    await model.predict(big.subarray(1, 5));
+    expect(Array.from(big)).toEqual([9, 0.5, 0.5, 0.5, 0.5, 9]);
+    await client.dispose();
+  });
+
+  test('options that cannot cross into a worker: direct mode with a worker-unavailable event, or WORKER_UNAVAILABLE', async () => {
+    const events: DeliveryEvent[] = [];
+    const f = globalThis.fetch.bind(globalThis);
+    const client = createClient({ backends: ['cpu'], cache: false, idbFactory: false, worker: channelWorker(), fetch: f, onDeliveryEvent: (e) => events.push(e) });
+    expect((await (await client.load({ url })).predict(new Float32Array(4))).shape).toEqual([1, 3]);
+    expect(events).toContainEqual({ type: 'worker-unavailable', url: 'passed in options.worker', reason: expect.stringContaining('option fetch cannot cross into a worker') });
+    await client.dispose();
+    const strict = createClient({ backends: ['cpu'], worker: channelWorker(), workerFallback: false, fetch: f });
+    await expect(strict.load({ url })).rejects.toMatchObject({ code: 'WORKER_UNAVAILABLE' });
+  });
+
+  test('an option the worker refuses is the caller\'s error, not a fallback', async () => {
+    const events: DeliveryEvent[] = [];
+    const client = createClient({ backends: ['tpu' as never], worker: channelWorker(), onDeliveryEvent: (e) => events.push(e) });
+    await expect(client.load({ url })).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
+    expect(events).toEqual([]);
+  });
+});
+
+describe('what crosses the boundary (generated cases)', () => {
+  const CTORS = [Float32Array, Float64Array, Int32Array, Int16Array, Int8Array, Uint32Array, Uint16Array, Uint8Array, Uint8ClampedArray] as const;
+  const view = fc.record({ c: fc.integer({ min: 0, max: CTORS.length - 1 }), n: fc.integer({ min: 0, max: 12 }), pre: fc.nat(3), post: fc.nat(3) })
+    .map(({ c, n, pre, post }) => {
+      const C = CTORS[c]!;
+      const all = new C(pre + n + post).map((_, i) => (i * 7) % 100);
+      return all.subarray(pre, pre + n);
+    });
+  const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, view, fc.double({ noNaN: true }), fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('v'), { maxKeys: 3 })),
+  })).v;
+  const snapshot = (x: unknown): unknown => (ArrayBuffer.isView(x) ? { t: x.constructor.name, v: Array.from(x as Uint8Array) }
+    : Array.isArray(x) ? x.map(snapshot) : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, snapshot(v)])) : x);
+
+  test('after postMessage with the transfer list, the worker sees exactly the values the caller passed', async () => {
+    await fc.assert(fc.asyncProperty(value, async (x) => {
+      const before = snapshot(x);
+      const moved = new Set<Transferable>();
+      const wire = await toWireInput(x, moved);
+      expect([...moved].every((b) => b instanceof ArrayBuffer)).toBe(true);
+      const received = structuredClone(wire, { transfer: [...moved] as Transferable[] }); // throws on a bad transfer list
+      expect(snapshot(received)).toEqual(before);
+    }), { numRuns: 300 });
+  });
+
+  test('an InferScopeError of any code and message comes back as itself', () => {
+    const codes: ErrorCode[] = ['MANIFEST_FETCH', 'INPUT_SHAPE', 'INTEGRITY', 'DISPOSED', 'WORKER_UNAVAILABLE', 'BACKEND_UNAVAILABLE'];
+    fc.assert(fc.property(fc.constantFrom(...codes), fc.string(), (code, message) => {
+      const wire = structuredClone(toWireError(new InferScopeError(code, message, { cause: new Error('why') })));
+      const asComlinkGivesIt = Object.assign(new Error(wire.message), wire); // comlink's 'throw' deserializer
+      const back = reviveError(asComlinkGivesIt) as InferScopeError;
+      expect(back).toBeInstanceOf(InferScopeError);
+      expect([back.code, back.message, back.cause]).toEqual([code, message, 'why']);
+    }));
+    const plain = reviveError(Object.assign(new Error('x'), toWireError(new TypeError('x'))));
+    expect(plain).not.toBeInstanceOf(InferScopeError);
+    expect(reviveError(new DOMException('could not be cloned', 'DataCloneError'))).toMatchObject({ code: 'INPUT_INVALID' });
+  });
+});
