@@ -6,7 +6,9 @@ import { createClient, type BackendName } from '../src/index.js';
 import { ensureBenchModel, seeded } from '../test/support/fixtures.js';
 import { REPO_ROOT, serveStatic } from '../test/support/fixtures-server.js';
 import { runChromiumBench } from '../test/support/fixtures-page.js';
+import { requireSystem } from './require-system.js';
 
+if (!process.env.NODE_ONLY) requireSystem('backend-choice', ['chromium']); // its Chromium cases (NODE_ONLY=1 skips them)
 const SAMPLES = Number(process.env.SAMPLES ?? 60);
 const WASM_DIR = join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist/');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

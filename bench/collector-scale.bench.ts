@@ -25,6 +25,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../test/support/postgres.js';
 import { scaleBatchesJson } from './collector-scale-batch.js';
+import { requireSystem } from './require-system.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -32,6 +33,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 48);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const REPLICAS = 3;
 const CASES = ['fastify', 'sqlite', 'postgres'].filter((c) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(c));
+requireSystem('collector-scale', CASES.includes('postgres') ? ['postgresql'] : []);
 const ROOT = join(import.meta.dirname, '..');
 const COLLECTOR_ROOT = process.env.BENCH_COLLECTOR_ROOT ?? ROOT;
 const KEY = 'pk_bench_000000001';

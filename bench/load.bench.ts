@@ -11,6 +11,7 @@
 // reported. Targets (time to first prediction): warm/tfjs <= 1.0, warm/cold <= 0.2.
 import { buildModel, manifestOf, startServer, versionEntry } from '../test/unit/delivery-fixtures.js';
 import { bundlePage, launch, openPage, startApp } from '../test/e2e/delivery-harness.js';
+import { requireSystem } from './require-system.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 7);
 const PAIRS = Number(process.env.BENCH_PAIRS ?? 3); // warm/tfjs pairs per cold load
@@ -19,6 +20,7 @@ const INPUTS = 784, HIDDEN = 256, CLASSES = 10; // a digits-sized MLP, about 0.8
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
+requireSystem('load', ['chromium']);
 const [js, model] = await Promise.all([bundlePage(), buildModel({ inputs: INPUTS, hidden: HIDDEN, classes: CLASSES })]);
 const bytes = [...model.files.values()].reduce((n, b) => n + b.byteLength, 0);
 const server = await startServer();

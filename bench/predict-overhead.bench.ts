@@ -19,8 +19,10 @@ import type { Model } from '../src/index.js';
 import { ensureBenchModel, seeded } from '../test/support/fixtures.js';
 import { REPO_ROOT, serveStatic } from '../test/support/fixtures-server.js';
 import { runChromiumBench } from '../test/support/fixtures-page.js';
+import { requireSystem } from './require-system.js';
 
 // Calls per side: a wasm predict here is ~0.7 ms, so 3000 cost seconds and pin the median to ~1%.
+if (!process.env.NODE_ONLY) requireSystem('predict-overhead', ['chromium']); // its Chromium cases (NODE_ONLY=1 skips them)
 const samplesFor = (backend: string) => Number(process.env.SAMPLES ?? (backend === 'wasm' ? 3000 : 400));
 const BACKENDS = (process.env.BACKENDS ?? 'cpu,wasm').split(',') as ('cpu' | 'wasm')[];
 const BATCH = 16;

@@ -51,3 +51,10 @@ line('sdk-own-code-core', own.core, true, { note: 'entry + static imports: creat
 line('sdk-own-code-all-chunks', own.all, false, { chunks: own.chunks, lazyChunks: own.lazy });
 line('sdk-with-idb-core', withDeps.core, false, {});
 line('sdk-with-idb-web-vitals-all-chunks', withDeps.all, false, { chunks: withDeps.chunks, lazyChunks: withDeps.lazy });
+// Worker mode: what the page downloads when it imports 'inferscope/proxy' (the proxy, Comlink, the
+// error class, page-event forwarding); tfjs and the SDK run in dist/worker.js. DESIGN target: 4 KB.
+const proxy = await bundle('src/proxy.ts', [/^@tensorflow\//, 'idb', /^web-vitals/]);
+console.log(JSON.stringify({
+  bench: 'size', case: 'worker-mode-main-thread-proxy-core', value: proxy.core, unit: 'bytes (min+brotli)', baseline: 4096, ratio: +(proxy.core / 4096).toFixed(3),
+  target: '<= 4 KB (ratio <= 1.0)', pass: proxy.core <= 4096, note: "entry 'inferscope/proxy' + static imports: createClient({ worker }), load, predict; the direct-mode fallback is a lazy chunk", lazyChunks: proxy.lazy,
+}));

@@ -65,7 +65,8 @@ async function main(argv: string[]) {
   console.error(`held-out accuracy ${(accuracy * 100).toFixed(2)}% (${correct}/${test.n}), trained in ${(trainMs / 1000).toFixed(1)} s`);
 
   model.setUserDefinedMetadata({
-    inferscope: { kind: 'image', labels: LABELS, image: { height: 28, width: 28, channels: 1 } },
+    // MNIST digits are cropped, fitted into 20x20 and centred by mass: inputs must be too (src/sdk/mnist-center.ts).
+    inferscope: { kind: 'image', labels: LABELS, image: { height: 28, width: 28, channels: 1, preprocess: 'mnist-center' } },
   });
   await model.save(fileSaver(flags.out));
   await writeJson(join(flags.out, '..', 'training.json'), {

@@ -1,30 +1,20 @@
-// Draw a digit; the pad is cropped to the ink, scaled into a 20×20 box and centred in 28×28
-// like MNIST, then handed to model.predict as a canvas (the SDK resizes and normalizes it per
-// the manifest's image spec). model.explain draws a saliency heatmap over it.
+// Draw a digit; the pad's canvas goes to model.predict as it is: the manifest's input spec
+// (preprocess: 'mnist-center') makes the SDK crop it to the ink, fit it into 20×20 and centre
+// it by mass in 28×28 like MNIST, for every app. model.explain draws a saliency heatmap over
+// that 28×28 view.
 import type { App } from './app.js';
 import { scoreBars } from './bars.js';
 import { action, h, show } from './dom.js';
+import { mnistCenter } from '../../src/sdk/mnist-center.js';
 
 const SIZE = 280;
 
-function mnistCanvas(pad: HTMLCanvasElement, paper: string): HTMLCanvasElement {
-  const ctx = pad.getContext('2d', { willReadFrequently: true })!;
-  const { data } = ctx.getImageData(0, 0, SIZE, SIZE);
-  const paperIsDark = paper === '#000';
-  let x0 = SIZE, y0 = SIZE, x1 = -1, y1 = -1;
-  for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) {
-    const v = data[(y * SIZE + x) * 4]!;
-    if (paperIsDark ? v > 40 : v < 215) { x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y); }
-  }
-  const out = document.createElement('canvas');
-  out.width = out.height = 28;
-  const o = out.getContext('2d', { willReadFrequently: true })!;
-  o.fillStyle = paper;
-  o.fillRect(0, 0, 28, 28);
-  if (x1 < 0) return out;
-  const w = x1 - x0 + 1, hgt = y1 - y0 + 1, s = 20 / Math.max(w, hgt);
-  o.imageSmoothingQuality = 'high';
-  o.drawImage(pad, x0, y0, w, hgt, 14 - (w * s) / 2, 14 - (hgt * s) / 2, w * s, hgt * s);
+/** What the model sees: the pad as the input spec's preprocess step makes it (MNIST centring). */
+function modelView(pad: HTMLCanvasElement, invert: boolean, preprocess: boolean): HTMLCanvasElement {
+  if (!preprocess) return pad;
+  const { data, width, height } = mnistCenter(pad, { height: 28, width: 28, channels: 1, scale: 1, offset: 0, invert, dtype: 'float32' });
+  const out = h('canvas', { width, height });
+  out.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(data), width, height), 0, 0);
   return out;
 }
 
@@ -46,7 +36,8 @@ function heatmap(digit: HTMLCanvasElement, saliency: { height: number; width: nu
 }
 
 export function digitPad(app: App, root: HTMLElement): void {
-  const invert = app.choice?.inputs?.[0]?.image?.invert === true;
+  const image = app.choice?.inputs?.[0]?.image;
+  const invert = image?.invert === true;
   const [ink, paper] = invert ? ['#000', '#fff'] : ['#fff', '#000'];
   const pad = h('canvas', { width: SIZE, height: SIZE, class: 'pad', id: 'digit-pad', style: `background:${paper}` });
   const ctx = pad.getContext('2d', { willReadFrequently: true })!;
@@ -54,17 +45,25 @@ export function digitPad(app: App, root: HTMLElement): void {
   clear();
   const out = h('div', { id: 'digit-result' });
   const heat = h('div', {});
-  const status = h('div', { class: 'status' });
+  const status = h('div', { class: 'status', id: 'digit-status' });
   const explainBtn = h('button', {}, 'Explain');
-  const clearBtn = h('button', { onclick: () => { clear(); show(out); show(heat); } }, 'Clear');
+  // Every stroke (and Clear) makes the shown prediction, explanation and "why" line stale: they
+  // go at once, and an answer for an older drawing never lands over a newer one.
+  // pad.dataset.gen counts strokes and clears; #digit-result's data-gen says which drawing it shows.
+  let gen = 0;
+  const stale = () => { pad.dataset.gen = String(++gen); show(out); show(heat); show(status); status.classList.remove('error'); delete out.dataset.gen; };
+  const clearBtn = h('button', { id: 'digit-clear', onclick: () => { clear(); stale(); } }, 'Clear');
 
   const predict = async () => {
-    const r = await app.model!.predict(mnistCanvas(pad, paper));
+    const seen = gen;
+    const r = await app.model!.predict(pad);
+    if (seen !== gen) return;
     show(out, h('p', {}, 'prediction ', h('span', { class: 'big' }, r.top?.[0]?.label ?? '?'), ` in ${r.ms.toFixed(1)} ms`), scoreBars(r.top ?? []));
+    out.dataset.gen = String(seen);
   };
   let last: { x: number; y: number } | null = null;
   const at = (e: PointerEvent) => { const b = pad.getBoundingClientRect(); return { x: ((e.clientX - b.left) * SIZE) / b.width, y: ((e.clientY - b.top) * SIZE) / b.height }; };
-  pad.addEventListener('pointerdown', (e) => { pad.setPointerCapture(e.pointerId); last = at(e); });
+  pad.addEventListener('pointerdown', (e) => { pad.setPointerCapture(e.pointerId); last = at(e); stale(); });
   pad.addEventListener('pointermove', (e) => {
     if (!last) return;
     const p = at(e);
@@ -72,12 +71,14 @@ export function digitPad(app: App, root: HTMLElement): void {
     ctx.beginPath(); ctx.moveTo(last.x, last.y); ctx.lineTo(p.x, p.y); ctx.stroke();
     last = p;
   });
-  pad.addEventListener('pointerup', () => { last = null; predict().catch((err) => show(status, String((err as Error).message))); });
+  pad.addEventListener('pointerup', () => { last = null; predict().catch((err) => { status.classList.add('error'); show(status, String((err as Error).message)); }); });
 
   action(explainBtn, status, async () => {
-    const digit = mnistCanvas(pad, paper);
+    const digit = modelView(pad, invert, image?.preprocess === 'mnist-center');
+    const seen = gen;
     show(status, 'explaining (integrated gradients)…');
-    const e = await app.model!.explain(digit);
+    const e = await app.model!.explain(pad);
+    if (seen !== gen) return; // drawn on or cleared meanwhile
     show(status, `${e.method}: why "${e.label ?? e.classIndex}" (score ${e.score.toFixed(3)} vs ${e.baseScore.toFixed(3)} for a blank image)`);
     if (e.saliency) show(heat, heatmap(digit, e.saliency));
   });

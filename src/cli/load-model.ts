@@ -22,7 +22,7 @@ export interface ModelMeta {
   kind?: 'image' | 'tabular' | 'tensor';
   labels?: string[];
   features?: string[];
-  image?: { height: number; width: number; channels: 1 | 3; scale?: number; offset?: number; invert?: boolean };
+  image?: { height: number; width: number; channels: 1 | 3; scale?: number; offset?: number; invert?: boolean; preprocess?: 'mnist-center' };
 }
 
 export async function loadModel(modelJson: string, { backend = 'wasm' as NodeBackend } = {}): Promise<LoadedModel> {

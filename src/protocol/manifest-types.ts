@@ -22,8 +22,12 @@ export interface InputSpec {
   kind?: 'image' | 'tabular' | 'tensor';
   /** Tabular inputs: feature names, one per element of the last dimension. */
   features?: string[];
-  /** Image inputs: pixels are resized to height × width, then value * scale + offset. */
-  image?: { height: number; width: number; channels: 1 | 3; scale?: number; offset?: number; invert?: boolean };
+  /**
+   * Image inputs: pixels are resized to height × width, then value * scale + offset.
+   * `preprocess: 'mnist-center'`: crop to the ink, fit into 20/28 of the side keeping the aspect,
+   * centre by centre of mass, as MNIST was made (gray; ink is light on dark after `invert`).
+   */
+  image?: { height: number; width: number; channels: 1 | 3; scale?: number; offset?: number; invert?: boolean; preprocess?: 'mnist-center' };
 }
 
 export interface OutputSpec {

@@ -105,7 +105,7 @@ const input = {
   ...tensor,
   'kind?': ['image', 'tabular', 'tensor'],
   'features?': perLastDim('feature names'),
-  'image?': { height: positive, width: positive, channels: [1, 3], 'scale?': num(), 'offset?': num(), 'invert?': bool },
+  'image?': { height: positive, width: positive, channels: [1, 3], 'scale?': num(), 'offset?': num(), 'invert?': bool, 'preprocess?': ['mnist-center'] },
 };
 const output = { ...tensor, 'labels?': perLastDim('labels') };
 

@@ -11,6 +11,7 @@ import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHo
 import { detectCapabilities } from './capabilities.js';
 import { firstWorking, noBackendError, type BackendPolicy, type Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
+import { loadPreprocess } from './image-input.js';
 import { createModel, type Model } from './model.js';
 import { assertLoadTarget, resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
 import { lazyClient } from './proxy/lazy-client.js';
@@ -181,6 +182,7 @@ export function createClient(options: ClientOptions = {}): Client {
         if (!result.placement) throw noBackendError(resolved.url, fallbacks);
         if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
         progress?.({ phase: 'warmup', source, loaded: 1, total: 1 });
+        await loadPreprocess(resolved.inputs);
         const model = createModel({
           target: resolved, artifacts: fetched.artifacts, placement: result.placement, place, telemetry, topK,
           onDispose: () => { models.delete(model); channels.forget(model); },

@@ -22,7 +22,14 @@ export function isPixelSource(x: unknown): x is PixelSource {
   return typeof p.width === 'number' && typeof p.height === 'number' && (p.data instanceof Uint8Array || p.data instanceof Uint8ClampedArray);
 }
 
-export interface ImagePlan { height: number; width: number; channels: 1 | 3; scale: number; offset: number; invert: boolean; dtype: tf.DataType }
+export interface ImagePlan { height: number; width: number; channels: 1 | 3; scale: number; offset: number; invert: boolean; dtype: tf.DataType; preprocess?: 'mnist-center' }
+
+// The spec's preprocess step lives in a lazy chunk; client.load awaits it for models that name
+// one, so the synchronous input path below finds it loaded (the import is cached per page).
+let center: typeof import('./mnist-center.js').mnistCenter | undefined;
+export async function loadPreprocess(specs: InputSpec[] = []): Promise<void> {
+  if (specs.some((s) => s.image?.preprocess)) center ??= (await import('./mnist-center.js')).mnistCenter;
+}
 
 /** How pixels become the model input: the load-time spec wins, else the model's [?, h, w, c] shape. */
 export function imagePlan(modelShape: number[], dtype: tf.DataType, spec?: InputSpec): ImagePlan | string {
@@ -33,11 +40,12 @@ export function imagePlan(modelShape: number[], dtype: tf.DataType, spec?: Input
   if (modelShape.length !== 4) return `the model input has shape [${modelShape}], not an image batch [n,height,width,channels]`;
   // Integer inputs (e.g. uint8 detectors) take raw 0..255 pixels; float inputs default to 0..1.
   const scale = img?.scale ?? (dtype === 'int32' ? 1 : 1 / 255);
-  return { height, width, channels: channels as 1 | 3, scale, offset: img?.offset ?? 0, invert: img?.invert ?? false, dtype };
+  return { height, width, channels: channels as 1 | 3, scale, offset: img?.offset ?? 0, invert: img?.invert ?? false, dtype, preprocess: img?.preprocess };
 }
 
 /** One [1, h, w, c] tensor from pixels, resized and normalized. Call inside the engine gate. */
 export function pixelsToTensor(src: PixelSource, plan: ImagePlan): tf.Tensor {
+  if (plan.preprocess) src = center!(src, plan);
   return tf.tidy(() => {
     // tfjs only takes real ImageData objects; an ImageData-like RGBA buffer (Node, or data
     // copied out of a canvas) is sliced to RGB here.

@@ -147,6 +147,9 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
 /** Predict in small rounds until the device serves `version` (revalidation loads it in the background). */
 const moveTo = (d: Device, version: string) => until(`${d.id} to serve ${version}`, () => d.run(2), (v) => v === version);
 
+// A shared 2-core machine can slow Chromium down several times over: generous per-test limits.
+const LIMIT = 150_000;
+
 describe('releases driven by live telemetry from Chromium pages', () => {
   it('advances a good candidate to 100 % and every page moves to it by revalidation', async () => {
     const m = 'digits-good';
@@ -164,7 +167,7 @@ describe('releases driven by live telemetry from Chromium pages', () => {
     expect(v.decisions.filter((d) => d.decision !== 'hold').reverse().map((d) => [d.decision, d.toPercent])).toEqual([['advance', 60], ['promote', 100]]);
     const manifest = await (await fetch(`${collector.url}/v1/manifest`)).json();
     expect(manifest.models[m].channels.stable).toEqual({ version: '1.1.0+uint8' });
-  });
+  }, LIMIT);
 
   it('rolls back a candidate that answers worse on fed-back labels; its page returns to stable', async () => {
     const m = 'digits-worse';
@@ -181,7 +184,7 @@ describe('releases driven by live telemetry from Chromium pages', () => {
     expect(manifest.models[m].channels.stable).toMatchObject({ version: '1.0.0+uint8', killSwitch: true });
     const metrics = await (await fetch(`${collector.url}/metrics`)).text();
     expect(metrics).toMatch(/^inferscope_release_decisions_total\{model="digits-worse",channel="stable",decision="rollback"\} 1$/m);
-  });
+  }, LIMIT);
 
   it('rolls back a candidate that throws at predict; its page returns to stable', async () => {
     const m = 'digits-throws';
@@ -193,7 +196,7 @@ describe('releases driven by live telemetry from Chromium pages', () => {
     expect(v.decisions.find((d) => d.decision === 'rollback')!.reason).toMatch(/error rate: candidate 100\.00% vs stable 0\.00%/);
     await moveTo(a, '1.0.0+uint8');
     expect(await a.run(5)).toBe('1.0.0+uint8');
-  });
+  }, LIMIT);
 
   it('holds a candidate with too little traffic: it waits, neither promoted nor rolled back', async () => {
     const m = 'digits-quiet';
@@ -207,5 +210,5 @@ describe('releases driven by live telemetry from Chromium pages', () => {
     expect(v.decisions.every((d) => d.decision === 'hold')).toBe(true);
     expect(v.releases[0]).toMatchObject({ status: 'running', percent: 20 });
     expect(await a.run(1)).toBe('1.1.0+uint8');
-  });
+  }, LIMIT);
 });

@@ -173,10 +173,13 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const page = await openPage(browser.context, app.url);
     await start(page, p, { retry: { baseMs: 30_000, maxMs: 60_000 } }); // a first retry 15-30 s out
     await browser.context.setOffline(true);
-    await record(page, 'm-offline', 25);
-    await record(page, 'm-offline', 25, 25);
-    expect(p.posts).toHaveLength(0);
-    await browser.context.setOffline(false);
+    try {
+      await record(page, 'm-offline', 25);
+      await record(page, 'm-offline', 25, 25);
+      expect(p.posts).toHaveLength(0);
+    } finally {
+      await browser.context.setOffline(false); // the later cases share this browser
+    }
     await delivered('offline then online', p, 'm-offline', 50, Date.now(), 10_000); // the backoff alone: >= 15 s
     await page.close();
   });

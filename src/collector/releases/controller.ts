@@ -63,9 +63,10 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     return { model: st.model, channel: st.channel, candidate: st.candidate, rev: next.rev, at: next.evaluatedAt, decision, actor, fromPercent: st.percent, toPercent: next.percent, reason, inputs };
   }
 
+  let committed = 0;
   async function commit(st: ReleaseState, next: ReleaseState, d: DecisionRecord): Promise<boolean> {
     const ok = await store.releases.commit(st.rev, next, d);
-    if (ok) onDecision?.(d);
+    if (ok) { committed++; onDecision?.(d); }
     return ok;
   }
 
@@ -141,6 +142,8 @@ export function createReleaseController({ store, manifest, config, onDecision, o
   let timer: ReturnType<typeof setInterval> | null = null;
   return {
     managed, tick, act,
+    /** Decisions this replica committed so far (lets caches of the live manifest drop at once). */
+    committed: () => committed,
     /** Start the evaluation loop (no-op without a releases config). */
     start() {
       if (!config || timer) return;

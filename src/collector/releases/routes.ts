@@ -32,9 +32,21 @@ function name(v: unknown, field: string): string {
 export function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): void {
   const { store, config, controller, admin } = deps;
   const maxAge = config?.manifestMaxAgeSeconds ?? 60;
+  // Every device revalidates this route: one database read per second per replica at most.
+  // This replica's own decisions drop the copy at once; other replicas' show within 1 s.
+  let cached: { at: number; committed: number; value: Promise<{ body: string; etag: string }> } | null = null;
+  const live = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 1000 || cached.committed !== controller.committed()) {
+      const value = currentManifest(deps);
+      cached = { at: now, committed: controller.committed(), value };
+      value.catch(() => { if (cached?.value === value) cached = null; });
+    }
+    return cached.value;
+  };
 
   app.get('/v1/manifest', async (req, reply) => {
-    const { body, etag } = await currentManifest(deps);
+    const { body, etag } = await live();
     reply.header('etag', etag).header('cache-control', `public, max-age=${maxAge}`).header('vary', 'origin');
     const inm = req.headers['if-none-match'];
     if (typeof inm === 'string' && inm.split(',').some((t) => t.trim().replace(/^W\//, '') === etag)) return reply.code(304).send();

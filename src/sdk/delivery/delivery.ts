@@ -166,23 +166,12 @@ export function createDelivery({
         emit({ type: 'candidate-fallback', id: ref.id, version: ref.version, stable: refs[1]!.version, reason: candidateFallback });
       }
     }
-    // Last good: an older verified version of the same model, most recently used first. Not when
-    // the caller gave up (abort) or the client is gone.
-    const code = (lastErr as InferScopeError)?.code;
-    if (opts.fallbackToCached && !('url' in target) && code !== 'DISPOSED' && !opts.signal?.aborted) {
-      const tried = new Set(refs.map((r) => r.version));
-      const d = await db();
-      const older = d ? (await listModels(d)).filter((r) => r.id === target.id && !tried.has(r.version)).sort((a, b) => b.lastUsed - a.lastUsed) : [];
-      const failed = refs[refs.length - 1]!.version;
-      for (const r of older) {
-        const hit = await fromCache({ id: r.id, version: r.version, variant: 'stable', url: r.url, entry: r.entry }, { db: d, fetch, onEvent: emit, onProgress: opts.onProgress });
-        if (!hit) continue;
-        let value: T;
-        try { value = await compile(hit); } catch { continue; }
-        emit({ type: 'last-good-fallback', id: r.id, version: r.version, failed, reason: `${code ?? 'ERROR'}: ${(lastErr as Error)?.message ?? lastErr}` });
-        return { ...hit, value, ms: now() - t0, candidateFallback };
-      }
-    }
+    // Last good (last-good.ts): not when the caller gave up (abort) or the client is gone.
+    const d = opts.fallbackToCached && !('url' in target) && (lastErr as InferScopeError)?.code !== 'DISPOSED' && !opts.signal?.aborted && await db();
+    const good = d && await (await import('./last-good.js')).lastGood(target.id, refs.map((r) => r.version), lastErr, {
+      listModels, fromCache, compile, ctx: { db: d, fetch, onEvent: emit, onProgress: opts.onProgress },
+    });
+    if (good) return { ...good, ms: now() - t0, candidateFallback };
     throw lastErr;
   }
 

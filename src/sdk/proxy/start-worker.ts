@@ -1,8 +1,7 @@
 // Starting the worker and knowing why it did not start. A module worker that fails to load
 // (404, HTML served instead of JavaScript, blocked by Content-Security-Policy) only fires a bare
-// `error` event: the browser gives no reason (https://github.com/whatwg/html/issues/5232). So
-// the page listens for a CSP violation naming the URL, and otherwise fetches the script once
-// to say what came back.
+// `error` event: the browser gives no reason. So the page listens for a CSP violation naming the
+// URL while it starts, and diagnose.ts (loaded only on failure) says what came back.
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { DeliveryEvent } from '../delivery/types.js';
 import { InferScopeError } from '../errors.js';
@@ -10,28 +9,10 @@ import type { OutboxItem } from '../telemetry/outbox.js';
 import type { WorkerClientOptions, WorkerHost } from '../worker/wire.js';
 import { call } from './call.js';
 
-export interface Started { remote: Remote<WorkerHost>; close(): void }
+export interface Started { remote: Remote<WorkerHost>; close(): void; telemetryUrl?: string }
 
 export const unavailable = (url: string, reason: string, cause?: unknown) =>
   new InferScopeError('WORKER_UNAVAILABLE', `the InferScope worker ${url} did not start: ${reason}`, { cause: cause ?? { url, reason } });
-
-async function diagnose(url: string, event: Event, csp: string[]): Promise<string> {
-  const message = (event as ErrorEvent).message;
-  let found = message ? `the worker script threw: ${message}` : '';
-  if (!found) {
-    try {
-      const r = await fetch(url);
-      const type = r.headers.get('content-type') ?? '';
-      found = !r.ok ? `HTTP ${r.status} for the worker script`
-        : !/javascript|ecmascript/i.test(type) ? `it is served as '${type || 'no content type'}'; a module worker needs a JavaScript MIME type`
-        : 'the browser refused to run it and gave no reason';
-    } catch (err) {
-      found = `the worker script could not be fetched (${(err as Error).message})`;
-    }
-  }
-  // The violation event may arrive after the worker's error event: read it last.
-  return csp.length ? `blocked by the page's Content-Security-Policy (${csp[0]}); allow the URL in worker-src, or pass a Worker you create` : found;
-}
 
 /** Start `spec` (a URL, or a Worker the app made) and initialize its client; WORKER_UNAVAILABLE when it cannot run. */
 export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): Promise<Started> {
@@ -52,12 +33,12 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
   const failed = new Promise<never>((_, reject) => { onError = (e) => { e.preventDefault(); reject(e); }; });
   worker.addEventListener('error', onError);
   try {
-    await Promise.race([call(remote.init(options, onEvent && proxy(onEvent), onPending && options.telemetry ? proxy(onPending) : undefined)), failed]);
-    return { remote, close: () => { remote[releaseProxy](); worker.terminate(); } };
+    const telemetryUrl = await Promise.race([call(remote.init(options, onEvent && proxy(onEvent), onPending && options.telemetry ? proxy(onPending) : undefined)), failed]);
+    return { remote, telemetryUrl, close: () => { remote[releaseProxy](); worker.terminate(); } };
   } catch (err) {
     worker.terminate();
     if (!(err instanceof Event)) throw err; // the worker ran and refused the options: the caller's error
-    throw unavailable(url, await diagnose(url, err, csp));
+    throw unavailable(url, await (await import('./diagnose.js')).diagnose(url, err, csp));
   } finally {
     worker.removeEventListener('error', onError);
     doc?.removeEventListener('securitypolicyviolation', onCsp);

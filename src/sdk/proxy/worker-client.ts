@@ -10,9 +10,7 @@ import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
 import { call } from './call.js';
-import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/options.js';
 import type { OutboxItem } from '../telemetry/outbox.js';
-import { forwardPageEvents } from './forward-page-events.js';
 import { remoteModel } from './remote-model.js';
 import { startWorker, unavailable } from './start-worker.js';
 
@@ -43,24 +41,27 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
   const spec = typeof worker === 'object' && !(worker instanceof URL) ? worker : absolute(String(worker === true ? new URL('./worker.js', import.meta.url) : worker));
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
   let started;
-  const held: { to?: (item: OutboxItem | null) => void } = {}; // the worker's open telemetry window, once forwarding runs
+  // The worker's open telemetry window: kept here until the forwarding chunk has loaded.
+  const held: { last?: OutboxItem | null; to?: (item: OutboxItem | null) => void } = {};
   try {
     const wire = wireOptions(options);
     if (typeof wire === 'string') throw unavailable(url, `option ${wire} cannot cross into a worker; leave it out or use direct mode`);
-    started = await startWorker(spec, wire, onDeliveryEvent, (item) => held.to?.(item));
+    started = await startWorker(spec, wire, onDeliveryEvent, (item) => { held.last = item; held.to?.(item); });
   } catch (err) {
     if (!workerFallback || !isInferScopeError(err, 'WORKER_UNAVAILABLE')) throw err;
     onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });
     return direct({ ...options, worker: false });
   }
-  const { remote, close } = started;
+  const { remote, close, telemetryUrl } = started;
   const models = new Set<Model>();
   let disposed = false;
   let loads = 0;
-  const events = telemetry && telemetry.endpoint
-    ? forwardPageEvents(remote, { webVitals: telemetry.webVitals !== false, isActive: () => !disposed, url: checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) })
+  // Its own chunk: a page without telemetry never downloads the forwarding and unload-send code.
+  const events = telemetry && telemetryUrl
+    ? (await import('./forward-page-events.js')).forwardPageEvents(remote, { webVitals: telemetry.webVitals !== false, isActive: () => !disposed, url: telemetryUrl })
     : null;
   held.to = events?.hold;
+  if (held.last) held.to?.(held.last);
 
   const gone = () => new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
 

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { releaseProxy, transfer } from 'comlink';
 import { createClient, type Client } from '../client.js';
 import { InferScopeError } from '../errors.js';
+import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/options.js';
 import type { LoadProgress } from '../fetch-model.js';
 import type { Model } from '../model.js';
 import { relayedPageEvents } from './page-events.js';
@@ -57,6 +58,7 @@ export function createHost(): WorkerHost {
       page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
       const telemetry = options.telemetry ? { ...options.telemetry, pageEvents: page } : options.telemetry;
       client = createClient({ ...options, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)) });
+      return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
     },
     async load(target, options, onProgress, abortId) {
       const ac = abortId ? new AbortController() : undefined;

@@ -43,7 +43,8 @@ export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
 /** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through Comlink. */
 export interface WorkerHost {
   /** `onPending`: the open telemetry window, after each change, for the page's unload send. */
-  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): void;
+  /** Resolves the collector URL (with ?key=) when telemetry is on, for the page's unload send. */
+  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): string | undefined;
   load(target: string | WireUrlTarget, options: WireLoadOptions, onProgress?: (p: LoadProgress) => void, abortId?: number): Promise<ModelInfo>;
   abort(abortId: number): void;
   predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state: ModelState }>;
