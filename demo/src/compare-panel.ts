@@ -44,14 +44,18 @@ function chart(el: HTMLElement, runs: Run[]): void {
   const xs = Array.from({ length: n }, (_, i) => (n === 1 ? 50 : (i / (n - 1)) * 100));
   const ys = ok.map((r) => {
     const sorted = [...r.times].sort((a, b) => a - b);
-    return xs.map((q) => quantile(sorted, q / 100));
+    // Floored at 1 µs: a log axis has no 0.
+    return xs.map((q) => Math.max(0.001, quantile(sorted, q / 100)!));
   });
+  // A log y axis: one slow backend (software WebGPU: 100x) would squash the others flat at 0 on a
+  // linear one. The legend names each backend with its median, readable without hovering.
   new uPlot({
-    width: Math.min(760, el.clientWidth || 760), height: 260, title: 'latency distribution (quantile plot: x = percentile, y = ms)',
-    scales: { x: { time: false } },
-    axes: [{ label: 'percentile' }, { label: 'ms' }],
-    series: [{ label: 'percentile' }, ...ok.map((r) => ({ label: r.backend, stroke: COLORS[r.backend], width: 2 }))],
+    width: Math.min(760, el.clientWidth || 760), height: 260, title: 'latency distribution (quantile plot: x = percentile, y = ms, log scale)',
+    scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+    axes: [{ label: 'percentile' }, { label: 'ms (log)' }],
+    series: [{ label: 'percentile' }, ...ok.map((r, i) => ({ label: `${r.backend} (p50 ${ms(ys[i]![Math.round((n - 1) / 2)])})`, stroke: COLORS[r.backend], width: 2 }))],
   }, [xs, ...ys] as uPlot.AlignedData, el);
+  el.dataset.yScale = 'log';
 }
 
 export function initComparePanel(app: App): void {

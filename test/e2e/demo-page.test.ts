@@ -143,6 +143,11 @@ describe('evaluation page', () => {
       expect(r[5]).toBe('20');
     }
     expect(await page.locator('#compare-chart canvas').count()).toBeGreaterThan(0);
+    // A log y axis (a slow backend does not squash the others to 0) and each median in the legend.
+    expect(await page.getAttribute('#compare-chart', 'data-y-scale')).toBe('log');
+    const legend = await page.textContent('#compare-chart .u-legend');
+    expect(legend).toMatch(/wasm \(p50 [\d.]+ ms\)/);
+    expect(legend).toMatch(/cpu \(p50 [\d.]+ ms\)/);
   });
 
   it('lists the cached version with its bytes and evicts it', async () => {
