@@ -8,11 +8,17 @@ export function telemetryView(): { record(b: SentBatch): void; init(app: App): v
   let selected = -1;
   const render = () => {
     const predictions = (b: SentBatch) => ((b.json.models as { predictions: number }[] | undefined) ?? []).reduce((a, m) => a + m.predictions, 0);
+    // A send that got no HTTP answer never reached the collector: its bytes are not "on the wire",
+    // and its predictions are not counted here (the SDK keeps them and sends them again).
+    const arrived = sent.filter((b) => typeof b.status === 'number');
+    const failed = sent.length - arrived.length;
     show(byId('telemetry-summary'), sent.length
-      ? `${sent.length} batch(es), ${bytes(sent.reduce((a, b) => a + b.wireBytes, 0))} on the wire for ${sent.reduce((a, b) => a + predictions(b), 0)} predictions`
+      ? `${arrived.length} batch(es), ${bytes(arrived.reduce((a, b) => a + b.wireBytes, 0))} on the wire for ${arrived.reduce((a, b) => a + predictions(b), 0)} predictions`
+        + (failed ? `; ${failed} send(s) failed before reaching the collector (not counted; the SDK retries them)` : '')
       : 'nothing sent yet (batches leave every 10 s, on Send now, and when the page is hidden)');
     show(byId('telemetry-list'), table(['sent', 'HTTP', 'on the wire', 'encoding', 'predictions', ''], sent.map((b, i) => [
-      new Date(b.at).toLocaleTimeString(), b.status, bytes(b.wireBytes), b.encoding ?? 'identity' + (b.keepalive ? ' (keepalive)' : ''), predictions(b),
+      new Date(b.at).toLocaleTimeString(), b.status, typeof b.status === 'number' ? bytes(b.wireBytes) : `not sent (${bytes(b.wireBytes)})`,
+      b.encoding ?? 'identity' + (b.keepalive ? ' (keepalive)' : ''), predictions(b),
       h('button', { onclick: () => { selected = i; render(); } }, i === selected ? 'shown' : 'show'),
     ])));
     show(byId('telemetry-json'), sent[selected] ? JSON.stringify(sent[selected]!.json, null, 2) : '');

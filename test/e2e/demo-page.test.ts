@@ -108,6 +108,29 @@ describe('evaluation page', () => {
     await page.screenshot({ path: 'artifacts/demo-pad.png', fullPage: true });
   });
 
+  it('does not count a send that failed as bytes on the wire', async () => {
+    const summary = async () => (await page.textContent('#telemetry-summary'))!;
+    const wire = (t: string) => /([\d.]+ (?:B|KiB|MiB)) on the wire for (\d+)/.exec(t)!.slice(1);
+    await page.click('#digit-clear'); // a new prediction for the next batch
+    const box = (await page.locator('#digit-pad').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector('#digit-result .big', { timeout: 20_000 });
+    const before = wire(await summary());
+    const rows = await page.locator('#telemetry-list tbody tr').count();
+    await page.route(`${collector.url}/v1/batches**`, (r) => r.abort('internetdisconnected'));
+    await page.click('#telemetry-flush');
+    await page.waitForFunction((n) => document.querySelectorAll('#telemetry-list tbody tr').length > n, rows, { timeout: 20_000 });
+    const row = await page.$$eval('#telemetry-list tbody tr', (trs) => [...trs.at(-1)!.querySelectorAll('td')].map((td) => td.textContent));
+    expect(row[1]).toBe('network error');
+    expect(row[2]).toMatch(/^not sent/);
+    expect(wire(await summary())).toEqual(before);
+    expect(await summary()).toMatch(/\d+ send\(s\) failed before reaching the collector/);
+    await page.unroute(`${collector.url}/v1/batches**`);
+  });
+
   it('times the model on each ticked backend and charts the latency distribution', async () => {
     await page.fill('#compare-runs', '20');
     await page.click('#compare');
