@@ -35,14 +35,25 @@ export function memoryView(): HTMLElement {
     h('span', { class: 'pill' }, `${m.numTensors} tensors`),
     h('span', { class: 'pill' }, `${bytes(m.numBytes)} in tensors`),
     m.numBytesInGPU !== undefined ? h('span', { class: 'pill' }, `${bytes(m.numBytesInGPU)} on GPU`) : null,
-    h('span', { class: 'muted' }, ` tf.memory() on ${tf.getBackend()}${m.unreliable ? ' (backend says: unreliable)' : ''}`));
+    // tf.memory() describes the page's tfjs engine on its current backend, which a comparison
+    // run may have left on another backend than the model's; "unreliable" comes with reasons.
+    h('span', { class: 'muted' }, ` tf.memory() of the page's tfjs engine, now on ${tf.getBackend()}`
+      + (m.unreliable ? `: an upper bound (${(m.reasons ?? ['tfjs cannot count this backend exactly']).join(' ')})` : '')));
 }
 
-function info(app: App): HTMLElement {
+/** Why the model runs where it runs, in the words of what happened. */
+function why(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElement {
   const m = app.model!;
-  const fallbacks = m.fallbacks.length
-    ? table(['skipped backend', 'why'], m.fallbacks.map((f) => [f.backend, f.reason]))
-    : h('p', { class: 'muted' }, 'No backend was skipped: the first preference passed its self-test and ran the model.');
+  if (m.fallbacks.length) return table(['skipped backend', 'why'], m.fallbacks.map((f) => [f.backend, f.reason]));
+  if (m.backend === ticked[0]) return h('p', { class: 'muted' }, `No backend was skipped: the first preference (${m.backend}) passed its self-test and runs the model.`);
+  return h('p', { class: 'muted', id: 'backend-why' }, policy === 'fastest'
+    ? `Policy "fastest" timed the model on every ticked backend that passed its self-test and picked ${m.backend}, the fastest on this device (ahead of ${ticked.slice(0, ticked.indexOf(m.backend)).join(', ')} in your order); none was skipped.`
+    : `Policy "${policy}" moved the model to ${m.backend} (measured faster here than ${ticked[0]}); none was skipped.`);
+}
+
+function info(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElement {
+  const m = app.model!;
+  const fallbacks = why(app, ticked, policy);
   return h('div', {},
     h('p', {}, h('span', { class: 'big' }, m.backend), ` runs ${m.id}@${m.version} (${m.format}), loaded in ${ms(app.loadMs)}.`),
     fallbacks,
@@ -89,11 +100,12 @@ export async function initModelPanel(app: App): Promise<void> {
     if (!choice) throw new Error('pick a model first');
     const backends = checkedBackends();
     if (!backends.length) throw new Error('tick at least one backend');
+    const policy = byId<HTMLSelectElement>('policy').value as BackendPolicy;
     show(status, `loading ${choice.id}…`);
     const old = app.client;
     app.model = null; app.client = null; app.changed();
     await old?.dispose(); // flushes its telemetry
-    const client = makeClient(app, { backends, policy: byId<HTMLSelectElement>('policy').value as BackendPolicy, telemetry: true });
+    const client = makeClient(app, { backends, policy, telemetry: true });
     app.client = client;
     const t0 = performance.now();
     try {
@@ -105,7 +117,7 @@ export async function initModelPanel(app: App): Promise<void> {
     app.choice = choice;
     app.samples = (await fetchSamples(choice))?.set ?? null;
     show(status, '');
-    show(byId('model-info'), info(app));
+    show(byId('model-info'), info(app, backends, policy));
     app.changed();
   });
   app.onModel(() => { if (!app.model) show(byId('model-info')); });

@@ -166,4 +166,23 @@ describe('evaluation page', () => {
     await page.click('#try button:has-text("Predict one example")');
     await page.waitForFunction(() => /output shape \[1, 10\]/.test(document.querySelector('#try')?.textContent ?? ''));
   });
+
+  it('with "fastest", says which backend it timed and picked, and what tf.memory() describes', async () => {
+    await pickModel(page, 'digits');
+    await page.check('#backend-webgpu'); // first preference; software WebGPU here, so rarely the fastest
+    await page.check('#backend-wasm');
+    await page.uncheck('#backend-webgl');
+    await page.uncheck('#backend-cpu');
+    await page.selectOption('#policy', 'fastest');
+    await page.click('#load');
+    await page.waitForFunction(() => /runs digits@/.test(document.querySelector('#model-info')?.textContent ?? ''), undefined, { timeout: 180_000 });
+    const text = (await page.textContent('#model-info'))!;
+    const backend = (await page.textContent('#model-info .big'))!;
+    // The words match what happened: "first preference" only when the first preference runs it.
+    if (backend === 'webgpu') expect(text).toMatch(/first preference \(webgpu\) passed its self-test/);
+    else expect(text).toMatch(/Policy "fastest" timed the model on every ticked backend .* picked wasm, the fastest on this device \(ahead of webgpu in your order\)/);
+    expect(text).not.toMatch(/backend says: unreliable/);
+    expect(await page.textContent('#memory')).toMatch(/tf\.memory\(\) of the page's tfjs engine, now on \w+/);
+    await page.screenshot({ path: 'artifacts/demo-fastest.png', fullPage: true });
+  });
 });
