@@ -9,6 +9,7 @@
 import type { BackendName } from '../protocol/wire-types.js';
 import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
+import { backendOrder } from './gpu-adapter.js';
 import { firstWorking, noBackendError, type BackendPolicy, type Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { loadPreprocess } from './image-input.js';
@@ -117,6 +118,9 @@ export function createClient(options: ClientOptions = {}): Client {
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
+  // The order to try, once per client: webgpu goes after wasm on a software adapter.
+  let ordered: ReturnType<typeof backendOrder> | undefined;
+  const orderOf = () => (ordered ??= backendOrder(backends, caps));
   // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
   // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
   const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());
@@ -165,7 +169,7 @@ export function createClient(options: ClientOptions = {}): Client {
     };
     // Starting the first backend and its self-test needs no model bytes: do it while delivery
     // reads and verifies them (placement awaits the same memoized promise).
-    if (backendPolicy === 'first-working') ensureBackend(backends[0]!, ctx, readiness).catch(() => {});
+    if (backendPolicy === 'first-working') orderOf().then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
     try {
       const direct = byId ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
@@ -177,7 +181,7 @@ export function createClient(options: ClientOptions = {}): Client {
         const verdictKey = `${resolved.id}@${resolved.version}|${backends.join(',')}`;
         const result = backendPolicy === 'fastest'
           ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
-          : await firstWorking(backends, fetched.artifacts, place);
+          : await orderOf().then((o) => firstWorking(o.order, fetched.artifacts, place, [...o.notes]));
         fallbacks = result.fallbacks;
         if (!result.placement) throw noBackendError(resolved.url, fallbacks);
         if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }

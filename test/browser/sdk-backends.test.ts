@@ -55,6 +55,18 @@ test('WebGPU missing (navigator.gpu hidden) → the default order falls back to 
   }
 });
 
+test('WebGPU on a software adapter (this headless Chromium: SwiftShader) goes after wasm by default, with the reason (#17.6)', async () => {
+  const adapter = await navigator.gpu.requestAdapter();
+  const info = (adapter as unknown as { info?: { architecture?: string; vendor?: string } }).info;
+  expect(`${info?.vendor} ${info?.architecture}`).toMatch(/swiftshader/i); // the precondition this test is about
+  const m = await client({}).load({ url: MODEL });
+  expect(m.backend).toBe('wasm');
+  expect(m.fallbacks).toEqual([{ backend: 'webgpu', reason: expect.stringMatching(/^WebGPU runs on a (software|fallback) adapter \(.*swiftshader.*\), far slower than wasm: placed after wasm$/i) }]);
+  // Still there when wasm cannot run: listed after it, not removed.
+  const gpuOnly = await client({ backends: ['webgpu', 'cpu'] }).load({ url: MODEL });
+  expect(gpuOnly.backend).toBe('webgpu');
+});
+
 test('a backend forced to fail its self-test is skipped', async () => {
   const m = await client({ backends: ['webgpu', 'webgl', 'cpu'], testHooks: { corruptSelfTest: ['webgpu', 'webgl'] } }).load({ url: MODEL });
   expect(m.backend).toBe('cpu');
