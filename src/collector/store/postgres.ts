@@ -65,8 +65,12 @@ const groupDeltas = (items: IngestItem[]) => (items.length === 1 ? items[0]!.del
 export async function openPostgresStore({ url, poolSize = 8, rollupMs = 1000 }: PostgresStoreOptions): Promise<Store> {
   const pg = createRequire(import.meta.url)('pg') as typeof PgTypes;
   const pool = new pg.Pool({ connectionString: url, max: poolSize });
-  // An idle client losing its connection must not crash the process.
+  // A client losing its connection must not crash the process: idle ones report through the
+  // pool, a checked-out one emits 'error' on itself (node-postgres has no listener there) when
+  // the server goes away between two of its queries. The query in flight, or the next one,
+  // fails and is answered as a 503, so the listener only has to exist.
   pool.on('error', () => {});
+  pool.on('connect', (c) => { c.on('error', () => {}); });
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
