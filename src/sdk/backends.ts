@@ -72,21 +72,13 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
     return { ok: false, reason: `the ${name} backend was removed from tfjs on this page after an earlier failure` };
   }
   const [wasmMod, assets] = (name === 'wasm' ? mod : []) as [typeof import('@tensorflow/tfjs-backend-wasm')?, typeof import('./wasm-assets.js')?];
-  const setupWasm = () => assets!.setupWasm(wasmMod!, { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch });
-  const setup = assets ? await setupWasm() : null;
+  const wasmOptions = { assetsUrl: ctx.assetsUrl, caps: ctx.caps, fetch: ctx.fetch };
+  const setup = assets ? await assets.setupWasm(wasmMod!, wasmOptions) : null;
   try {
     const result = await start(name, ctx.initTimeoutMs);
-    if (result === 'timeout' && setup?.threads) {
-      // Threaded WASM starts its workers from the emscripten factory's source text; a minified
-      // app bundle breaks that ("e is not defined" in the worker) and init hangs. Run
-      // single-threaded instead of losing the backend (see README: bundlers).
-      tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
-      const single = await setupWasm();
-      try {
-        const again = await start(name, ctx.initTimeoutMs);
-        if (again === true) return { ok: true, note: `threaded WASM did not start within ${ctx.initTimeoutMs} ms (a minified bundle breaks its worker); running single-threaded` };
-      } finally { single.release(); }
-    }
+    // A hung threaded WASM init gets one single-threaded try (wasm-assets.ts, which says why).
+    const note = result === 'timeout' && setup?.threads && await assets!.startSingleThreaded(wasmMod!, wasmOptions, () => start(name, ctx.initTimeoutMs), ctx.initTimeoutMs);
+    if (note) return { ok: true, note };
     if (result === 'timeout') {
       // Drop the hung init so the engine does not wait on it forever (tfjs makes the pending
       // promise obsolete in removeBackend); this backend stays unavailable on this page.

@@ -9,7 +9,6 @@
 import type { BackendName } from '../protocol/wire-types.js';
 import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
-import { backendOrder } from './gpu-adapter.js';
 import { firstWorking, noBackendError, type BackendPolicy, type Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { loadPreprocess } from './image-input.js';
@@ -118,9 +117,12 @@ export function createClient(options: ClientOptions = {}): Client {
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
-  // The order to try, once per client: webgpu goes after wasm on a software adapter.
-  let ordered: ReturnType<typeof backendOrder> | undefined;
-  const orderOf = () => (ordered ??= backendOrder(backends, caps));
+  // The order to try, once per client: webgpu goes after wasm on a software adapter. The adapter
+  // probe is its own chunk, loaded only where WebGPU exists and is listed (gpu-adapter.ts).
+  let ordered: Promise<{ order: BackendName[]; notes: Fallback[] }> | undefined;
+  const orderOf = () => (ordered ??= caps.webgpu && backends.includes('webgpu')
+    ? import('./gpu-adapter.js').then((m) => m.backendOrder(backends, caps))
+    : Promise.resolve({ order: backends, notes: [] }));
   // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
   // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
   const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());

@@ -77,3 +77,17 @@ export async function setupWasm(mod: WasmModule, options: { assetsUrl?: string; 
   mod.setWasmPaths(map, !caps.hasLocation);
   return { threads, file, url, release: () => URL.revokeObjectURL(blobUrl) };
 }
+
+/**
+ * Threaded WASM starts its workers from the emscripten factory's source text; a minified app
+ * bundle breaks that ("e is not defined" in the worker) and init hangs. Run single-threaded
+ * instead of losing the backend (see README: bundlers). `start` is backends.ts's bounded
+ * setBackend. Returns the note for model.fallbacks, or null when single-threaded fails too.
+ */
+export async function startSingleThreaded(mod: WasmModule, options: Parameters<typeof setupWasm>[1], start: () => Promise<boolean | Error | 'timeout'>, ms: number): Promise<string | null> {
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const single = await setupWasm(mod, options);
+  try {
+    return (await start()) === true ? `threaded WASM did not start within ${ms} ms (a minified bundle breaks its worker); running single-threaded` : null;
+  } finally { single.release(); }
+}

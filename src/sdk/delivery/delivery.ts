@@ -183,9 +183,8 @@ export function createDelivery({
       const model = (await manifest()).models[id];
       if (!model) return;
       const named = new Set([loaded, ...Object.values(model.channels).flatMap((c) => [c.version, c.candidate?.version ?? c.version])]);
-      const old = (await listModels(d)).filter((r) => r.id === id && !named.has(r.version));
-      for (const r of await deleteModels(d, old.map((o) => o.key))) emit({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason: 'replaced' });
-      if (old.length) telemetry?.recordCache('evicted', old.length);
+      const n = await remove(d, id, (v) => !named.has(v), 'replaced');
+      if (n) telemetry?.recordCache('evicted', n);
     } catch { /* best effort: LRU catches what this misses */ }
   }
 
@@ -200,10 +199,13 @@ export function createDelivery({
   /** Removes one version, or every version of `id`; resolves how many were removed. */
   async function evict(id: string, version?: string): Promise<number> {
     const d = await db();
-    if (!d) return 0;
-    const keys = (await listModels(d)).filter((r) => r.id === id && (version === undefined || r.version === version)).map((r) => r.key);
-    const gone = await deleteModels(d, keys);
-    for (const r of gone) emit({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason: 'manual' });
+    return d ? remove(d, id, (v) => version === undefined || v === version, 'manual') : 0;
+  }
+
+  /** Deletes the cached versions of `id` that `pick` names, with an event each; resolves how many. */
+  async function remove(d: DeliveryDb, id: string, pick: (version: string) => boolean, reason: 'replaced' | 'manual') {
+    const gone = await deleteModels(d, (await listModels(d)).filter((r) => r.id === id && pick(r.version)).map((r) => r.key));
+    for (const r of gone) emit({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason });
     return gone.length;
   }
 
