@@ -50,8 +50,11 @@ export function makeClient(app: App, { backends, policy, telemetry }: ClientChoi
   });
 }
 
-/** Load the chosen model on `client`, reporting progress. */
-export function loadChoice(client: Client, choice: ModelChoice, onProgress?: (p: LoadProgress) => void): Promise<Model> {
-  if (choice.channel === null) return client.load({ url: choice.url!, id: choice.id, version: 'dropped', onProgress });
+/**
+ * Load the chosen model on `client`, reporting progress. A dropped folder goes by the id the
+ * person typed (`droppedId`, only when they opted in to telemetry) and its content version.
+ */
+export function loadChoice(client: Client, choice: ModelChoice, onProgress?: (p: LoadProgress) => void, droppedId = 'dropped-model'): Promise<Model> {
+  if (choice.channel === null) return client.load({ url: choice.url!, id: droppedId, version: choice.dropped?.version ?? 'dropped', onProgress });
   return client.load(choice.id, { channel: choice.channel, onProgress });
 }

@@ -29,6 +29,8 @@ export interface ModelChoice {
   outputs?: OutputSpec[];
   /** One example's shape, without the batch dimension. */
   exampleShape: number[];
+  /** Dropped folders: content version and labels file (dropped.ts). */
+  dropped?: import('./dropped.js').DroppedInfo;
 }
 
 export async function fetchManifest(): Promise<Manifest> {

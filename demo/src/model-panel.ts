@@ -5,7 +5,7 @@ import type { BackendName, BackendPolicy, LoadProgress } from '../../src/index.j
 import { loadChoice, makeClient, type App } from './app.js';
 import { choicesOf, fetchManifest, fetchSamples, type ModelChoice } from './catalog.js';
 import { action, byId, bytes, h, ms, show, table } from './dom.js';
-import { filesOf, registerDrop } from './dropped.js';
+import { droppedIdProblem, filesOf, registerDrop } from './dropped.js';
 
 export const ALL_BACKENDS: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
@@ -78,12 +78,27 @@ export async function initModelPanel(app: App): Promise<void> {
 
   show(byId('backend-boxes'), ...ALL_BACKENDS.map((b) => h('label', {}, h('input', { type: 'checkbox', id: `backend-${b}`, checked: true }), ` ${b} `)));
 
+  // Dropped models send no telemetry unless the person ticks the box, and then under an id they
+  // type: a folder name ("uint8", "jane-doe-scans") is not a model id to store.
+  const consent = h('input', { type: 'checkbox', id: 'drop-telemetry' });
+  const idInput = h('input', { type: 'text', id: 'drop-model-id', placeholder: 'model id, e.g. my-model', disabled: true });
+  consent.addEventListener('change', () => { idInput.disabled = !consent.checked; });
+  const consentRow = h('div', { class: 'row', id: 'drop-consent', hidden: true },
+    h('label', {}, consent, ' send telemetry for the dropped model, as '), idInput,
+    h('span', { class: 'muted', id: 'drop-consent-note' }, 'Off: nothing about a dropped model leaves this page.'));
+  byId('drop').closest('.row')!.after(consentRow);
+
   const drop = byId('drop');
   const onFiles = async (source: DataTransfer | FileList) => {
     try {
       const c = await registerDrop(await filesOf(source));
-      addChoice(c, true);
-      show(status, `${c.id}: model.json and shards read from disk; press Load.`);
+      // The same files again are the same version: select the existing entry, add no new one.
+      const known = choices.findIndex((x) => x.url === c.url);
+      if (known >= 0) select.value = String(known);
+      else addChoice(c, true);
+      consentRow.hidden = false;
+      status.classList.remove('error');
+      show(status, `${c.id}: model.json and shards read from disk (version ${c.dropped.version}${c.dropped.labels ? `, ${c.dropped.labels.length} labels` : ', no labels file'}); press Load.`);
     } catch (err) {
       status.classList.add('error');
       show(status, (err as Error).message);
@@ -92,7 +107,11 @@ export async function initModelPanel(app: App): Promise<void> {
   drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
   drop.addEventListener('dragleave', () => drop.classList.remove('over'));
   drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); if (e.dataTransfer) void onFiles(e.dataTransfer); });
-  byId<HTMLInputElement>('folder-input').addEventListener('change', (e) => { const f = (e.target as HTMLInputElement).files; if (f) void onFiles(f); });
+  byId<HTMLInputElement>('folder-input').addEventListener('change', (e) => {
+    const input = e.target as HTMLInputElement;
+    // Read, then clear, so choosing the same folder again fires 'change' again.
+    if (input.files) void onFiles(input.files).finally(() => { input.value = ''; });
+  });
 
   const progress = progressView();
   action(byId<HTMLButtonElement>('load'), status, async () => {
@@ -101,22 +120,26 @@ export async function initModelPanel(app: App): Promise<void> {
     const backends = checkedBackends();
     if (!backends.length) throw new Error('tick at least one backend');
     const policy = byId<HTMLSelectElement>('policy').value as BackendPolicy;
+    const dropped = choice.channel === null;
+    const telemetry = !dropped || consent.checked;
+    const droppedId = idInput.value.trim();
+    if (dropped && telemetry) { const problem = droppedIdProblem(droppedId); if (problem) throw new Error(problem); }
     show(status, `loading ${choice.id}…`);
     const old = app.client;
     app.model = null; app.client = null; app.changed();
     await old?.dispose(); // flushes its telemetry
-    const client = makeClient(app, { backends, policy, telemetry: true });
+    const client = makeClient(app, { backends, policy, telemetry });
     app.client = client;
     const t0 = performance.now();
     try {
-      app.model = await loadChoice(client, choice, progress);
+      app.model = await loadChoice(client, choice, progress, dropped && telemetry ? droppedId : undefined);
     } finally {
       progress(null);
     }
     app.loadMs = performance.now() - t0;
     app.choice = choice;
     app.samples = (await fetchSamples(choice))?.set ?? null;
-    show(status, '');
+    show(status, dropped ? (telemetry ? `telemetry for this model goes to the collector as ${droppedId}@${choice.dropped?.version}` : 'no telemetry is sent for this dropped model') : '');
     show(byId('model-info'), info(app, backends, policy));
     app.changed();
   });
