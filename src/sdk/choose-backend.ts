@@ -29,9 +29,6 @@ export interface PlaceOptions {
 }
 
 const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
-// Failures that say the backend cannot run this model at all (a kernel it lacks, a lost or
-// exhausted GPU), as opposed to an input the generated warm-up got wrong for this model.
-const CANNOT_RUN = /not registered|not (yet )?(implemented|supported)|unsupported|context lost|device.*lost|out of memory|OOM/i;
 
 /**
  * Warm-up inputs that make sense for the model: the input's shape (free batch = 1, other free
@@ -80,11 +77,8 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
       try {
         await runOnce(backend, tfm, o.specs);
       } catch (err) {
-        // The backend passed its self-test; a warm-up failure demotes it only when the model
-        // cannot run there. Otherwise the generated input was wrong for this model: keep the
-        // backend (predict still fails over if a real input breaks it) and say so.
-        if (CANNOT_RUN.test(reasonOf(err))) throw err;
-        notes?.push({ backend, reason: `warm-up with generated inputs failed (${reasonOf(err).slice(0, 120)}); kept ${backend}: nothing says the model cannot run here` });
+        // Whether a failed warm-up demotes the backend: warmup-failure.ts, loaded only now.
+        (await import('./warmup-failure.js')).keepAfterWarmupFailure(backend, err, notes);
       }
     }
     return tfm;
