@@ -5,7 +5,7 @@ import type { InputSpec } from '../protocol/manifest-types.js';
 import type { BackendName } from '../protocol/wire-types.js';
 import { ensureBackend, type BackendContext, type Readiness } from './backends.js';
 import { onBackend } from './engine-gate.js';
-import { InferScopeError, isInferScopeError } from './errors.js';
+import { isInferScopeError } from './errors.js';
 import { createTfModel, type TensorInfo, type TfModel } from './tf-model.js';
 
 export type BackendPolicy = 'first-working' | 'fastest';
@@ -93,15 +93,6 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
     try { tfm?.dispose(); } catch { /* backend may be gone */ }
     return `${tfm ? 'running the model' : 'building the model'} failed: ${reasonOf(err)}`;
   }
-}
-
-/**
- * The error load() throws when no backend can run the model: ASSET_INVALID when a backend was
- * lost to bad self-hosted files (the site owner must fix those), else BACKEND_UNAVAILABLE.
- */
-export function noBackendError(url: string, fallbacks: Fallback[]): InferScopeError {
-  const asset = fallbacks.some((f) => f.reason.startsWith('ASSET_INVALID: '));
-  return new InferScopeError(asset ? 'ASSET_INVALID' : 'BACKEND_UNAVAILABLE', `no backend could run ${url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
 }
 
 /**

@@ -9,11 +9,11 @@
 import type { BackendName } from '../protocol/wire-types.js';
 import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
-import { firstWorking, noBackendError, type BackendPolicy, type Fallback } from './choose-backend.js';
+import { firstWorking, type BackendPolicy, type Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { loadPreprocess } from './image-input.js';
 import { createModel, type Model } from './model.js';
-import { assertLoadTarget, resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
+import { isLoadTarget, resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
 import { lazyClient } from './proxy/lazy-client.js';
 import { lazyTelemetry } from './telemetry/lazy.js';
 import type { TelemetryOptions } from './telemetry/options.js';
@@ -140,7 +140,7 @@ export function createClient(options: ClientOptions = {}): Client {
 
   async function load(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
     if (disposed) throw new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
-    assertLoadTarget(target);
+    if (!isLoadTarget(target)) throw (await import('./load-errors.js')).loadTargetError(target);
     return typeof target === 'string' ? channels.load(target, loadOptions.channel ?? 'stable', loadOptions) : loadVersion(target, loadOptions);
   }
 
@@ -185,7 +185,7 @@ export function createClient(options: ClientOptions = {}): Client {
           ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
           : await orderOf().then((o) => firstWorking(o.order, fetched.artifacts, place, [...o.notes]));
         fallbacks = result.fallbacks;
-        if (!result.placement) throw noBackendError(resolved.url, fallbacks);
+        if (!result.placement) throw (await import('./load-errors.js')).noBackendError(resolved.url, fallbacks);
         if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
         progress?.({ phase: 'warmup', source, loaded: 1, total: 1 });
         await loadPreprocess(resolved.inputs);

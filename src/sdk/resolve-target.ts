@@ -2,7 +2,6 @@
 // Ids are resolved by the delivery layer (manifest + channels + rollout); this is the `{ url }` case.
 import type { Baseline, InputSpec, ModelFormat, OutputSpec } from '../protocol/manifest-types.js';
 import type { Variant } from '../protocol/wire-types.js';
-import { InferScopeError } from './errors.js';
 import type { LoadProgress } from './fetch-model.js';
 
 export interface LoadTarget {
@@ -50,20 +49,12 @@ function idFromUrl(url: string): string {
   return parts.length >= 2 ? parts[parts.length - 2]! : 'model';
 }
 
-const CALL_FORMS = "client.load('model-id', { channel: 'stable' }) (needs manifestUrl) or client.load({ url: '/models/x/model.json' })";
+/** What client.load() accepts: a non-empty id string or an object with a url (load-errors.ts says what else came). */
+export const isLoadTarget = (target: unknown): target is string | UrlLoadOptions =>
+  typeof target === 'string' ? target !== '' : target != null && typeof target === 'object' && typeof (target as UrlLoadOptions).url === 'string' && (target as UrlLoadOptions).url !== '';
 
-/** What client.load() accepts: a non-empty id string or an object with a url. Throws before any work starts. */
-export function assertLoadTarget(target: unknown): asserts target is string | UrlLoadOptions {
-  if (typeof target === 'string' ? target !== '' : target != null && typeof target === 'object' && typeof (target as UrlLoadOptions).url === 'string' && (target as UrlLoadOptions).url !== '') return;
-  const got = target === undefined ? 'no argument' : target === null ? 'null' : typeof target === 'object' ? 'an object without a url' : `${typeof target} ${String(target).slice(0, 40)}`;
-  throw new InferScopeError('MODEL_NOT_FOUND', `client.load() got ${got}; call ${CALL_FORMS}`);
-}
-
-/** Resolve `client.load({ url })` to one model version (ids go through the manifest in delivery). */
+/** Resolve `client.load({ url })` (checked by isLoadTarget) to one model version (ids go through the manifest in delivery). */
 export function resolveLoadTarget(target: UrlLoadOptions): LoadTarget {
-  if (target == null || typeof target.url !== 'string' || target.url === '') {
-    assertLoadTarget(target);
-  }
   const { url, id = idFromUrl(url), version = 'direct', inputs, outputs, allowNonFinite } = target;
   return { id, version, variant: 'direct', url, inputs, outputs, allowNonFinite };
 }

@@ -62,17 +62,10 @@ export function createChannels<O extends object>({ delivery, loadVersion, manife
     const refs = await delivery.resolve({ id, channel });
     const want = refs.find((r) => !(r.variant === 'candidate' && failed.has(`${id}@${r.version}`))) ?? refs[0]!;
     if (want.version === entry.current.version) return;
-    let next: Model;
-    try {
-      next = await loadVersion(id, channel, opts, true);
-    } catch (err) {
-      // The running version keeps serving; say so instead of failing silently (retried at the next revalidation).
-      delivery.emit({ type: 'update-failed', id, version: want.version, serving: entry.current.version, reason: `${(err as { code?: string })?.code ?? 'ERROR'}: ${(err as Error)?.message ?? err}` });
-      throw err;
-    }
-    if (next.version !== want.version) failed.add(`${id}@${want.version}`);
-    if (next.version === entry.current.version) { next.dispose(); return; }
-    (entry.model as unknown as { swap(m: Model): void }).swap(next);
+    // A new version: its load and swap are their own chunk (channel-update.ts).
+    await (await import('./channel-update.js')).updateChannel({
+      entry, id, want: want.version, load: () => loadVersion(id, channel, opts, true), failed, emit: delivery.emit,
+    });
   }
 
   function refreshOnce(key: string, id: string, channel: string, opts: O): Promise<void> {
