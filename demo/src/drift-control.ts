@@ -1,13 +1,14 @@
-// Drift control: shift every input by k standard deviations, send enough predictions for the
-// collector to judge drift (its documented minimum per feature), flush telemetry, and read
-// the drift scores back from the collector's report. Each run adds a row, so the rise shows.
+// Drift control: draw inputs from the training distribution (drift-draws.ts), shift them by k
+// standard deviations, send predictions, flush telemetry and read the drift scores back from
+// the collector's report at once (no waiting for a flush interval). Below the collector's
+// minimum sample count (the same driftMinSamples rule) the page says "not enough data yet"
+// instead of a number. Each run adds a row, so the rise shows.
 import type { ModelReport } from '../../src/collector/report.js';
+import { driftMinSamples as minSamples } from '../../src/protocol/drift.js';
 import type { App } from './app.js';
 import { collectorGet } from './config.js';
 import { action, h, show, table } from './dom.js';
-
-/** Samples a window needs before the collector reports drift (src/protocol/drift.ts driftMinSamples). */
-const minSamples = (bins: number) => Math.max(200, 50 * (Math.max(2, bins) - 1));
+import { drawRow } from './drift-draws.js';
 
 export const REPORT_QUERY = 'shortMinutes=2';
 
@@ -34,7 +35,8 @@ export function driftControl(app: App, root: HTMLElement, { stats, onShifted }: 
   const slider = h('input', { type: 'range', min: 0, max: 3, step: 0.25, value: 0, id: 'drift-shift' });
   const label = h('span', {}, 'shift: 0 σ');
   slider.addEventListener('input', () => show(label, `shift: ${slider.value} σ`));
-  const button = h('button', { class: 'primary', id: 'drift-run' }, `Send ${count} predictions`);
+  const countInput = h('input', { type: 'number', id: 'drift-count', min: 1, max: 5000, value: count, style: 'width:6em' });
+  const button = h('button', { class: 'primary', id: 'drift-run' }, 'Send predictions');
   const status = h('div', { class: 'status' });
   const history = h('div', { id: 'drift-history' });
   const runs: (string | number | HTMLElement)[][] = [];
@@ -43,11 +45,13 @@ export function driftControl(app: App, root: HTMLElement, { stats, onShifted }: 
     if (!app.config.collectorUrl) throw new Error('no collector: start the page with `npm start`');
     const { model, client, samples } = app;
     const k = Number(slider.value);
+    const count = Math.round(Number(countInput.value));
+    if (!(count >= 1 && count <= 5000)) throw new Error(`send 1 to 5000 predictions, not ${countInput.value}`);
     const before = (await reportWith(app, model!.id, 0, 0)).predictions;
     let first: Float32Array | null = null;
     for (let i = 0; i < count; i++) {
-      const s = samples!.samples[i % samples!.samples.length]!;
-      const row = Float32Array.from(s.input, (v, j) => v + k * stats.std[j]!);
+      const s = samples!.samples[Math.floor(Math.random() * samples!.samples.length)]!;
+      const row = Float32Array.from(drawRow(s.input, baseline.features), (v, j) => v + k * stats.std[j]!);
       first ??= row;
       await model!.predict([Array.from(row)]);
       if (i % 50 === 0) { show(status, `predicting ${i} / ${count} with inputs shifted by ${k} σ…`); await new Promise((r) => setTimeout(r, 0)); }
@@ -57,18 +61,23 @@ export function driftControl(app: App, root: HTMLElement, { stats, onShifted }: 
     const report = await reportWith(app, model!.id, before + count);
     const v = report.versions.find((x) => x.version === model!.version) ?? report.versions[0];
     const feats = v?.drift.features ?? [];
-    const worst = feats.reduce((a, f) => Math.max(a, f.short.psi ?? 0), 0);
-    const level = (l: string) => h('span', { class: `level-${l}` }, l);
-    runs.push([`${k} σ`, count, worst.toFixed(3), level(feats.find((f) => f.short.psi === worst)?.short.level ?? 'insufficient')]);
+    const scored = feats.filter((f) => f.short.psi !== null);
+    const worst = scored.reduce<typeof feats[number] | null>((a, f) => (!a || f.short.psi! > a.short.psi! ? f : a), null);
+    const notYet = (d: { n: number; minSamples: number }) => h('span', { class: 'level-insufficient' }, `not enough data yet (${d.n} of ${d.minSamples} samples)`);
+    const level = (d: { level: string; n: number; minSamples: number }) => (d.level === 'insufficient' ? notYet(d) : h('span', { class: `level-${d.level}` }, d.level));
+    const fewest = feats.reduce((a, f) => Math.min(a, f.short.n), Infinity);
+    runs.push(worst
+      ? [`${k} σ`, count, worst.short.psi!.toFixed(3), level(worst.short)]
+      : [`${k} σ`, count, '–', notYet({ n: Number.isFinite(fewest) ? fewest : 0, minSamples: feats[0]?.short.minSamples ?? minSamples(bins) })]);
     show(history,
       table(['inputs shifted by', 'predictions', 'max PSI (last 2 min)', 'level'], runs),
-      table(['feature', 'PSI (last 2 min)', 'JS distance', 'samples', 'level'], feats.map((f) => [f.name, f.short.psi?.toFixed(3) ?? '–', f.short.js?.toFixed(3) ?? '–', f.short.n, level(f.short.level)])),
-      h('p', { class: 'muted' }, 'PSI: < 0.1 stable, < 0.25 moderate, above that significant. Scores come from the collector, computed from the binned counts the SDK sent.'));
+      table(['feature', 'PSI (last 2 min)', 'JS distance', 'samples', 'level'], feats.map((f) => [f.name, f.short.psi?.toFixed(3) ?? '–', f.short.js?.toFixed(3) ?? '–', f.short.n, level(f.short)])),
+      h('p', { class: 'muted' }, `PSI: < 0.1 stable, < 0.25 moderate, above that significant; scored only from ${minSamples(bins)} samples in the window, since with fewer, sampling noise alone (about (bins − 1) / samples) looks like drift. Scores come from the collector, computed from the binned counts the SDK sent; inputs are fresh draws from the training bins.`));
     show(status, '');
     if (first) await onShifted(first);
   });
 
   show(root,
     h('p', { class: 'muted' }, `Shift the inputs away from the training data and watch the collector's drift score. The collector needs ${minSamples(bins)} samples in a window before it reports drift.`),
-    h('div', { class: 'row' }, label, slider, button), status, history);
+    h('div', { class: 'row' }, label, slider, h('label', {}, 'predictions ', countInput), button), status, history);
 }

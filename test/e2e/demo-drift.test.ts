@@ -50,20 +50,24 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function driftRun(shift: string, runs: number): Promise<number> {
+/** One drift run; the last history row's cells, and how long the page took to answer. */
+async function driftRun(shift: string, runs: number, count?: number): Promise<{ cells: string[]; ms: number }> {
   await page.fill('#drift-shift', shift);
   await page.dispatchEvent('#drift-shift', 'input');
+  if (count !== undefined) await page.fill('#drift-count', String(count));
+  const t0 = Date.now();
   await page.click('#drift-run');
   await page.waitForFunction((n) => document.querySelectorAll('#drift-history table:first-child tbody tr').length >= n, runs, { timeout: 60_000 });
-  const row = await page.$$eval('#drift-history table:first-child tbody tr', (trs) => [...trs].at(-1)!.textContent);
-  const cells = await page.$$eval('#drift-history table:first-child tbody tr', (trs) => [...[...trs].at(-1)!.querySelectorAll('td')].map((td) => td.textContent));
-  expect(row).toContain(`${shift} σ`);
-  return Number(cells[2]);
+  const ms = Date.now() - t0;
+  const cells = await page.$$eval('#drift-history table:first-child tbody tr', (trs) => [...[...trs].at(-1)!.querySelectorAll('td')].map((td) => td.textContent ?? ''));
+  expect(cells[0]).toBe(`${shift} σ`);
+  console.log(`drift run ${shift} σ × ${cells[1]}: ${ms} ms, ${cells[2]} ${cells[3]}`);
+  return { cells, ms };
 }
 
 describe('tabular model: form, explanation, drift', () => {
   it('predicts from the form and explains it per named feature', async () => {
-    expect(await page.$$eval('#try input[type=number]', (xs) => xs.map((x) => (x as HTMLInputElement).name))).toEqual(model.features);
+    expect(await page.$$eval('#try input[type=number]:not(#drift-count)', (xs) => xs.map((x) => (x as HTMLInputElement).name))).toEqual(model.features);
     await page.click('#try button:has-text("Predict")');
     await page.waitForSelector('#tabular-result .big');
     await page.click('#try button:has-text("Explain")');
@@ -76,12 +80,19 @@ describe('tabular model: form, explanation, drift', () => {
     expect(values.some((v) => Math.abs(v) > 1e-4)).toBe(true);
   });
 
-  it('shows the collector drift score rise when the inputs shift', async () => {
-    const unshifted = await driftRun('0', 1);
-    const shifted = await driftRun('2.5', 2);
-    expect(Number.isFinite(unshifted)).toBe(true);
-    expect(shifted).toBeGreaterThan(unshifted);
-    expect(shifted).toBeGreaterThanOrEqual(0.25); // "significant"
+  it('says "not enough data yet" below the collector\'s minimum, stable with no shift, and the score rises when the inputs shift', async () => {
+    const count = Number(await page.inputValue('#drift-count')); // the page's default: the minimum + 50
+    // Too few samples: no number, and the page says how many it has of how many it needs.
+    const few = await driftRun('0', 1, 100);
+    expect(few.cells[2]).toBe('–');
+    expect(few.cells[3]).toMatch(/^not enough data yet \(\d+ of \d+ samples\)$/);
+    // Enough samples and no shift: sampling noise is not reported as drift (was PSI 0.178 "moderate").
+    const unshifted = await driftRun('0', 2, count);
+    expect(Number(unshifted.cells[2])).toBeLessThan(0.1);
+    expect(unshifted.cells[3]).toBe('stable');
+    const shifted = await driftRun('2.5', 3, count);
+    expect(Number(shifted.cells[2])).toBeGreaterThanOrEqual(0.25); // "significant"
+    expect(shifted.cells[3]).toBe('significant');
     expect(await page.textContent('#drift-history')).toContain('significant');
     await page.screenshot({ path: 'artifacts/demo-tabular.png', fullPage: true });
   });
