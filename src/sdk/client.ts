@@ -10,7 +10,7 @@ import type { BackendName } from '../protocol/wire-types.js';
 import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
 import { firstWorking, type BackendPolicy, type Fallback } from './choose-backend.js';
-import { InferScopeError, isInferScopeError } from './errors.js';
+import { InferScopeError, isInferScopeError, type ErrorCode } from './errors.js';
 import { loadPreprocess } from './image-input.js';
 import { createModel, type Model } from './model.js';
 import { isLoadTarget, resolveLoadTarget, type IdLoadOptions, type LoadTarget, type UrlLoadOptions } from './resolve-target.js';
@@ -138,9 +138,14 @@ export function createClient(options: ClientOptions = {}): Client {
     loadVersion: (id, channel, opts, update) => loadVersion(id, { ...opts, channel }, !update && fallbackToCached),
   });
 
+  // The messages live in a lazy chunk (only failing loads need them). If that chunk cannot be
+  // fetched (offline, or gone after a deploy), the caller still gets the code it branches on.
+  const loadError = (pick: (m: typeof import('./load-errors.js')) => InferScopeError, code: ErrorCode, message: string) =>
+    import('./load-errors.js').then(pick, () => new InferScopeError(code, message));
+
   async function load(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
     if (disposed) throw new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
-    if (!isLoadTarget(target)) throw (await import('./load-errors.js')).loadTargetError(target);
+    if (!isLoadTarget(target)) throw await loadError((m) => m.loadTargetError(target), 'MODEL_NOT_FOUND', "call client.load('id') or client.load({ url })");
     return typeof target === 'string' ? channels.load(target, loadOptions.channel ?? 'stable', loadOptions) : loadVersion(target, loadOptions);
   }
 
@@ -185,7 +190,7 @@ export function createClient(options: ClientOptions = {}): Client {
           ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
           : await orderOf().then((o) => firstWorking(o.order, fetched.artifacts, place, [...o.notes]));
         fallbacks = result.fallbacks;
-        if (!result.placement) throw (await import('./load-errors.js')).noBackendError(resolved.url, fallbacks);
+        if (!result.placement) { const url = resolved.url; throw await loadError((m) => m.noBackendError(url, fallbacks), 'BACKEND_UNAVAILABLE', `no backend could run ${url}`); }
         if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
         progress?.({ phase: 'warmup', source, loaded: 1, total: 1 });
         await loadPreprocess(resolved.inputs);
