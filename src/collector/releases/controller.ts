@@ -55,7 +55,9 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     const t = now();
     return store.releases.ensure({
       model: mc.model, channel: mc.channel, candidate: mc.ch.candidate.version, stable: mc.ch.version, status: 'running',
-      step: 0, percent: mc.policy.steps[0]!, startedAt: t, stepStartedAt: t, stepBase: await candidatePredictionsSince(mc, t), evaluatedAt: 0, rev: 0,
+      // The first step has no earlier step to subtract: the candidate already served at this
+      // percent before the collector took the release over, so what its first minute holds counts.
+      step: 0, percent: mc.policy.steps[0]!, startedAt: t, stepStartedAt: t, stepBase: 0, evaluatedAt: 0, rev: 0,
     });
   }
 
