@@ -1,4 +1,4 @@
-// SDK code size, minified + brotli, without tfjs (DESIGN target: <= 15 KB).
+// SDK code size, minified + brotli, without tfjs (DESIGN target: direct-mode core no growth past 16.2 KB, issue 14).
 // Bundles src/index.ts the way an app's bundler would: tfjs external, lazy `import()`s split
 // into chunks, every chunk fully minified (Vite's library mode keeps whitespace in ES output,
 // an app build does not, so each chunk goes through esbuild's minifier as the app's would) and
@@ -10,12 +10,12 @@
 //                endpoint is set, explain, the 'fastest' policy, the WASM asset checks that load
 //                with the wasm backend). Reported with each lazy chunk's size, not judged: the
 //                optional features do not fit 15 KB together with the core (see BENCHMARKS.md).
-// Baseline: the 15 KB budget itself, so the ratio reads as "share of the budget".
+// Baseline: the 16.2 KB budget itself (16,200 B), so the ratio reads as "share of the budget".
 import { brotliCompressSync, constants } from 'node:zlib';
 import { transform } from 'esbuild';
 import { build, type Rollup } from 'vite';
 
-const BUDGET = 15 * 1024;
+const BUDGET = 16_200;
 const brotli = (s: string) => brotliCompressSync(Buffer.from(s), { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
 const minify = async (code: string) => (await transform(code, { minify: true, format: 'esm', target: 'es2022' })).code;
 
@@ -42,7 +42,7 @@ async function bundle(entry: string, external: (string | RegExp)[]) {
 
 const line = (c: string, value: number, judged: boolean, note: Record<string, unknown>) => console.log(JSON.stringify({
   bench: 'size', case: c, value, unit: 'bytes (min+brotli)', baseline: BUDGET, ratio: +(value / BUDGET).toFixed(3),
-  target: judged ? '<= 15 KB (ratio <= 1.0)' : 'reported only', pass: judged ? value <= BUDGET : null, ...note,
+  target: judged ? '<= 16.2 KB, no growth (ratio <= 1.0)' : 'reported only', pass: judged ? value <= BUDGET : null, ...note,
 }));
 // Own code only (idb and web-vitals external, as an app that already uses them), then with them.
 const own = await bundle('src/index.ts', [/^@tensorflow\//, 'idb', /^web-vitals/]);
