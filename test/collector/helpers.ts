@@ -97,3 +97,14 @@ export async function startTestCollector(opts: Partial<CollectorOptions> = {}): 
 export function admin(url: string): Promise<Response> {
   return fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
 }
+
+/** Polls fn until it returns something other than undefined, or throws after ms naming what it waited for. */
+export async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000, stepMs = 50): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+}

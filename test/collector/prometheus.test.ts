@@ -5,22 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPrometheus, type TestPrometheus } from '../support/prometheus.js';
-import { latencySketch, makeBatch, modelAggregate, startTestCollector, type TestCollector } from './helpers.js';
+import { latencySketch, makeBatch, modelAggregate, startTestCollector, until, type TestCollector } from './helpers.js';
+
+const untilHere = <T>(fn: () => Promise<T | undefined>, what: string) => until(fn, what, 20_000, 300);
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RULES = join(ROOT, 'deploy/prometheus/alerts.yml');
 let c: TestCollector;
 let prom: TestPrometheus;
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
 
 beforeAll(async () => {
   c = await startTestCollector({ config: { ...(await import('./helpers.js')).testConfig(), metrics: { maxModels: 2, maxVersions: 5 } } });
@@ -44,7 +37,7 @@ describe('Prometheus', () => {
   });
 
   it('scrapes the collector and answers histogram_quantile from the latency histogram', async () => {
-    const p50 = await until(async () => {
+    const p50 = await untilHere(async () => {
       const r = await prom.query('histogram_quantile(0.5, sum by (le) (inferscope_inference_latency_seconds_bucket{model="digits"}))');
       return r.length ? Number(r[0]!.value[1]) : undefined;
     }, 'a scrape');
@@ -69,7 +62,7 @@ describe('Prometheus', () => {
   });
 
   it('loads and evaluates every alert rule, and accepts every Grafana panel query', async () => {
-    const groups = await until(async () => {
+    const groups = await untilHere(async () => {
       const j = (await (await fetch(`${prom.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string }[] }[] } };
       const rules = j.data.groups.flatMap((g) => g.rules);
       return rules.length && rules.every((r) => r.health === 'ok') ? rules : undefined;

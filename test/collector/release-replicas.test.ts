@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
-import { KEY_SHOP, admin, testConfig } from './helpers.js';
+import { KEY_SHOP, admin, testConfig, until } from './helpers.js';
+
+const untilHere = <T>(fn: () => Promise<T | undefined>, what: string) => until(fn, what, 30_000, 50);
 import { fastReleases, releaseBatch, writeManifest } from './release-support.js';
 
 let pg: TestPostgres;
@@ -23,15 +25,6 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const live = async (r: RunningCollector) => (await (await fetch(`${r.url}/v1/manifest`)).json()).models.digits.channels.stable;
 
@@ -43,7 +36,7 @@ describe('releases on 2 replicas sharing PostgreSQL', () => {
         const res = await fetch(`${replicas[i % 2]!.url}/v1/batches?key=${KEY_SHOP}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(releaseBatch({ n: 20 }, { n: 15 })) });
         expect(res.status).toBe(200);
       }
-      await until(async () => { const ch = await live(replicas[0]!); return ch.candidate?.percent === target || ch.version === '1.1.0' ? true : undefined; }, `step ${target}`);
+      await untilHere(async () => { const ch = await live(replicas[0]!); return ch.candidate?.percent === target || ch.version === '1.1.0' ? true : undefined; }, `step ${target}`);
     }
     // Let both replicas run a few more evaluations on the promoted release: nothing may change.
     await new Promise((r) => setTimeout(r, 300));

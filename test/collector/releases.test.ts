@@ -3,7 +3,7 @@
 // throws, holds one with too little traffic, and serves each state in GET /v1/manifest.
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateManifest } from '../../src/protocol/manifest.js';
-import { ADMIN, KEY_SHOP, admin, startTestCollector, testConfig, type TestCollector } from './helpers.js';
+import { ADMIN, KEY_SHOP, admin, startTestCollector, testConfig, until, type TestCollector } from './helpers.js';
 import { fastReleases, releaseBatch, writeManifest, type VariantLoad } from './release-support.js';
 
 let c: TestCollector | undefined;
@@ -14,15 +14,6 @@ async function start(releases = fastReleases()) {
   return c;
 }
 
-async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const channel = async (col: TestCollector) => validateManifest(await (await fetch(`${col.url}/v1/manifest`)).json()).models.digits!.channels.stable!;
 const releases = async (col: TestCollector) => (await admin(`${col.url}/v1/releases/digits`)).json() as Promise<{ releases: { status: string; percent: number; rev: number }[]; decisions: { decision: string; toPercent: number; reason: string; actor: string; inputs: { checks: { name: string; status: string }[] } }[] }>;
