@@ -34,14 +34,17 @@ export interface ClientChoice {
   policy: BackendPolicy;
   /** Send telemetry to the collector (the main client does; comparison clients do not). */
   telemetry: boolean;
+  /** Let the SDK run an older cached version when this one cannot load (default true). */
+  fallbackToCached?: boolean;
 }
 
-export function makeClient(app: App, { backends, policy, telemetry }: ClientChoice): Client {
+export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true }: ClientChoice): Client {
   const { collectorUrl, appKey } = app.config;
   return createClient({
     manifestUrl: MANIFEST_URL,
     backends,
     backendPolicy: policy,
+    fallbackToCached,
     assetsUrl: '/inferscope/',
     fetch: droppedFetch,
     telemetry: telemetry && collectorUrl ? {
