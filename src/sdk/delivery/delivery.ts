@@ -2,7 +2,8 @@
 // the cache or the network, with staged rollout, candidate fallback, LRU cache and events.
 // The client compiles the artifacts on a backend; `load` takes that step as a callback so a
 // candidate that fails its self-test still falls back to stable.
-import { pickVersion, resolveUrl, rolloutBucket } from '../../protocol/manifest.js';
+import { resolveUrl } from '../../protocol/resolve-url.js';
+import { pickVersion, rolloutBucket } from '../../protocol/rollout.js';
 import type { Manifest } from '../../protocol/manifest-types.js';
 import { InferScopeError } from '../errors.js';
 import type { Telemetry } from '../telemetry/types.js';

@@ -3,7 +3,7 @@
 // lacks). Nothing is stored until every file has passed its check.
 import type { io } from '@tensorflow/tfjs-core';
 import type { ManifestFile } from '../../protocol/manifest-types.js';
-import { modelJsonName, resolveUrl } from '../../protocol/manifest.js';
+import { modelJsonName, resolveUrl } from '../../protocol/resolve-url.js';
 import { InferScopeError } from '../errors.js';
 import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
 import type { DeliveryDb } from './db.js';
