@@ -29,6 +29,8 @@ export interface FetchContext {
   onEvent: (e: DeliveryEvent) => void;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /** A download is about to start: what stores its result may load now (delivery's lazy writer). */
+  willStore?: () => void;
 }
 
 const label = (ref: VersionRef, path: string) => `${ref.id}@${ref.version} ${path}`;
