@@ -40,6 +40,8 @@ export interface ClientChoice {
   policy: BackendPolicy;
   /** Send telemetry to the collector (the main client does; comparison clients do not). */
   telemetry: boolean;
+  /** Let the SDK run an older cached version when this one cannot load (default true). */
+  fallbackToCached?: boolean;
 }
 
 /** Where a client's SDK runs, as its delivery events tell (worker-started / worker-unavailable). */
@@ -50,13 +52,14 @@ export interface Where { inWorker: boolean; note: string }
  * functions stay out of the options (a function cannot cross into a worker): the demo's worker
  * script has its own that do the same jobs (demo-worker.ts). `onWhere` hears where it runs.
  */
-export function makeClient(app: App, { backends, policy, telemetry }: ClientChoice, onWhere?: (w: Where) => void): Client {
+export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true }: ClientChoice, onWhere?: (w: Where) => void): Client {
   const { collectorUrl, appKey } = app.config;
   const inWorker = app.inWorker;
   const client = createClient({
     manifestUrl: MANIFEST_URL,
     backends,
     backendPolicy: policy,
+    fallbackToCached,
     assetsUrl: '/inferscope/',
     ...(inWorker ? { worker: startDemoWorker(app.recordBatch) } : { fetch: droppedFetch }),
     onDeliveryEvent: (e) => {
