@@ -33,8 +33,15 @@ async function loadDigits(inWorker: boolean): Promise<void> {
   await page.uncheck('#backend-webgpu'); // software WebGPU/WebGL here: slow, and not what this test is about
   await page.uncheck('#backend-webgl');
   await page.setChecked('#run-in-worker', inWorker);
-  await page.click('#load');
-  await page.waitForFunction(() => /runs digits@/.test(document.querySelector('#model-info')?.textContent ?? ''), undefined, { timeout: 90_000 });
+  await loadPicked();
+  expect(await page.textContent('#model-info')).toMatch(/runs digits@/);
+}
+
+/** Press Load and wait until it is done (the page keeps showing the old model until the new one runs). */
+async function loadPicked(): Promise<void> {
+  await page.click('#load'); // disabled while it loads
+  await page.waitForFunction(() => !document.querySelector<HTMLButtonElement>('#load')!.disabled, undefined, { timeout: 90_000 });
+  expect(await page.isHidden('#model-error'), (await page.textContent('#model-error')) ?? '').toBe(true); // the switch did not fail
 }
 
 async function draw(d: Drawing): Promise<string> {
@@ -109,8 +116,8 @@ describe('run in a worker', () => {
     const digits = manifest.models.digits!;
     await page.setInputFiles('#folder-input', dirname(join(MODELS, digits.versions[digits.channels.stable!.version]!.url)));
     await page.waitForFunction(() => /dropped folder/.test(document.querySelector<HTMLSelectElement>('#model-select')?.selectedOptions[0]?.textContent ?? ''));
-    await page.click('#load');
-    await page.waitForFunction(() => /runs [\w.-]+@files-[a-p]{12}/.test(document.querySelector('#model-info')?.textContent ?? ''), undefined, { timeout: 90_000 });
+    await loadPicked();
+    expect(await page.textContent('#model-info')).toMatch(/runs [\w.-]+@files-[a-p]{12}/);
     expect(await page.getAttribute('#runs-in', 'data-in-worker')).toBe('true');
     const png = Buffer.from(await page.evaluate(() => {
       const c = document.createElement('canvas'); c.width = 28; c.height = 28;
