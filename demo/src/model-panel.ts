@@ -2,7 +2,7 @@
 // bar, then say which backend the SDK picked and why, and what it holds in memory.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendPolicy, LoadProgress, Model } from '../../src/index.js';
-import { loadChoice, makeClient, type App } from './app.js';
+import { loadChoice, makeClient, type App, type Where } from './app.js';
 import { choicesOf, fetchManifest, fetchSamples, type ModelChoice } from './catalog.js';
 import { action, byId, bytes, h, ms, show, table } from './dom.js';
 import { droppedIdProblem, filesOf, registerDrop } from './dropped.js';
@@ -57,13 +57,21 @@ function why(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElemen
     : `Policy "${policy}" moved the model to ${m.backend} (measured faster here than ${ticked[0]}); none was skipped.`);
 }
 
-function info(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElement {
+/** Where the SDK runs, as the client said it (its worker-started / worker-unavailable events). */
+function whereView(where: Where | null): HTMLElement {
+  return h('p', { id: 'runs-in', 'data-in-worker': String(where?.inWorker === true) },
+    h('span', { class: where?.inWorker ? 'pill' : 'pill bad' }, where?.inWorker ? 'worker' : 'main thread'), ` runs ${where?.note ?? 'where the client has not said'}`);
+}
+
+function info(app: App, ticked: BackendName[], policy: BackendPolicy, where: Where | null): HTMLElement {
   const m = app.model!;
   const fallbacks = why(app, ticked, policy);
   return h('div', {},
     h('p', {}, h('span', { class: 'big' }, m.backend), ` runs ${m.id}@${m.version} (${m.format}), loaded in ${ms(app.loadMs)}.`),
+    whereView(where),
     fallbacks,
-    h('p', { id: 'memory' }, memoryView()));
+    // In a worker the tensors live in the worker's tfjs engine, which this page cannot read.
+    h('p', { id: 'memory' }, where?.inWorker ? h('span', { class: 'muted' }, "the model's tensors are in the worker's tfjs engine; the page's own holds none of them") : memoryView()));
 }
 
 export async function initModelPanel(app: App): Promise<void> {
@@ -120,6 +128,10 @@ export async function initModelPanel(app: App): Promise<void> {
     if (input.files) void onFiles(input.files).finally(() => { input.value = ''; });
   });
 
+  const inWorker = byId<HTMLInputElement>('run-in-worker');
+  inWorker.addEventListener('change', () => { app.inWorker = inWorker.checked; });
+  app.inWorker = inWorker.checked;
+
   const progress = progressView();
   action(byId<HTMLButtonElement>('load'), status, async () => {
     const choice = choices[Number(select.value)];
@@ -137,7 +149,8 @@ export async function initModelPanel(app: App): Promise<void> {
     // only once the new one runs. A failed switch (offline, 404, integrity) leaves the working
     // model, its picker entry and its panels as they were. With a model running, the SDK must
     // not quietly substitute an older cached version of the new pick (fallbackToCached).
-    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model });
+    let where: Where | null = null;
+    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model }, (w) => { where = w; });
     const t0 = performance.now();
     let model: Model;
     try {
@@ -161,7 +174,7 @@ export async function initModelPanel(app: App): Promise<void> {
     const closing = app.client?.dispose();
     Object.assign(app, { client, model, loadMs, choice, samples });
     show(status, dropped ? (telemetry ? `telemetry for this model goes to the collector as ${droppedId}@${choice.dropped?.version}` : 'no telemetry is sent for this dropped model') : '');
-    show(byId('model-info'), info(app, backends, policy));
+    show(byId('model-info'), info(app, backends, policy, where));
     app.changed();
     await closing;
   });
