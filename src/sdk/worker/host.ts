@@ -57,7 +57,7 @@ export function createHost(): WorkerHost {
     init(options, onEvent, onPending) {
       page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
       const telemetry = options.telemetry ? { ...options.telemetry, pageEvents: page } : options.telemetry;
-      client = createClient({ ...options, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)) });
+      client = createClient({ ...options, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
     },
     async load(target, options, onProgress, abortId) {
