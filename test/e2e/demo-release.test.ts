@@ -4,6 +4,7 @@
 // wrong token is refused, the right one signs in, Publish moves the candidate from 0 % to the
 // first step in the live manifest, and the timeline shows the start, then the collector's first
 // decision with the check that decided it.
+import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,7 @@ describe('demo page: publish the digits candidate', () => {
     await page.waitForSelector('#release-status.error', { timeout: LONG });
     expect(await page.textContent('#release-status')).toMatch(/not the admin token/);
     expect(await page.isVisible('#release-publish')).toBe(false);
+    expect(await page.isVisible('#release-signout')).toBe(false);
 
     await page.fill('#release-token', ADMIN);
     await page.click('#release-signin-button');
@@ -54,6 +56,8 @@ describe('demo page: publish the digits candidate', () => {
     expect(await page.textContent('#release-state')).toMatch(/candidate 1\.1\.0\+uint8 is not published \(0 % of installs\); steps 10 → 50 → 100 %/);
     expect(await page.textContent('#release-publish')).toBe('Publish 1.1.0+uint8');
     expect(await page.inputValue('#release-token')).toBe(''); // the typed token does not stay in the form
+    expect(await page.isVisible('#release-token')).toBe(false);
+    expect(await page.isVisible('#release-signout')).toBe(true);
 
     await page.click('#release-publish');
     await page.waitForFunction(() => document.querySelector('#release-percent')?.textContent === '10 %', undefined, { timeout: LONG });
@@ -69,6 +73,8 @@ describe('demo page: publish the digits candidate', () => {
     await waiting.waitFor({ timeout: LONG });
     expect(await waiting.locator('.release-check').innerText()).toMatch(/errors, latency/);
     expect(await waiting.innerText()).toMatch(/10 %/);
+    mkdirSync('artifacts', { recursive: true });
+    await page.locator('#release-section').screenshot({ path: 'artifacts/demo-release.png' }); // for people reviewing the page
 
     // A second Publish (another tab, a stale page) is refused: the release already runs.
     expect((await fetch(`${stack.demo.url}/collector/v1/releases/digits/stable/start`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } })).status).toBe(409);
