@@ -65,6 +65,8 @@ export interface ClientOptions {
   workerFallback?: boolean;
   /** @internal test hooks */
   testHooks?: BackendTestHooks;
+  /** @internal set by the worker (src/sdk/worker/host.ts): start the first backend now, not at the first load. */
+  startBackend?: boolean;
 }
 
 export interface Client {
@@ -123,6 +125,9 @@ export function createClient(options: ClientOptions = {}): Client {
   const orderOf = () => (ordered ??= caps.webgpu && backends.includes('webgpu')
     ? import('./gpu-adapter.js').then((m) => m.backendOrder(backends, caps))
     : Promise.resolve({ order: backends, notes: [] }));
+  // In worker mode the first backend (import, init, self-test) starts with the client: off the
+  // page's main thread, so the app's own start-up before load() pays for it instead of the load.
+  if (options.startBackend && backendPolicy !== 'fastest') orderOf().then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
   // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
   // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
   const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());

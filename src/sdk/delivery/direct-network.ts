@@ -2,7 +2,7 @@
 // chunk, so the direct-mode core that every page downloads does not carry it (direct.ts loads it
 // once model.json is in hand and the cache does not hold that version).
 import type { ManifestFile } from '../../protocol/manifest-types.js';
-import { modelJsonName } from '../../protocol/manifest.js';
+import { modelJsonName } from '../../protocol/resolve-url.js';
 import { InferScopeError } from '../errors.js';
 import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
 import { fetchBytes, looksLikeHtml } from './download.js';

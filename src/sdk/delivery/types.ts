@@ -26,6 +26,7 @@ export type DeliveryEvent =
   | { type: 'last-good-fallback'; id: string; version: string; failed: string; reason: string } // `failed` could not load on a fresh page: cached `version` serves
   | { type: 'update-failed'; id: string; version: string; serving: string; reason: string } // the channel's new `version` failed; `serving` keeps serving
   | { type: 'persist'; granted: boolean }
+  | { type: 'worker-started'; url: string } // worker mode runs: tfjs, delivery and telemetry are in the worker at `url`
   | { type: 'worker-unavailable'; url: string; reason: string }; // worker mode could not start: running in direct mode
 
 /** A cached model version: metadata only, so listing never reads weights. */
