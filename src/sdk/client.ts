@@ -180,8 +180,9 @@ export function createClient(options: ClientOptions = {}): Client {
     // reads and verifies them (placement awaits the same memoized promise).
     if (backendPolicy !== 'fastest') orderOf().then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
     // Placement by policy is a lazy chunk: fetched now, while delivery reads the model bytes.
-    const placing = import('./place.js');
-    placing.catch(() => {}); // its failure is load()'s, reported below
+    // Unreachable (offline, or gone after a deploy): load() rejects with NETWORK, not the import's TypeError.
+    const placing = import('./place.js').catch((cause) => { throw new InferScopeError('NETWORK', `loading failed: ${cause}`, { cause }); });
+    placing.catch(() => {}); // awaited below, once the model bytes are in
     try {
       const direct = byId ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
