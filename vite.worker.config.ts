@@ -13,8 +13,11 @@ export default defineConfig({
     emptyOutDir: false,
     sourcemap: false,
     target: 'es2022',
-    lib: { entry: 'src/worker.ts', formats: ['es'], fileName: () => 'worker.js' },
-    rollupOptions: { output: { inlineDynamicImports: true } },
+    // Not library mode: Vite keeps the whitespace of library ES output (for the pure annotations a
+    // downstream bundler tree-shakes with), but this file is what runs, never re-bundled.
+    rollupOptions: { input: 'src/worker.ts', output: { format: 'es', entryFileNames: 'worker.js', inlineDynamicImports: true } },
     minify: true,
+    modulePreload: false, // no <link rel=modulepreload> helper: a worker has no document
+    chunkSizeWarningLimit: 4096, // tfjs is inside: ~1.6 MB by design
   },
 });

@@ -3,12 +3,18 @@
 import { createClient, type BackendName, type BackendPolicy, type Client, type LoadProgress, type Model } from '../../src/index.js';
 import type { DemoConfig } from './config.js';
 import { MANIFEST_URL, type ModelChoice, type SampleSet } from './catalog.js';
+import { startDemoWorker } from './demo-worker-link.js';
 import { droppedFetch } from './dropped.js';
+import type { SentBatch } from './telemetry-capture.js';
 
 export interface App {
   config: DemoConfig;
   /** fetch that telemetry uses (records what leaves the device). */
   telemetryFetch: typeof fetch;
+  /** Show a batch the SDK sent (called by telemetryFetch, or by the worker in worker mode). */
+  recordBatch(b: SentBatch): void;
+  /** The "run in a worker" switch: new clients run the SDK in a module worker. */
+  inWorker: boolean;
   client: Client | null;
   model: Model | null;
   choice: ModelChoice | null;
@@ -19,10 +25,10 @@ export interface App {
   changed(): void;
 }
 
-export function createApp(config: DemoConfig, telemetryFetch: typeof fetch): App {
+export function createApp(config: DemoConfig, recordBatch: (b: SentBatch) => void, telemetryFetch: typeof fetch): App {
   const listeners: ((app: App) => void)[] = [];
   const app: App = {
-    config, telemetryFetch, client: null, model: null, choice: null, samples: null, loadMs: null,
+    config, telemetryFetch, recordBatch, inWorker: false, client: null, model: null, choice: null, samples: null, loadMs: null,
     onModel: (fn) => { listeners.push(fn); },
     changed: () => { for (const fn of listeners) fn(app); },
   };
@@ -34,20 +40,38 @@ export interface ClientChoice {
   policy: BackendPolicy;
   /** Send telemetry to the collector (the main client does; comparison clients do not). */
   telemetry: boolean;
+  /** Let the SDK run an older cached version when this one cannot load (default true). */
+  fallbackToCached?: boolean;
 }
 
-export function makeClient(app: App, { backends, policy, telemetry }: ClientChoice): Client {
+/** Where a client's SDK runs, as its delivery events tell (worker-started / worker-unavailable). */
+export interface Where { inWorker: boolean; note: string }
+
+/**
+ * A client on the page, or in a worker when the switch is on. In worker mode the two fetch
+ * functions stay out of the options (a function cannot cross into a worker): the demo's worker
+ * script has its own that do the same jobs (demo-worker.ts). `onWhere` hears where it runs.
+ */
+export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true }: ClientChoice, onWhere?: (w: Where) => void): Client {
   const { collectorUrl, appKey } = app.config;
-  return createClient({
+  const inWorker = app.inWorker;
+  const client = createClient({
     manifestUrl: MANIFEST_URL,
     backends,
     backendPolicy: policy,
+    fallbackToCached,
     assetsUrl: '/inferscope/',
-    fetch: droppedFetch,
+    ...(inWorker ? { worker: startDemoWorker(app.recordBatch) } : { fetch: droppedFetch }),
+    onDeliveryEvent: (e) => {
+      if (e.type === 'worker-started') onWhere?.({ inWorker: true, note: 'in a worker: tfjs, downloads, hashing and telemetry run off the main thread' });
+      if (e.type === 'worker-unavailable') onWhere?.({ inWorker: false, note: `on the main thread: the worker did not start (${e.reason})` });
+    },
     telemetry: telemetry && collectorUrl ? {
-      endpoint: `${collectorUrl}/v1/batches`, appKey, fetch: app.telemetryFetch, flushIntervalMs: 10_000,
+      endpoint: `${collectorUrl}/v1/batches`, appKey, flushIntervalMs: 10_000, ...(inWorker ? {} : { fetch: app.telemetryFetch }),
     } : false,
   });
+  if (!inWorker) onWhere?.({ inWorker: false, note: 'on the main thread (direct mode)' });
+  return client;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface ModelChoice {
   url?: string;
   /** Version entry the channel points at (the SDK may still pick a rollout candidate). */
   entry?: ModelVersion;
+  /** That entry's version, e.g. "1.0.0+uint8". */
+  version?: string;
   description?: string;
   inputs?: InputSpec[];
   outputs?: OutputSpec[];
@@ -46,7 +48,7 @@ export function choicesOf(manifest: Manifest): ModelChoice[] {
       const entry = m.versions[c.version];
       if (!entry) continue;
       out.push({
-        id, channel, entry, description: m.description, inputs: entry.inputs, outputs: entry.outputs,
+        id, channel, entry, version: c.version, description: m.description, inputs: entry.inputs, outputs: entry.outputs,
         exampleShape: (entry.inputs[0]?.shape ?? []).slice(1),
       });
     }

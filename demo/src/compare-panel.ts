@@ -6,11 +6,13 @@ import type { BackendName } from '../../src/index.js';
 import { loadChoice, makeClient, type App } from './app.js';
 import { randomExample } from './catalog.js';
 import { action, byId, h, ms, quantile, show, table } from './dom.js';
+import { blockingView } from './blocking-panel.js';
+import { meterMainThread } from './main-thread-meter.js';
 import { checkedBackends } from './model-panel.js';
 
 const COLORS: Record<BackendName, string> = { webgpu: '#7b3fc4', wasm: '#2956c9', webgl: '#1b7a3a', cpu: '#b36b00' };
 
-interface Run { backend: BackendName; loadMs: number | null; times: number[]; picked?: string; error?: string }
+interface Run { backend: BackendName; loadMs: number | null; times: number[]; picked?: string; error?: string; inWorker?: boolean }
 
 /** One example to time: the first labelled sample, or random values of the input shape. */
 export function exampleInput(app: App): Float32Array {
@@ -19,16 +21,18 @@ export function exampleInput(app: App): Float32Array {
 }
 
 async function runBackend(app: App, backend: BackendName, runs: number): Promise<Run> {
-  const client = makeClient(app, { backends: [backend], policy: 'first-working', telemetry: false });
+  let inWorker = false;
+  const client = makeClient(app, { backends: [backend], policy: 'first-working', telemetry: false }, (w) => { inWorker = w.inWorker; });
   try {
     const t0 = performance.now();
     const model = await loadChoice(client, app.choice!);
     const loadMs = performance.now() - t0;
     const x = exampleInput(app);
-    for (let i = 0; i < 3; i++) await model.predict(x); // warm caches and pipelines
+    // A copy per call: in worker mode the array is moved to the worker (its buffer detached here).
+    for (let i = 0; i < 3; i++) await model.predict(x.slice()); // warm caches and pipelines
     const times: number[] = [];
-    for (let i = 0; i < runs; i++) times.push((await model.predict(x)).ms);
-    return { backend, loadMs, times };
+    for (let i = 0; i < runs; i++) times.push((await model.predict(x.slice())).ms);
+    return { backend, loadMs, times, inWorker };
   } catch (err) {
     return { backend, loadMs: null, times: [], error: (err as Error).message };
   } finally {
@@ -60,14 +64,22 @@ function chart(el: HTMLElement, runs: Run[]): void {
 
 export function initComparePanel(app: App): void {
   const status = byId('compare-status');
+  const blocking = blockingView();
   action(byId<HTMLButtonElement>('compare'), status, async () => {
     if (!app.choice) throw new Error('load a model first (section 1)');
     const runsPer = Math.max(5, Math.min(1000, Number(byId<HTMLInputElement>('compare-runs').value) || 50));
     const runs: Run[] = [];
-    for (const b of checkedBackends()) {
-      show(status, `timing ${b}…`);
-      runs.push(await runBackend(app, b, runsPer));
-      render(runs);
+    const meter = meterMainThread();
+    try {
+      for (const b of checkedBackends()) {
+        show(status, `timing ${b}${app.inWorker ? ' in a worker' : ''}…`);
+        runs.push(await runBackend(app, b, runsPer));
+        render(runs);
+      }
+    } finally {
+      // As the clients said (a worker that did not start ran on the main thread).
+      const ok = runs.filter((r) => !r.error);
+      blocking.add(ok.length && ok.every((r) => r.inWorker) ? 'in a worker' : 'on the main thread', runs.map((r) => r.backend).join(', '), await meter.stop());
     }
     show(status, `${runs.filter((r) => !r.error).length} of ${runs.length} backends ran the model`);
   });

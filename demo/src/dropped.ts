@@ -1,18 +1,17 @@
 // A TF.js model folder dropped from disk (model.json + weight shards). The SDK loads it by URL
-// through the client's `fetch` option: URLs under /dropped/<name>/ are answered from the files.
+// through the client's `fetch` option: URLs under /dropped/<name>/ are answered from the files
+// (dropped-fetch.ts; in worker mode the worker asks the page for them).
 import type { ModelChoice } from './catalog.js';
 import { personalShape } from '../../src/protocol/name-rules.js';
+import { DROPPED_PREFIX, droppedFetchVia } from './dropped-fetch.js';
 
 const files = new Map<string, File>(); // '/dropped/<name>/<relative path>' -> File
 
+/** A dropped file by its URL path, for the worker's fetch (demo/src/demo-worker.ts). */
+export const droppedFile = (path: string): File | undefined => files.get(path);
+
 /** client `fetch` option: dropped files from memory, everything else from the network. */
-export const droppedFetch: typeof fetch = async (input, init) => {
-  const url = new URL(input instanceof Request ? input.url : String(input), location.href);
-  const file = url.origin === location.origin ? files.get(decodeURIComponent(url.pathname)) : undefined;
-  if (!file) return fetch(input, init);
-  const type = file.name.endsWith('.json') ? 'application/json' : 'application/octet-stream';
-  return new Response(file, { status: 200, headers: { 'content-type': type, 'content-length': String(file.size) } });
-};
+export const droppedFetch: typeof fetch = droppedFetchVia(droppedFile);
 
 /** Every file under a dropped directory entry, with its path relative to the drop. */
 async function walk(entry: FileSystemEntry, prefix = ''): Promise<[string, File][]> {
@@ -107,7 +106,7 @@ export async function registerDrop(list: [string, File][]): Promise<ModelChoice 
   const missing = json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths).filter((p: string) => !rel.has(p));
   if (missing.length) throw new Error(`model.json names shard(s) that were not dropped: ${missing.join(', ')}`);
   const hash = await contentHash(rel);
-  const base = `/dropped/${hash.slice(0, 16)}/`;
+  const base = `${DROPPED_PREFIX}${hash.slice(0, 16)}/`;
   for (const [p, f] of rel) files.set(base + p, f);
   const dropped = { folder, version: versionOfHash(hash), labels: await labelsOf(rel) };
   return { id: folder, channel: null, url: `${base}model.json`, exampleShape: inputShape(json) ?? [], dropped };

@@ -9,14 +9,15 @@ import { byId, show } from './dom.js';
 import { initModelPanel } from './model-panel.js';
 import { initReportPanel } from './report-panel.js';
 import { registerServiceWorker } from './service-worker.js';
-import { capturingFetch } from './telemetry-capture.js';
+import { capturingFetch, type SentBatch } from './telemetry-capture.js';
 import { telemetryView } from './telemetry-panel.js';
 import { initTryPanel } from './try-panel.js';
 
 async function start(): Promise<void> {
   const config = await loadDemoConfig();
   const telemetry = telemetryView();
-  const app = createApp(config, capturingFetch((b) => telemetry.record(b)));
+  const record = (b: SentBatch) => telemetry.record(b);
+  const app = createApp(config, record, capturingFetch(record));
   telemetry.init(app);
   initComparePanel(app);
   initAccuracyPanel(app);

@@ -1,11 +1,12 @@
 // Section 1: pick a model (manifest or dropped folder), pick backends, load with a progress
 // bar, then say which backend the SDK picked and why, and what it holds in memory.
 import * as tf from '@tensorflow/tfjs-core';
-import type { BackendName, BackendPolicy, LoadProgress } from '../../src/index.js';
-import { loadChoice, makeClient, type App } from './app.js';
+import type { BackendName, BackendPolicy, LoadProgress, Model } from '../../src/index.js';
+import { loadChoice, makeClient, type App, type Where } from './app.js';
 import { choicesOf, fetchManifest, fetchSamples, type ModelChoice } from './catalog.js';
 import { action, byId, bytes, h, ms, show, table } from './dom.js';
 import { droppedIdProblem, filesOf, registerDrop } from './dropped.js';
+import { switchErrorText } from './switch-error.js';
 
 export const ALL_BACKENDS: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
 
@@ -41,6 +42,11 @@ export function memoryView(): HTMLElement {
       + (m.unreliable ? `: an upper bound (${(m.reasons ?? ['tfjs cannot count this backend exactly']).join(' ')})` : '')));
 }
 
+/** "digits 1.0.0+uint8", "uint8 (dropped folder)": how the page names a model to a person. */
+function nameOf(c: ModelChoice, version = c.version): string {
+  return c.channel === null ? `${c.id} (dropped folder)` : `${c.id} ${version ?? c.channel}`;
+}
+
 /** Why the model runs where it runs, in the words of what happened. */
 function why(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElement {
   const m = app.model!;
@@ -51,18 +57,27 @@ function why(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElemen
     : `Policy "${policy}" moved the model to ${m.backend} (measured faster here than ${ticked[0]}); none was skipped.`);
 }
 
-function info(app: App, ticked: BackendName[], policy: BackendPolicy): HTMLElement {
+/** Where the SDK runs, as the client said it (its worker-started / worker-unavailable events). */
+function whereView(where: Where | null): HTMLElement {
+  return h('p', { id: 'runs-in', 'data-in-worker': String(where?.inWorker === true) },
+    h('span', { class: where?.inWorker ? 'pill' : 'pill bad' }, where?.inWorker ? 'worker' : 'main thread'), ` runs ${where?.note ?? 'where the client has not said'}`);
+}
+
+function info(app: App, ticked: BackendName[], policy: BackendPolicy, where: Where | null): HTMLElement {
   const m = app.model!;
   const fallbacks = why(app, ticked, policy);
   return h('div', {},
     h('p', {}, h('span', { class: 'big' }, m.backend), ` runs ${m.id}@${m.version} (${m.format}), loaded in ${ms(app.loadMs)}.`),
+    whereView(where),
     fallbacks,
-    h('p', { id: 'memory' }, memoryView()));
+    // In a worker the tensors live in the worker's tfjs engine, which this page cannot read.
+    h('p', { id: 'memory' }, where?.inWorker ? h('span', { class: 'muted' }, "the model's tensors are in the worker's tfjs engine; the page's own holds none of them") : memoryView()));
 }
 
 export async function initModelPanel(app: App): Promise<void> {
   const select = byId<HTMLSelectElement>('model-select');
   const status = byId('load-status');
+  const errorBox = byId('model-error');
   const choices: ModelChoice[] = [];
   const addChoice = (c: ModelChoice, selected = false) => {
     choices.push(c);
@@ -113,6 +128,10 @@ export async function initModelPanel(app: App): Promise<void> {
     if (input.files) void onFiles(input.files).finally(() => { input.value = ''; });
   });
 
+  const inWorker = byId<HTMLInputElement>('run-in-worker');
+  inWorker.addEventListener('change', () => { app.inWorker = inWorker.checked; });
+  app.inWorker = inWorker.checked;
+
   const progress = progressView();
   action(byId<HTMLButtonElement>('load'), status, async () => {
     const choice = choices[Number(select.value)];
@@ -125,23 +144,39 @@ export async function initModelPanel(app: App): Promise<void> {
     const droppedId = idInput.value.trim();
     if (dropped && telemetry) { const problem = droppedIdProblem(droppedId); if (problem) throw new Error(problem); }
     show(status, `loading ${choice.id}…`);
-    const old = app.client;
-    app.model = null; app.client = null; app.changed();
-    await old?.dispose(); // flushes its telemetry
-    const client = makeClient(app, { backends, policy, telemetry });
-    app.client = client;
+    errorBox.hidden = true;
+    // The new model loads on its own client while the old one keeps serving; the swap happens
+    // only once the new one runs. A failed switch (offline, 404, integrity) leaves the working
+    // model, its picker entry and its panels as they were. With a model running, the SDK must
+    // not quietly substitute an older cached version of the new pick (fallbackToCached).
+    let where: Where | null = null;
+    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model }, (w) => { where = w; });
     const t0 = performance.now();
+    let model: Model;
     try {
-      app.model = await loadChoice(client, choice, progress, dropped && telemetry ? droppedId : undefined);
+      model = await loadChoice(client, choice, progress, dropped && telemetry ? droppedId : undefined);
+    } catch (err) {
+      await client.dispose().catch(() => {});
+      if (app.choice) select.value = String(choices.indexOf(app.choice));
+      const kept = app.model && app.choice ? nameOf(app.choice, app.model.version) : null;
+      const { text, detail } = switchErrorText(err, nameOf(choice), kept, navigator.onLine);
+      show(status);
+      show(errorBox, h('span', { id: 'model-error-text' }, text), ' ', h('span', { class: 'muted', id: 'model-error-detail' }, detail));
+      errorBox.hidden = false;
+      return;
     } finally {
       progress(null);
     }
-    app.loadMs = performance.now() - t0;
-    app.choice = choice;
-    app.samples = (await fetchSamples(choice))?.set ?? null;
+    const loadMs = performance.now() - t0;
+    const samples = (await fetchSamples(choice))?.set ?? null;
+    // The old client's models go before the memory line is drawn (dispose frees tensors at
+    // once, then flushes its telemetry).
+    const closing = app.client?.dispose();
+    Object.assign(app, { client, model, loadMs, choice, samples });
     show(status, dropped ? (telemetry ? `telemetry for this model goes to the collector as ${droppedId}@${choice.dropped?.version}` : 'no telemetry is sent for this dropped model') : '');
-    show(byId('model-info'), info(app, backends, policy));
+    show(byId('model-info'), info(app, backends, policy, where));
     app.changed();
+    await closing;
   });
   app.onModel(() => { if (!app.model) show(byId('model-info')); });
 }

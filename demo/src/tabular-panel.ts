@@ -29,7 +29,14 @@ export function tabularPanel(app: App, root: HTMLElement): void {
   const why = h('div', { id: 'tabular-explain' });
   const trueLabel = h('span', { class: 'muted' });
   const values = () => Float32Array.from(fields.map((f) => Number(f.value)));
+  // An edit (typing, Next sample, a drift run) makes the shown prediction and explanation, and
+  // its "why" line, describe other values: they go at once, and an answer computed for older
+  // values never lands over newer ones (as on the digit pad). gen counts edits.
+  let gen = 0;
+  const stale = () => { gen++; show(out); show(why); show(status); status.classList.remove('error'); };
+  for (const f of fields) f.addEventListener('input', stale);
   const fill = (row: ArrayLike<number>, label?: string) => {
+    stale();
     fields.forEach((f, i) => { f.value = String(Number(row[i]!.toFixed(4))); });
     show(trueLabel, label ? `true label of this sample: ${label}` : '');
   };
@@ -38,11 +45,15 @@ export function tabularPanel(app: App, root: HTMLElement): void {
   if (samples[0]) fill(samples[0].input, samples[0].label);
 
   const predict = async () => {
+    const seen = gen;
     const r = await app.model!.predict([Array.from(values())]);
+    if (seen !== gen) return;
     show(out, h('p', {}, 'prediction ', h('span', { class: 'big' }, r.top?.[0]?.label ?? '?'), ` in ${r.ms.toFixed(2)} ms`), scoreBars(r.top ?? []));
   };
   const explain = async () => {
+    const seen = gen;
     const e = await app.model!.explain([Array.from(values())], { features: names });
+    if (seen !== gen) return;
     const rows = (e.features ?? names.map((name, i) => ({ name, value: e.attributions[i]!, input: values()[i]! })))
       .map((f) => ({ label: f.name, value: f.value, note: `input ${f.input.toFixed(2)}` }));
     show(why, h('p', {}, `${e.method}: why "${e.label ?? e.classIndex}" (score ${e.score.toFixed(3)}, reference ${e.baseScore.toFixed(3)})`), signedBars(rows));

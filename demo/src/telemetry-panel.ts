@@ -9,11 +9,16 @@ export function telemetryView(): { record(b: SentBatch): void; init(app: App): v
   const render = () => {
     const predictions = (b: SentBatch) => ((b.json.models as { predictions: number }[] | undefined) ?? []).reduce((a, m) => a + m.predictions, 0);
     // A send that got no HTTP answer never reached the collector: its bytes are not "on the wire",
-    // and its predictions are not counted here (the SDK keeps them and sends them again).
+    // and its predictions are not counted here (the SDK keeps them and sends them again). One the
+    // collector answered with an error did travel, but its predictions were not accepted: a
+    // retried batch would count them twice.
     const arrived = sent.filter((b) => typeof b.status === 'number');
+    const accepted = arrived.filter((b) => (b.status as number) < 300);
     const failed = sent.length - arrived.length;
+    const refused = arrived.length - accepted.length;
     show(byId('telemetry-summary'), sent.length
-      ? `${arrived.length} batch(es), ${bytes(arrived.reduce((a, b) => a + b.wireBytes, 0))} on the wire for ${arrived.reduce((a, b) => a + predictions(b), 0)} predictions`
+      ? `${arrived.length} batch(es), ${bytes(arrived.reduce((a, b) => a + b.wireBytes, 0))} on the wire for ${accepted.reduce((a, b) => a + predictions(b), 0)} predictions`
+        + (refused ? `; ${refused} refused by the collector (HTTP error: its predictions not counted)` : '')
         + (failed ? `; ${failed} send(s) failed before reaching the collector (not counted; the SDK retries them)` : '')
       : 'nothing sent yet (batches leave every 10 s, on Send now, and when the page is hidden)');
     show(byId('telemetry-list'), table(['sent', 'HTTP', 'on the wire', 'encoding', 'predictions', ''], sent.map((b, i) => [

@@ -123,12 +123,13 @@ export const DASHBOARD_SCRIPT = String.raw`
       });
       var rows = 0, held = null;
       j.decisions.forEach(function (d) {
-        if (d.decision === 'hold') { if (held) { held.n++; held.td.textContent = 'hold ×' + held.n; return; } held = { n: 1 }; } else held = null;
+        // A stored hold already stands for d.repeats evaluations (identical holds fold in the store).
+        if (d.decision === 'hold') { if (held) { held.n += d.repeats || 1; held.td.textContent = 'hold ×' + held.n; return; } held = { n: d.repeats || 1 }; } else held = null;
         var tr = document.createElement('tr'); tr.className = 'release-decision'; tr.dataset.decision = d.decision;
         cell(tr, new Date(d.at).toLocaleString()); cell(tr, d.channel + ' / ' + d.candidate);
         cell(tr, d.decision + (d.actor === 'admin' ? ' (admin)' : ''), d.decision === 'rollback' ? 'bad' : d.decision === 'promote' || d.decision === 'advance' ? 'ok' : '');
         cell(tr, d.fromPercent === d.toPercent ? d.toPercent + ' %' : d.fromPercent + ' → ' + d.toPercent + ' %'); cell(tr, d.reason);
-        if (held) held.td = tr.children[2];
+        if (held) { held.td = tr.children[2]; if (held.n > 1) held.td.textContent = 'hold ×' + held.n; }
         t.appendChild(tr); rows++;
       });
       el.appendChild(t);

@@ -1,12 +1,17 @@
-// Manifest validation and the small pure helpers both sides need (URL
-// resolution, rollout buckets). Isomorphic: no DOM, no Node APIs.
+// Manifest validation. Isomorphic: no DOM, no Node APIs. The small helpers both sides need
+// (resolve-url.ts, rollout.ts) are re-exported here; the SDK imports them from their own files
+// so that this validator is a lazy chunk there, fetched while the manifest downloads.
 //
-// Hand-written rather than a schema library: the whole SDK has a 15 KB
+// Hand-written rather than a schema library: the SDK's core has a 16.2 KB
 // (min+brotli) budget. The shape of a manifest is written down once as plain
 // objects (the specs below) and walked by one function, which keeps this file
 // small in the bundle while every message names the exact field path
 // ("models.digits.versions.1.0.0.files[2].sha256") and what was expected.
-import type { Channel, Manifest } from './manifest-types.js';
+import type { Manifest } from './manifest-types.js';
+import { modelJsonName } from './resolve-url.js';
+
+export { modelJsonName, resolveUrl } from './resolve-url.js';
+export { pickVersion, rolloutBucket } from './rollout.js';
 
 /** Thrown by validateManifest; `path` is the field that failed. The SDK wraps it as MANIFEST_INVALID. */
 export class ManifestError extends Error {
@@ -88,11 +93,6 @@ const bool = is('boolean', 'true or false');
 const count = num(0, Infinity, true);
 const positive = num(1, Infinity, true);
 const strings = list(str);
-
-/** The last path segment of a model.json URL: the name its own `files` entry carries. */
-export function modelJsonName(url: string): string {
-  return url.split(/[?#]/)[0]!.split('/').pop() || 'model.json';
-}
 
 /** Names (features, labels) for a tensor: one per element of the last dimension, when it is fixed. */
 const perLastDim = (what: string): Check => (v, path, tensor) => {
@@ -179,42 +179,4 @@ const manifest = {
 export function validateManifest(json: unknown): Manifest {
   walk(json, manifest, '');
   return json as Manifest;
-}
-
-/**
- * Resolves `ref` against `base` (a manifest or model.json URL). Works with relative bases
- * such as "/models/manifest.json" too, and then returns a relative result.
- */
-export function resolveUrl(ref: string, base: string): string {
-  // URL needs an absolute base; a placeholder origin keeps path-only bases working
-  // without assuming a DOM `location` (this module also runs in Node and workers).
-  const fake = 'http://inferscope.invalid';
-  const absBase = /^[a-z][a-z0-9+.-]*:/i.test(base);
-  const u = new URL(ref, absBase ? base : new URL(base, fake + '/'));
-  return absBase || u.origin !== fake ? u.href : u.href.slice(fake.length);
-}
-
-/**
- * A stable bucket in [0, 10000) for (install id, model id): the same install always lands in the
- * same bucket for a model, and different models spread independently. FNV-1a with a murmur3
- * finalizer, so short sequential ids still spread evenly.
- */
-export function rolloutBucket(installId: string, modelId: string): number {
-  let h = 0x811c9dc5;
-  const s = `${modelId}\u0000${installId}`;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return ((h ^ (h >>> 16)) >>> 0) % 10000;
-}
-
-/**
- * Which version of a channel an install gets: the candidate when it is on (no kill switch) and the
- * bucket falls under its percentage (bucket / 100 < percent), otherwise the channel's version.
- */
-export function pickVersion(ch: Channel, bucket: number): { version: string; variant: 'stable' | 'candidate' } {
-  const c = ch.candidate;
-  return c && !ch.killSwitch && c.version !== ch.version && bucket < c.percent * 100
-    ? { version: c.version, variant: 'candidate' }
-    : { version: ch.version, variant: 'stable' };
 }

@@ -2,9 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestCollector, type TestCollector } from './helpers.js';
+import { ADMIN_ACTIONS } from '../../src/collector/releases/controller.js';
+import { admin, startTestCollector, testConfig, until, type TestCollector } from './helpers.js';
+import { fastReleases, releaseBatch, writeManifest } from './release-support.js';
 
-const doc = JSON.parse(readFileSync(join(import.meta.dirname, '../../deploy/openapi.json'), 'utf8')) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+type Schema = { properties: Record<string, { enum?: string[] }> };
+const doc = JSON.parse(readFileSync(join(import.meta.dirname, '../../deploy/openapi.json'), 'utf8')) as {
+  openapi: string; paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, Schema> };
+};
 let c: TestCollector;
 beforeAll(async () => { c = await startTestCollector(); });
 afterAll(async () => { await c?.close(); });
@@ -25,5 +30,23 @@ describe('OpenAPI document', () => {
     for (const status of ['200', '400', '401', '403', '413', '415', '429']) expect(post.responses).toHaveProperty(status);
     const r = await fetch(`${c.url}/v1/batches`, { method: 'POST', body: '{}', headers: { 'content-type': 'image/png' } });
     expect(Object.keys(post.responses)).toContain(String(r.status));
+  });
+
+  it('documents every field of the release view and every admin action', async () => {
+    const rc = await startTestCollector({ config: testConfig({ releases: fastReleases() }), manifest: writeManifest() });
+    try {
+      expect((await rc.post(releaseBatch({ n: 60 }, { n: 5 }))).status).toBe(200);
+      const view = await until(async () => {
+        const j = await (await admin(`${rc.url}/v1/releases/digits`)).json() as { releases: object[]; decisions: object[] };
+        return j.decisions.length ? j : undefined;
+      }, 'a decision');
+      const { ReleaseDecision, ReleaseState } = doc.components.schemas as Record<string, Schema>;
+      expect(Object.keys(view.decisions[0]!).sort()).toEqual(Object.keys(ReleaseDecision!.properties).sort());
+      expect(Object.keys(view.releases[0]!).sort()).toEqual(Object.keys(ReleaseState!.properties).sort());
+      const action = (doc.paths['/v1/releases/{model}/{channel}/{action}']!.post as { parameters: { name: string; schema: { enum: string[] } }[] }).parameters.find((p) => p.name === 'action')!;
+      expect(action.schema.enum.sort()).toEqual([...ADMIN_ACTIONS].sort());
+    } finally {
+      await rc.close();
+    }
   });
 });

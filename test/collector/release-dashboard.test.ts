@@ -13,7 +13,8 @@ beforeAll(async () => {
   // Too little candidate traffic: the release holds a few times, then an admin promotes it.
   expect((await c.post(releaseBatch({ n: 60 }, { n: 5 }))).status).toBe(200);
   const end = Date.now() + 20_000;
-  while (((await (await fetch(`${c.url}/v1/releases/digits`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { decisions: unknown[] }).decisions.length < 3) {
+  const evaluations = async () => ((await (await fetch(`${c.url}/v1/releases/digits`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as { decisions: { repeats: number }[] }).decisions.reduce((n, d) => n + d.repeats, 0);
+  while (await evaluations() < 3) {
     if (Date.now() > end) throw new Error('no evaluations');
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -64,7 +64,7 @@ describe('releases on 2 replicas sharing PostgreSQL', () => {
     const [a, b] = replicas as [RunningCollector, RunningCollector];
     const st = (await a.store.releases.states())[0]!;
     const next = { ...st, rev: st.rev + 1, evaluatedAt: Date.now() };
-    const rec = (decision: 'pause' | 'resume') => ({ model: st.model, channel: st.channel, candidate: st.candidate, rev: st.rev + 1, at: Date.now(), decision, actor: 'admin' as const, fromPercent: st.percent, toPercent: st.percent, reason: 'race', inputs: {} });
+    const rec = (decision: 'pause' | 'resume') => ({ model: st.model, channel: st.channel, candidate: st.candidate, rev: st.rev + 1, at: Date.now(), decision, actor: 'admin' as const, fromPercent: st.percent, toPercent: st.percent, reason: 'race', cause: decision, repeats: 1, firstAt: Date.now(), inputs: {} });
     for (let round = 0; round < 10; round++) {
       const cur = (await a.store.releases.states())[0]!;
       const n = { ...next, rev: cur.rev + 1 };

@@ -1,10 +1,11 @@
 // Delivery in real Chromium (Debian's, via Playwright): IndexedDB across reloads and across two
 // pages, Web Locks, a stopped server (the storage quota: delivery-quota-chromium.test.ts). The model server is a real HTTP
-// server on another origin that counts every GET.
+// server on another origin that counts every GET. Every case runs in direct mode and in worker
+// mode (createClient({ worker }): delivery, IndexedDB, hashing and locks inside the worker).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
 import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from '../unit/delivery-fixtures.js';
-import { bundlePage, launch, openPage, startApp, type App, type Browser } from './delivery-harness.js';
+import { bundlePage, bundleWorker, launch, openPage, startApp, type App, type Browser } from './delivery-harness.js';
 import type { RunResult } from './delivery-page.js';
 
 let js: string;
@@ -14,8 +15,9 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [js, v1, v2] = await Promise.all([bundlePage(), buildModel({ bodySeed: 1, headSeed: 1, tag: 'v1' }), buildModel({ bodySeed: 1, headSeed: 9, tag: 'v2' })]);
-  app = await startApp(js);
+  let workerJs: string;
+  [js, workerJs, v1, v2] = await Promise.all([bundlePage(), bundleWorker(), buildModel({ bodySeed: 1, headSeed: 1, tag: 'v1' }), buildModel({ bodySeed: 1, headSeed: 9, tag: 'v2' })]);
+  app = await startApp(js, workerJs);
 });
 afterAll(() => app.close());
 beforeEach(async () => {
@@ -30,19 +32,24 @@ afterEach(async () => {
   await server.close();
 });
 
+let worker = false; // set per mode by describe.each below
 const run = (page: Page, o: { maxAgeMs?: number } = {}): Promise<RunResult> =>
-  page.evaluate((a) => (globalThis as any).delivery.run(a), { manifestUrl: `${server.url}/manifest.json`, id: 'digits', ...o });
+  page.evaluate((a) => (globalThis as any).delivery.run(a), { manifestUrl: `${server.url}/manifest.json`, id: 'digits', worker, ...o });
 const near = (m: FixtureModel) => m.predict(Array(16).fill(0.5)).map((v) => expect.closeTo(v, 4));
 const modelGets = () => [...server.hits].filter(([p]) => p !== '/manifest.json').reduce((n, [, c]) => n + c, 0);
 const publishV2 = () => server.putManifest(manifestOf('digits', {
   '1': versionEntry('digits/1/model.json', v1), '2': versionEntry('digits/2/model.json', v2),
 }, { stable: { version: '2' } }));
 
-describe('delivery in Chromium', () => {
+describe.each(['direct', 'worker'])('delivery in Chromium, %s mode', (mode) => {
+  beforeAll(() => { worker = mode === 'worker'; });
+
   it('a reload loads from IndexedDB with no request; v2 downloads only its changed files', async () => {
     const page = await openPage(browser.context, app.url);
     const first = await run(page);
     expect(first.error).toBeUndefined();
+    // It ran where the mode says (workerFallback: false, so a worker that did not start would be an error).
+    expect(first.events.some((e) => e.type === 'worker-started')).toBe(worker);
     expect([first.version, first.backend]).toEqual(['1', 'cpu']);
     expect(first.data).toEqual(near(v1));
     expect(first.phases).toContain('download:network');

@@ -12,20 +12,23 @@ import { launchProfile, type Browser } from '../support/chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export async function bundlePage(): Promise<string> {
-  const out = await build({
-    entryPoints: [join(here, 'delivery-page.ts')], bundle: true, format: 'esm', write: false, minify: false,
-    platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
-  });
-  return out.outputFiles[0]!.text;
-}
+const bundle = async (entry: string): Promise<string> => (await build({
+  entryPoints: [entry], bundle: true, format: 'esm', write: false, minify: false,
+  platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
+})).outputFiles[0]!.text;
+
+export const bundlePage = (): Promise<string> => bundle(join(here, 'delivery-page.ts'));
+
+/** The worker of worker mode from the sources (src/worker.ts, lazy chunks inlined), served at /worker.js. */
+export const bundleWorker = (): Promise<string> => bundle(join(here, '../../src/worker.ts'));
 
 export interface App { url: string; close(): Promise<void> }
 
-export async function startApp(js: string): Promise<App> {
+export async function startApp(js: string, workerJs?: string): Promise<App> {
   const html = '<!doctype html><meta charset="utf-8"><title>delivery</title><script type="module" src="/app.js"></script>';
   const server: Server = createServer((req, res) => {
     if (req.url === '/app.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
+    else if (req.url === '/worker.js' && workerJs) res.writeHead(200, { 'content-type': 'text/javascript' }).end(workerJs);
     else if (req.url === '/') res.writeHead(200, { 'content-type': 'text/html' }).end(html);
     else res.writeHead(404).end();
   });

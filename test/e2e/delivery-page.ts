@@ -21,13 +21,15 @@ export interface RunResult {
   error?: { code?: string; message: string };
 }
 
-async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true }: { manifestUrl: string; id: string; maxAgeMs?: number; inputs?: number; cache?: boolean }): Promise<RunResult> {
+/** `worker`: run the client in worker mode, the worker served at /worker.js (delivery-harness.ts). */
+async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worker = false }: { manifestUrl: string; id: string; maxAgeMs?: number; inputs?: number; cache?: boolean; worker?: boolean }): Promise<RunResult> {
   const events: DeliveryEvent[] = [];
   const progress: LoadProgress[] = [];
   const timeline: Record<string, [number, number]> = {};
   const t0 = performance.now(); // createClient is part of the app's path to its first prediction
   const client = createClient({
     backends: ['cpu'], manifestUrl, manifestMaxAgeMs: maxAgeMs, cache: cache ? {} : false, onDeliveryEvent: (e) => events.push(e),
+    ...(worker ? { worker: new URL('/worker.js', location.href).href, workerFallback: false } : {}),
   });
   try {
     const model = await client.load(id, {

@@ -85,8 +85,12 @@ describe('draw pad', () => {
     await page.mouse.move(box.x + 60, box.y + 60);
     await page.mouse.up();
     await page.waitForSelector('#digit-result .big');
+    // Clear, with an explanation of the new drawing on screen: all of it goes.
+    await page.click('#try button:has-text("Explain")');
+    await page.waitForFunction(() => /why "/.test(document.querySelector('#digit-status')?.textContent ?? ''), undefined, { timeout: 60_000 });
     await page.click('#digit-clear');
     expect(await page.locator('#digit-result .big').count()).toBe(0);
     expect(await page.textContent('#digit-status')).toBe('');
+    expect(await page.locator('#try canvas[title^="saliency"]').count()).toBe(0);
   });
 });

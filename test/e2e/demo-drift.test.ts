@@ -80,6 +80,32 @@ describe('tabular model: form, explanation, drift', () => {
     expect(values.some((v) => Math.abs(v) > 1e-4)).toBe(true);
   });
 
+  it('drops the previous prediction, explanation and "why" line when a value is edited or the next sample comes', async () => {
+    const shown = async () => ({
+      result: await page.locator('#tabular-result .big').count(),
+      why: (await page.textContent('#tabular-explain')) ?? '',
+      bars: await page.locator('#tabular-explain .bars').count(),
+    });
+    const explainNow = async () => {
+      await page.click('#try button:has-text("Predict")');
+      await page.waitForSelector('#tabular-result .big');
+      await page.click('#try button:has-text("Explain")');
+      await page.waitForSelector('#tabular-explain .bars');
+      expect((await shown()).why).toMatch(/why "/);
+    };
+    await explainNow();
+    // A person types a new value: what is shown was for the old one.
+    const field = `#feature-${model.features[0]}`;
+    await page.fill(field, String(Number(await page.inputValue(field)) + 1));
+    expect(await shown()).toEqual({ result: 0, why: '', bars: 0 });
+    await explainNow();
+    // Next sample: a new prediction for the new row, and no explanation of the old one.
+    await page.click('#try button:has-text("Next sample")');
+    await page.waitForSelector('#tabular-result .big');
+    expect((await shown()).why).toBe('');
+    expect((await shown()).bars).toBe(0);
+  });
+
   it('says "not enough data yet" below the collector\'s minimum, stable with no shift, and the score rises when the inputs shift', async () => {
     const count = Number(await page.inputValue('#drift-count')); // the page's default: the minimum + 50
     // Too few samples: no number, and the page says how many it has of how many it needs.

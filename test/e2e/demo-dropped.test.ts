@@ -44,7 +44,8 @@ async function drop(folder: string): Promise<void> {
 
 async function load(): Promise<void> {
   await page.click('#load');
-  await page.waitForFunction(() => /runs [\w.-]+@/.test(document.querySelector('#model-info')?.textContent ?? '') || document.querySelector('#load-status.error'), undefined, { timeout: 60_000 });
+  // Disabled while it runs; the previous model stays on show until the new one replaces it.
+  await page.waitForSelector('#load:enabled', { timeout: 60_000 });
 }
 
 /** A PNG of a digit-like stroke, made by Chromium's own canvas. */

@@ -131,6 +131,30 @@ describe('evaluation page', () => {
     await page.unroute(`${collector.url}/v1/batches**`);
   });
 
+  it('counts the predictions of a batch the collector refused as bytes sent, not as predictions delivered', async () => {
+    await page.click('#digit-clear');
+    const box = (await page.locator('#digit-pad').boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForSelector('#digit-result .big', { timeout: 20_000 });
+    const rows = await page.locator('#telemetry-list tbody tr').count();
+    await page.route(`${collector.url}/v1/batches**`, (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"UNAVAILABLE","message":"try later"}}' }));
+    await page.click('#telemetry-flush');
+    await page.waitForFunction((n) => [...document.querySelectorAll('#telemetry-list tbody tr')].slice(n).some((tr) => tr.children[1]?.textContent === '503'), rows, { timeout: 20_000 });
+    await page.unroute(`${collector.url}/v1/batches**`);
+    // Retries of earlier batches may arrive meanwhile: compare the summary with the table itself.
+    const table = await page.$$eval('#telemetry-list tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const summary = (await page.textContent('#telemetry-summary'))!;
+    const refused = table.filter((r) => r[1] === '503');
+    expect(refused.some((r) => Number(r[4]) > 0)).toBe(true);
+    for (const r of refused) expect(r[2]).toMatch(/^[\d.]+ (B|KiB)$/); // it did travel
+    const delivered = table.filter((r) => /^2\d\d$/.test(r[1]!)).reduce((a, r) => a + Number(r[4]), 0);
+    expect(Number(/on the wire for (\d+) predictions/.exec(summary)?.[1])).toBe(delivered);
+    expect(summary).toMatch(/\d+ refused by the collector/);
+  });
+
   it('times the model on each ticked backend and charts the latency distribution', async () => {
     await page.fill('#compare-runs', '20');
     await page.click('#compare');
@@ -166,8 +190,8 @@ describe('evaluation page', () => {
     await page.setInputFiles('#folder-input', folder);
     await page.waitForFunction(() => /dropped folder/.test(document.querySelector<HTMLSelectElement>('#model-select')?.selectedOptions[0]?.textContent ?? ''));
     await page.click('#load');
-    await page.waitForSelector('#model-info .big', { timeout: 60_000 });
-    expect(await page.textContent('#model-info')).toMatch(/runs [\w.-]+@files-[a-p]{12}/);
+    // digits stays on show until the dropped model replaces it.
+    await page.waitForFunction(() => /runs [\w.-]+@files-[a-p]{12}/.test(document.querySelector('#model-info')?.textContent ?? ''), undefined, { timeout: 60_000 });
     // A [28, 28, 1] input takes a picture (demo-dropped.test.ts covers the rest of #13.6).
     const png = Buffer.from(await page.evaluate(() => {
       const c = document.createElement('canvas'); c.width = 28; c.height = 28;

@@ -3,7 +3,7 @@
 // new URL('./worker.js', import.meta.url). Debian's Chromium; needs `npm run build` (lib, worker),
 // built here when missing.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -53,3 +53,11 @@ test('dist/proxy.js starts dist/worker.js beside it, predicts there, and errors 
   // The page itself loaded no tfjs and no direct-mode client chunk.
   expect(server.requests.filter((r) => /\/dist\/client-|tfjs/.test(r))).toEqual([]);
 }, 120_000);
+
+test('dist/worker.js ships minified: every visit compiles it in the worker, with no V8 code cache', () => {
+  const code = readFileSync(join(REPO_ROOT, 'dist/worker.js'), 'utf8');
+  // Library-mode ES output keeps one statement per indented line (~60,000 lines for tfjs + SDK).
+  expect(code.split('\n').length).toBeLessThan(10_000);
+  expect(code).not.toMatch(/\n\t+(let|const|return|if) /);
+  expect(readFileSync(join(REPO_ROOT, 'dist/inferscope.worker.js'), 'utf8')).toBe(code);
+});

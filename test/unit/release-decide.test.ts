@@ -31,12 +31,15 @@ describe('decide', () => {
       if (checks.some((c) => c.status === 'fail')) {
         expect(d.decision).toBe('rollback');
         expect(d.percent).toBe(0);
+        expect(d.cause).toBe(`failed:${checks.filter((c) => c.status === 'fail').map((c) => c.name).join('+')}`);
       } else if (checks.some((c) => c.status === 'waiting' && c.required) || age < p.minStepMs || preds < p.minPredictions) {
         expect(d).toMatchObject({ decision: 'hold', step, percent: st.percent });
+        expect(d.cause).toMatch(/^(waiting:[a-z+]+|step-time|step-predictions)$/);
       } else {
         expect(d.step).toBe(step + 1);
         expect(d.percent).toBe(p.steps[step + 1]);
         expect(d.decision).toBe(p.steps[step + 1] === 100 ? 'promote' : 'advance');
+        expect(d.cause).toBe('passed');
       }
     }), { numRuns: 500 });
   });

@@ -27,9 +27,9 @@ beforeAll(async () => {
 afterAll(async () => { await server?.close(); });
 
 /** A "worker": one end of a MessageChannel, the worker side served on the other. */
-function channelWorker(): Worker {
+function channelWorker(local?: Parameters<typeof serve>[1]): Worker {
   const { port1, port2 } = new MessageChannel();
-  serve(port2 as never);
+  serve(port2 as never, local);
   return Object.assign(port1, { terminate: () => { port1.close(); port2.close(); } }) as unknown as Worker;
 }
 
@@ -115,6 +115,53 @@ describe('worker mode only', () => {
     const client = createClient({ backends: ['tpu' as never], worker: channelWorker(), onDeliveryEvent: (e) => events.push(e) });
     await expect(client.load({ url })).rejects.toMatchObject({ code: 'BACKEND_UNAVAILABLE' });
     expect(events).toEqual([]);
+  });
+});
+
+describe('what only the worker script can give (serve(endpoint, local))', () => {
+  test('its own fetch serves model files and takes telemetry, which a page cannot send as functions', async () => {
+    // The page names a host that does not exist; only the worker's fetch knows where it lives
+    // (like the demo's dropped folders, answered from the page's files).
+    const seen: string[] = [];
+    const posted: string[] = [];
+    const modelFetch: typeof fetch = (input, init) => {
+      const u = String(input instanceof Request ? input.url : input);
+      seen.push(u);
+      return fetch(u.replace('https://files.invalid', server.url), init);
+    };
+    const telemetryFetch: typeof fetch = async (input, init) => {
+      posted.push(typeof init?.body === 'string' ? init.body : new TextDecoder().decode(init?.body as Uint8Array));
+      return new Response(null, { status: 204 });
+    };
+    const events: DeliveryEvent[] = [];
+    const client = createClient({
+      backends: ['cpu'], cache: false, idbFactory: false, workerFallback: false, onDeliveryEvent: (e) => events.push(e),
+      worker: channelWorker({ fetch: modelFetch, telemetry: { fetch: telemetryFetch } }),
+      telemetry: { endpoint: 'https://collector.invalid/v1/batches', appKey: 'pk_local', compress: false } as never,
+    });
+    const model = await client.load({ url: 'https://files.invalid/.tmp/fixtures/layers-float32/model.json', id: 'local-fetch', version: 'v1' });
+    expect((await model.predict(new Float32Array([0.5, 0.5, 0.5, 0.5]))).shape).toEqual([1, 3]);
+    expect(seen).toContain('https://files.invalid/.tmp/fixtures/layers-float32/model.json');
+    expect(seen.some((u) => u.endsWith('.bin'))).toBe(true);
+    await client.flush();
+    expect(posted.length).toBeGreaterThan(0);
+    expect(JSON.parse(posted.at(-1)!)).toMatchObject({ models: [expect.objectContaining({ model: 'local-fetch', predictions: 1 })] });
+    expect(events).toContainEqual({ type: 'worker-started', url: 'passed in options.worker' });
+    await client.dispose();
+  });
+
+  test('worker-started says the client runs in the worker; a fallback to direct mode never says it', async () => {
+    const events: DeliveryEvent[] = [];
+    const ok = createClient({ backends: ['cpu'], cache: false, idbFactory: false, worker: channelWorker(), onDeliveryEvent: (e) => events.push(e) });
+    await (await ok.load({ url })).predict(new Float32Array(4));
+    await ok.dispose();
+    const worker = (list: DeliveryEvent[]) => list.map((e) => e.type).filter((t) => t.startsWith('worker-'));
+    expect(worker(events)).toEqual(['worker-started']);
+    const fell: DeliveryEvent[] = [];
+    const direct = createClient({ backends: ['cpu'], cache: false, idbFactory: false, worker: channelWorker(), fetch: globalThis.fetch, onDeliveryEvent: (e) => fell.push(e) });
+    await (await direct.load({ url })).predict(new Float32Array(4));
+    await direct.dispose();
+    expect(worker(fell)).toEqual(['worker-unavailable']);
   });
 });
 

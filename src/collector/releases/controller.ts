@@ -61,8 +61,8 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     });
   }
 
-  function record(st: ReleaseState, next: ReleaseState, decision: Decision, actor: DecisionRecord['actor'], reason: string, inputs: unknown): DecisionRecord {
-    return { model: st.model, channel: st.channel, candidate: st.candidate, rev: next.rev, at: next.evaluatedAt, decision, actor, fromPercent: st.percent, toPercent: next.percent, reason, inputs };
+  function record(st: ReleaseState, next: ReleaseState, decision: Decision, actor: DecisionRecord['actor'], reason: string, cause: string, inputs: unknown, at = next.evaluatedAt): DecisionRecord {
+    return { model: st.model, channel: st.channel, candidate: st.candidate, rev: next.rev, at, decision, actor, fromPercent: st.percent, toPercent: next.percent, reason, cause, repeats: 1, firstAt: at, inputs };
   }
 
   let committed = 0;
@@ -87,7 +87,7 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     if (d.decision === 'advance') Object.assign(next, { stepStartedAt: t, stepBase: await candidatePredictionsSince(mc, t) });
     if (d.decision === 'promote') next.status = 'promoted';
     if (d.decision === 'rollback') next.status = 'rolled_back';
-    const rec = record(st, next, d.decision, 'auto', d.reason, { window: { from, to: t }, stepPredictions, stableVersion: mc.ch.version, checks });
+    const rec = record(st, next, d.decision, 'auto', d.reason, d.cause, { window: { from, to: t }, stepPredictions, stableVersion: mc.ch.version, checks });
     return (await commit(st, next, rec)) ? rec : null;
   }
 
@@ -134,8 +134,7 @@ export function createReleaseController({ store, manifest, config, onDecision, o
         // After a rollback the release starts over at its first step.
         if (st.status === 'rolled_back') Object.assign(next, { step: 0, percent: mc.policy.steps[0]!, stepStartedAt: t, stepBase: await candidatePredictionsSince(mc, t) });
       }
-      const rec = record(st, next, action, 'admin', reason || `${action} by admin`, { previousStatus: st.status });
-      rec.at = t;
+      const rec = record(st, next, action, 'admin', reason || `${action} by admin`, action, { previousStatus: st.status }, t);
       if (await commit(st, next, rec)) return { state: next, decision: rec };
     }
     throw new CollectorError('CONFLICT', 409, `the release ${model}/${channel} kept changing while ${action} was applied; try again`);

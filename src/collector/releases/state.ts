@@ -37,8 +37,28 @@ export interface DecisionRecord {
   fromPercent: number;
   toPercent: number;
   reason: string;
-  /** Checks and counts the decision was based on. */
+  /** What decided (decide.ts DecideResult.cause; an admin action's name for admin decisions). */
+  cause: string;
+  /** Evaluations this record stands for: consecutive identical holds fold into one (see foldsInto). */
+  repeats: number;
+  /** When the first of those evaluations happened (`at` is the latest). */
+  firstAt: number;
+  /** Checks and counts the decision was based on (of the latest evaluation when folded). */
   inputs: unknown;
+}
+
+/**
+ * A release that waits holds once per interval (about 1,440 records a day per release at the
+ * default 60 s), which would bury its few transitions and grow the audit table without end. So a
+ * hold that repeats the release's latest record (a hold by the same actor, at the same percent,
+ * for the same cause) replaces it: `repeats` counts the evaluations, `firstAt` keeps when the
+ * wait began, and reason, inputs, rev and `at` are the latest ones. Every transition (advance,
+ * promote, rollback, admin actions) and every change of what the release waits for stays a
+ * record of its own.
+ */
+export function foldsInto(latest: DecisionRecord | undefined, d: DecisionRecord): boolean {
+  return !!latest && latest.decision === 'hold' && d.decision === 'hold' && latest.actor === d.actor
+    && latest.fromPercent === d.fromPercent && latest.toPercent === d.toPercent && latest.cause === d.cause;
 }
 
 export interface ReleaseStore {
@@ -48,7 +68,8 @@ export interface ReleaseStore {
   ensure(initial: ReleaseState): Promise<ReleaseState>;
   /**
    * In one transaction, with the row locked: write `next` (its rev must be prevRev + 1) and
-   * `decision`, only if the stored rev is still `prevRev`. Resolves true when written.
+   * `decision`, only if the stored rev is still `prevRev`. Resolves true when written. A hold
+   * that `foldsInto` the release's latest record updates that record instead of adding one.
    */
   commit(prevRev: number, next: ReleaseState, decision: DecisionRecord | null): Promise<boolean>;
   /** Newest first. */
@@ -92,6 +113,17 @@ export const RELEASES_MIGRATION = {
   `,
 };
 
+/** Folded holds (foldsInto): what decided, how many evaluations a record stands for, since when. */
+export const RELEASE_HOLDS_MIGRATION = {
+  version: 4,
+  name: 'folded release holds',
+  sql: `
+    ALTER TABLE release_decisions ADD COLUMN cause TEXT NOT NULL DEFAULT '';
+    ALTER TABLE release_decisions ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE release_decisions ADD COLUMN first_at BIGINT NOT NULL DEFAULT 0;
+  `,
+};
+
 type Row = Record<string, unknown>;
 
 export function stateFromRow(r: Row): ReleaseState {
@@ -106,12 +138,15 @@ export function decisionFromRow(r: Row): DecisionRecord {
   return {
     model: String(r.model), channel: String(r.channel), candidate: String(r.candidate), rev: Number(r.rev), at: Number(r.at),
     decision: r.decision as Decision, actor: r.actor as 'auto' | 'admin', fromPercent: Number(r.from_percent), toPercent: Number(r.to_percent),
-    reason: String(r.reason), inputs: JSON.parse(String(r.inputs)) as unknown,
+    reason: String(r.reason), cause: String(r.cause ?? ''), repeats: Number(r.repeats ?? 1), firstAt: Number(r.first_at) || Number(r.at),
+    inputs: JSON.parse(String(r.inputs)) as unknown,
   };
 }
 
 /** Column order shared by both stores' INSERT/UPDATE statements. */
 export const STATE_COLS = ['model', 'channel', 'candidate', 'stable', 'status', 'step', 'percent', 'started_at', 'step_started_at', 'step_base', 'evaluated_at', 'rev'] as const;
 export const stateValues = (s: ReleaseState) => [s.model, s.channel, s.candidate, s.stable, s.status, s.step, s.percent, s.startedAt, s.stepStartedAt, s.stepBase, s.evaluatedAt, s.rev];
-export const DECISION_COLS = ['model', 'channel', 'candidate', 'rev', 'at', 'decision', 'actor', 'from_percent', 'to_percent', 'reason', 'inputs'] as const;
-export const decisionValues = (d: DecisionRecord) => [d.model, d.channel, d.candidate, d.rev, d.at, d.decision, d.actor, d.fromPercent, d.toPercent, d.reason, JSON.stringify(d.inputs)];
+export const DECISION_COLS = ['model', 'channel', 'candidate', 'rev', 'at', 'decision', 'actor', 'from_percent', 'to_percent', 'reason', 'inputs', 'cause', 'repeats', 'first_at'] as const;
+export const decisionValues = (d: DecisionRecord) => [d.model, d.channel, d.candidate, d.rev, d.at, d.decision, d.actor, d.fromPercent, d.toPercent, d.reason, JSON.stringify(d.inputs), d.cause, d.repeats, d.firstAt];
+/** SET clause values of a fold: the latest evaluation's rev, time, reason and inputs, one more repeat. */
+export const foldValues = (d: DecisionRecord) => [d.rev, d.at, d.reason, JSON.stringify(d.inputs)];

@@ -4,7 +4,7 @@
 // replicas evaluating the same step at once therefore produce one decision: the second one
 // waits for the lock, sees the new rev, and writes nothing.
 import type PgTypes from 'pg';
-import { DECISION_COLS, STATE_COLS, decisionFromRow, decisionValues, stateFromRow, stateValues, type ReleaseStore } from './state.js';
+import { DECISION_COLS, STATE_COLS, decisionFromRow, decisionValues, foldValues, foldsInto, stateFromRow, stateValues, type ReleaseStore } from './state.js';
 
 export function postgresReleaseStore(pool: PgTypes.Pool): ReleaseStore {
   const marks = (n: number, from = 1) => Array.from({ length: n }, (_, i) => `$${i + from}`).join(', ');
@@ -28,7 +28,17 @@ export function postgresReleaseStore(pool: PgTypes.Pool): ReleaseStore {
         const v = stateValues(next);
         const sets = STATE_COLS.slice(3).map((col, i) => `${col} = $${i + 4}`).join(', ');
         await c.query(`UPDATE releases SET ${sets} WHERE ${KEY}`, v);
-        if (decision) await c.query(`INSERT INTO release_decisions (${DECISION_COLS.join(', ')}) VALUES (${marks(DECISION_COLS.length)})`, decisionValues(decision));
+        if (decision) {
+          // Under the row lock no other replica writes this release's records, so the latest is stable.
+          const latest = decision.decision === 'hold'
+            ? (await c.query(`SELECT * FROM release_decisions WHERE ${KEY} ORDER BY rev DESC LIMIT 1`, [next.model, next.channel, next.candidate])).rows.map(decisionFromRow)[0]
+            : undefined;
+          if (latest && foldsInto(latest, decision)) {
+            await c.query(`UPDATE release_decisions SET rev = $4, at = $5, reason = $6, inputs = $7, repeats = repeats + 1 WHERE ${KEY} AND rev = $8`, [next.model, next.channel, next.candidate, ...foldValues(decision), latest.rev]);
+          } else {
+            await c.query(`INSERT INTO release_decisions (${DECISION_COLS.join(', ')}) VALUES (${marks(DECISION_COLS.length)})`, decisionValues(decision));
+          }
+        }
         await c.query('COMMIT');
         return true;
       } catch (err) {

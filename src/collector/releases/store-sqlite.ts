@@ -2,7 +2,7 @@
 // IMMEDIATE under better-sqlite3) is the lock; the rev comparison still guards against a
 // second process opening the same file.
 import type BetterSqlite3 from 'better-sqlite3';
-import { DECISION_COLS, STATE_COLS, decisionFromRow, decisionValues, stateFromRow, stateValues, type DecisionRecord, type ReleaseState, type ReleaseStore } from './state.js';
+import { DECISION_COLS, STATE_COLS, decisionFromRow, decisionValues, foldValues, foldsInto, stateFromRow, stateValues, type DecisionRecord, type ReleaseState, type ReleaseStore } from './state.js';
 
 export function sqliteReleaseStore(db: BetterSqlite3.Database): ReleaseStore {
   const marks = (n: number) => new Array(n).fill('?').join(', ');
@@ -10,10 +10,16 @@ export function sqliteReleaseStore(db: BetterSqlite3.Database): ReleaseStore {
   const select = db.prepare('SELECT * FROM releases WHERE model = ? AND channel = ? AND candidate = ?');
   const update = db.prepare(`UPDATE releases SET ${STATE_COLS.slice(3).map((c) => `${c} = ?`).join(', ')} WHERE model = ? AND channel = ? AND candidate = ? AND rev = ?`);
   const insertDecision = db.prepare(`INSERT INTO release_decisions (${DECISION_COLS.join(', ')}) VALUES (${marks(DECISION_COLS.length)})`);
+  const latestDecision = db.prepare('SELECT * FROM release_decisions WHERE model = ? AND channel = ? AND candidate = ? ORDER BY rev DESC LIMIT 1');
+  const fold = db.prepare('UPDATE release_decisions SET rev = ?, at = ?, reason = ?, inputs = ?, repeats = repeats + 1 WHERE model = ? AND channel = ? AND candidate = ? AND rev = ?');
   const commitTx = db.transaction((prevRev: number, next: ReleaseState, decision: DecisionRecord | null): boolean => {
     const v = stateValues(next);
     if (update.run(...v.slice(3), next.model, next.channel, next.candidate, prevRev).changes !== 1) return false;
-    if (decision) insertDecision.run(...decisionValues(decision));
+    if (!decision) return true;
+    const row = decision.decision === 'hold' ? latestDecision.get(decision.model, decision.channel, decision.candidate) as Record<string, unknown> | undefined : undefined;
+    const latest = row ? decisionFromRow(row) : undefined;
+    if (latest && foldsInto(latest, decision)) fold.run(...foldValues(decision), decision.model, decision.channel, decision.candidate, latest.rev);
+    else insertDecision.run(...decisionValues(decision));
     return true;
   });
   return {

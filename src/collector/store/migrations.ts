@@ -1,6 +1,6 @@
 // Versioned schema. A migration is never edited once shipped; add a new one.
 // Timestamps are ms since epoch in BIGINT so both databases agree.
-import { RELEASES_MIGRATION } from '../releases/state.js';
+import { RELEASE_HOLDS_MIGRATION, RELEASES_MIGRATION } from '../releases/state.js';
 
 export interface Migration { version: number; name: string; sql: string }
 
@@ -50,6 +50,7 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX aggregate_parts_model_minute ON aggregate_parts (model, minute);
     `,
   },
+  RELEASE_HOLDS_MIGRATION,
 ];
 
 export const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (

@@ -1,7 +1,7 @@
 // model.json + shard bytes -> tf.io.ModelArtifacts, ready for tf.io.fromMemory().
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
-import { resolveUrl } from '../../protocol/manifest.js';
+import { resolveUrl } from '../../protocol/resolve-url.js';
 
 /** Parses model.json bytes; MODEL_INVALID names the URL when it is not a TF.js model. */
 export function parseModelJson(data: ArrayBuffer, url: string): tf.io.ModelJSON {

@@ -2,7 +2,8 @@
 // the cache or the network, with staged rollout, candidate fallback, LRU cache and events.
 // The client compiles the artifacts on a backend; `load` takes that step as a callback so a
 // candidate that fails its self-test still falls back to stable.
-import { pickVersion, resolveUrl, rolloutBucket } from '../../protocol/manifest.js';
+import { resolveUrl } from '../../protocol/resolve-url.js';
+import { pickVersion, rolloutBucket } from '../../protocol/rollout.js';
 import type { Manifest } from '../../protocol/manifest-types.js';
 import { InferScopeError } from '../errors.js';
 import type { Telemetry } from '../telemetry/types.js';
@@ -12,9 +13,8 @@ import { fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
 import { createManifestSource, type ManifestSource, type StoredManifest } from './manifest-source.js';
-import { saveModel } from './save.js';
 import { readLastVersion, sameFiles, writeLastVersion } from './last-version.js';
-import { deleteModels, getMeta, listModels, modelKey, readModel, setMeta } from './store.js';
+import { getMeta, listModels, modelKey, readModel, setMeta } from './store.js';
 import type { CachedModel, DeliveryEvent, LoadProgress, VersionRef } from './types.js';
 
 export type LoadTarget = { id: string; channel?: string } | { url: string };
@@ -82,6 +82,13 @@ export function createDelivery({
     });
     return manifests.get();
   };
+  // Writing the cache (storing with LRU and quota, removing versions) is a lazy chunk: a warm load
+  // never writes. A download requests it as it starts (`willStore`), so it is in by the time the
+  // verified bytes are. A chunk that cannot load leaves the version running from memory; a
+  // failed request is dropped so the next write asks again.
+  let writes: Promise<[typeof import('./save.js'), typeof import('./remove.js')]> | undefined;
+  const cacheWrites = () => (writes ??= Promise.all([import('./save.js'), import('./remove.js')]).catch((err) => { writes = undefined; throw err; }));
+  const willStore = () => { cacheWrites().catch(() => {}); };
   let idp: Promise<string> | undefined;
   const getInstallId = () => (idp ??= installId ? Promise.resolve(installId) : db().then(readInstallId));
 
@@ -107,13 +114,20 @@ export function createDelivery({
 
   async function store(f: Fetched, d: DeliveryDb | null) {
     if (!d || !f.toStore) return;
+    let saveModel: typeof import('./save.js').saveModel;
+    try {
+      [{ saveModel }] = await cacheWrites();
+    } catch (err) {
+      emit({ type: 'cache-unavailable', reason: `the SDK's cache-writing code could not be loaded (${(err as Error)?.message ?? err}); ${f.toStore.record.key} runs from memory` });
+      return;
+    }
     await saveModel(d, f.toStore.record, f.toStore.data, { maxBytes, onEvent: emit, onEvicted: (n) => telemetry?.recordCache('evicted', n) });
   }
 
   /** Verified artifacts of one version: cache first, then network (one download across tabs). */
   async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}, early?: ReturnType<typeof readModel>): Promise<Fetched> {
     const d = await db();
-    const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal };
+    const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal, willStore: d ? willStore : undefined };
     const count = (f: Fetched) => {
       telemetry?.recordCache(f.source === 'cache' ? 'hit' : 'miss');
       emit({ type: f.source === 'cache' ? 'cache-hit' : 'cache-miss', id: f.ref.id, version: f.ref.version, bytes: f.bytes });
@@ -123,6 +137,7 @@ export function createDelivery({
     const hit = await fromCache(ref, ctx, early);
     if (hit) return count(hit);
     // Another tab may be installing this version: wait for it, then look again.
+    ctx.willStore?.();
     return count(await withLock(`inferscope:${ref.id}@${ref.version}`, async () => {
       const again = await fromCache(ref, ctx);
       if (again) return again;
@@ -183,7 +198,7 @@ export function createDelivery({
       const model = (await manifest()).models[id];
       if (!model) return;
       const named = new Set([loaded, ...Object.values(model.channels).flatMap((c) => [c.version, c.candidate?.version ?? c.version])]);
-      const n = await remove(d, id, (v) => !named.has(v), 'replaced');
+      const n = await (await cacheWrites())[1].removeVersions(d, id, (v) => !named.has(v), 'replaced', emit);
       if (n) telemetry?.recordCache('evicted', n);
     } catch { /* best effort: LRU catches what this misses */ }
   }
@@ -199,14 +214,11 @@ export function createDelivery({
   /** Removes one version, or every version of `id`; resolves how many were removed. */
   async function evict(id: string, version?: string): Promise<number> {
     const d = await db();
-    return d ? remove(d, id, (v) => version === undefined || v === version, 'manual') : 0;
-  }
-
-  /** Deletes the cached versions of `id` that `pick` names, with an event each; resolves how many. */
-  async function remove(d: DeliveryDb, id: string, pick: (version: string) => boolean, reason: 'replaced' | 'manual') {
-    const gone = await deleteModels(d, (await listModels(d)).filter((r) => r.id === id && pick(r.version)).map((r) => r.key));
-    for (const r of gone) emit({ type: 'evicted', id: r.id, version: r.version, bytes: r.bytes, reason });
-    return gone.length;
+    if (!d) return 0;
+    const [, { removeVersions }] = await cacheWrites().catch((cause: Error) => {
+      throw new InferScopeError('CACHE_UNAVAILABLE', `evict(): the SDK's cache-writing code could not be loaded (${cause?.message ?? cause}); try again once the page can fetch it`, { cause });
+    });
+    return removeVersions(d, id, (v) => version === undefined || v === version, 'manual', emit);
   }
 
   /** Closes the database connection; safe to call twice. */

@@ -34,6 +34,7 @@ export async function loadDirect(url: string, ctx: FetchContext, store: (f: Fetc
   const remember = async () => { if (d && version) await setMeta(d, metaKey, { etag, version }).catch(() => {}); };
   const hit = version ? await fromCache({ id: url, version, variant: 'direct', url }, ctx) : null;
   if (hit) { await remember(); return hit; }
+  ctx.willStore?.();
   const got = await directFromNetwork(url, body, ctx);
   await store(got);
   await remember();

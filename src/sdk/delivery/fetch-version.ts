@@ -3,7 +3,7 @@
 // lacks). Nothing is stored until every file has passed its check.
 import type { io } from '@tensorflow/tfjs-core';
 import type { ManifestFile } from '../../protocol/manifest-types.js';
-import { modelJsonName, resolveUrl } from '../../protocol/manifest.js';
+import { modelJsonName, resolveUrl } from '../../protocol/resolve-url.js';
 import { InferScopeError } from '../errors.js';
 import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
 import type { DeliveryDb } from './db.js';
@@ -29,6 +29,8 @@ export interface FetchContext {
   onEvent: (e: DeliveryEvent) => void;
   onProgress?: (p: LoadProgress) => void;
   signal?: AbortSignal;
+  /** A download is about to start: what stores its result may load now (delivery's lazy writer). */
+  willStore?: () => void;
 }
 
 const label = (ref: VersionRef, path: string) => `${ref.id}@${ref.version} ${path}`;

@@ -8,7 +8,8 @@
 // The store's functions come in as `ops`: importing them here would make the bundler split
 // store.ts into a chunk of its own, which every page would then pay for.
 import type { DeliveryDb } from './db.js';
-import type { deleteModels, listModels, readModel, writeModel } from './store.js';
+import type { listModels, readModel } from './store.js';
+import type { deleteModels, writeModel } from './store-writes.js';
 import type { ModelRecord } from './types.js';
 
 export interface RoomOps {

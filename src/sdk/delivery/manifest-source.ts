@@ -2,7 +2,6 @@
 // kept as "last good" in IndexedDB so an offline start or a 5xx still resolves channels.
 import { InferScopeError } from '../errors.js';
 import type { Manifest } from '../../protocol/manifest-types.js';
-import { validateManifest } from '../../protocol/manifest.js';
 import type { DeliveryEvent } from './types.js';
 
 export interface StoredManifest { manifest: Manifest; etag: string | null; fetchedAt: number }
@@ -44,6 +43,10 @@ export function createManifestSource({
   async function revalidate(): Promise<Manifest> {
     const headers: Record<string, string> = {};
     if (current?.etag) headers['if-none-match'] = current.etag;
+    // The validator is a lazy chunk: most loads read a fresh stored manifest or get a 304. It is
+    // requested together with the manifest, so a manifest that does arrive waits for neither in turn.
+    const validator = import('../../protocol/manifest.js');
+    validator.catch(() => {});
     let res: Response;
     try {
       // no-cache: the HTTP cache must ask the server too, or a stale 200 hides the new manifest.
@@ -59,6 +62,12 @@ export function createManifestSource({
     }
     if (res.status >= 500) return lastGood(`manifest ${url} answered ${res.status}`);
     if (!res.ok) throw new InferScopeError('MANIFEST_FETCH', `manifest ${url} answered ${res.status} ${res.statusText}; check manifestUrl`.trim());
+    let validateManifest: typeof import('../../protocol/manifest.js').validateManifest;
+    try {
+      ({ validateManifest } = await validator);
+    } catch (err) {
+      return lastGood(`manifest ${url} arrived but the SDK's manifest validator could not be loaded (${(err as Error)?.message ?? err}); deploy the SDK's chunks together`);
+    }
     let manifest: Manifest;
     try {
       manifest = validateManifest(await res.json());

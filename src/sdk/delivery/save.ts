@@ -3,8 +3,11 @@
 // navigator.storage.estimate() reports quota as usage + about 10 GiB even under a real origin
 // quota (CDP Storage.overrideQuotaForOrigin shows it), so the only truth is the
 // QuotaExceededError a write gets; make-room.ts, loaded only then, handles that.
+// A lazy chunk (delivery.ts requests it when a download starts): a warm load stores nothing.
 import type { DeliveryDb } from './db.js';
-import { deleteModels, listModels, planEviction, readModel, writeModel } from './store.js';
+import type { ManifestFile } from '../../protocol/manifest-types.js';
+import { listModels, readModel } from './store.js';
+import { deleteModels, writeModel } from './store-writes.js';
 import type { DeliveryEvent, ModelRecord } from './types.js';
 
 const isQuotaError = (err: unknown) =>
@@ -48,4 +51,31 @@ export async function saveModel(
   } catch (err) {
     return unavailable(`storing ${record.key} failed: ${(err as Error)?.message ?? err}; running from memory`);
   }
+}
+
+/** Bytes on disk: every distinct file once. */
+export function usedBytes(records: Iterable<{ files: ManifestFile[] }>, extra: ManifestFile[] = []): number {
+  const sizes = new Map<string, number>();
+  for (const r of records) for (const f of r.files) sizes.set(f.sha256, f.bytes);
+  for (const f of extra) sizes.set(f.sha256, f.bytes);
+  let n = 0;
+  for (const b of sizes.values()) n += b;
+  return n;
+}
+
+/**
+ * Least-recently-used records to drop so that what stays plus `incoming` fits in `limit` bytes.
+ * `protect` (the version in use or being installed) is never chosen. `fits` is false when even
+ * dropping everything else would not make room.
+ */
+export function planEviction(records: ModelRecord[], incoming: ManifestFile[], limit: number, protect: Set<string>) {
+  const keep = new Map(records.map((r) => [r.key, r]));
+  const lru = records.filter((r) => !protect.has(r.key)).sort((a, b) => a.lastUsed - b.lastUsed);
+  const evict: ModelRecord[] = [];
+  while (usedBytes(keep.values(), incoming) > limit && lru.length) {
+    const r = lru.shift()!;
+    keep.delete(r.key);
+    evict.push(r);
+  }
+  return { evict, fits: usedBytes(keep.values(), incoming) <= limit };
 }

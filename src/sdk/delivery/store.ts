@@ -1,9 +1,11 @@
-// Cache operations over the delivery database. Every write that must be all-or-nothing is one
+// Cache operations over the delivery database that every load may need: reads, the LRU touch,
+// dropping files that failed their hash, meta. Storing and removing versions (store-writes.ts)
+// is a lazy chunk: a warm load never writes. Every write that must be all-or-nothing is one
 // IndexedDB transaction: a model record is put in the same transaction as its files, so a
 // half-cached model can never be read back.
 import type { ManifestFile } from '../../protocol/manifest-types.js';
 import type { DeliveryDb } from './db.js';
-import type { FileRecord, ModelRecord } from './types.js';
+import type { ModelRecord } from './types.js';
 
 export const modelKey = (id: string, version: string) => `${id}@${version}`;
 
@@ -47,43 +49,6 @@ export async function storedFiles(db: DeliveryDb, shas: string[]): Promise<Map<s
   return out;
 }
 
-/** Puts the files it lacks and then the record, in one transaction. Rejects on quota. */
-export async function writeModel(db: DeliveryDb, record: ModelRecord, data: Map<string, ArrayBuffer>): Promise<void> {
-  const tx = db.transaction(['files', 'models'], 'readwrite');
-  const files = tx.objectStore('files');
-  const done = tx.done;
-  try {
-    for (const f of record.files) {
-      if (await files.getKey(f.sha256)) continue;
-      const bytes = data.get(f.sha256);
-      if (!bytes) throw new Error(`writeModel: no bytes for ${f.path}`);
-      await files.put({ sha256: f.sha256, bytes: f.bytes, data: bytes } satisfies FileRecord);
-    }
-    await tx.objectStore('models').put(record);
-  } catch (err) {
-    try { tx.abort(); } catch { /* already aborted by the failed request */ }
-    await done.catch(() => {});
-    throw err;
-  }
-  await done;
-}
-
-/** Deletes records and every file no remaining record references, in one transaction. */
-export async function deleteModels(db: DeliveryDb, keys: string[]): Promise<ModelRecord[]> {
-  if (!keys.length) return [];
-  const tx = db.transaction(['files', 'models'], 'readwrite');
-  const models = tx.objectStore('models');
-  const all = await models.getAll();
-  const gone = all.filter((r) => keys.includes(r.key));
-  const still = new Set(all.filter((r) => !keys.includes(r.key)).flatMap((r) => r.files.map((f) => f.sha256)));
-  for (const r of gone) {
-    await models.delete(r.key);
-    for (const f of r.files) if (!still.has(f.sha256)) await tx.objectStore('files').delete(f.sha256);
-  }
-  await tx.done;
-  return gone;
-}
-
 /** Deletes file records (bytes that failed their hash); the versions naming them read as incomplete until re-fetched. */
 export async function deleteFiles(db: DeliveryDb, shas: string[]): Promise<void> {
   const tx = db.transaction('files', 'readwrite');
@@ -97,33 +62,6 @@ export async function touchModel(db: DeliveryDb, key: string, now = Date.now()):
   const r = await tx.store.get(key);
   if (r) await tx.store.put({ ...r, lastUsed: now });
   await tx.done;
-}
-
-/** Bytes on disk: every distinct file once. */
-export function usedBytes(records: Iterable<{ files: ManifestFile[] }>, extra: ManifestFile[] = []): number {
-  const sizes = new Map<string, number>();
-  for (const r of records) for (const f of r.files) sizes.set(f.sha256, f.bytes);
-  for (const f of extra) sizes.set(f.sha256, f.bytes);
-  let n = 0;
-  for (const b of sizes.values()) n += b;
-  return n;
-}
-
-/**
- * Least-recently-used records to drop so that what stays plus `incoming` fits in `limit` bytes.
- * `protect` (the version in use or being installed) is never chosen. `fits` is false when even
- * dropping everything else would not make room.
- */
-export function planEviction(records: ModelRecord[], incoming: ManifestFile[], limit: number, protect: Set<string>) {
-  const keep = new Map(records.map((r) => [r.key, r]));
-  const lru = records.filter((r) => !protect.has(r.key)).sort((a, b) => a.lastUsed - b.lastUsed);
-  const evict: ModelRecord[] = [];
-  while (usedBytes(keep.values(), incoming) > limit && lru.length) {
-    const r = lru.shift()!;
-    keep.delete(r.key);
-    evict.push(r);
-  }
-  return { evict, fits: usedBytes(keep.values(), incoming) <= limit };
 }
 
 export async function getMeta<T>(db: DeliveryDb, key: string): Promise<T | undefined> {

@@ -30,6 +30,7 @@ export type DeliveryEvent =
   // moved `from` -> `to`, or stay on `backend`, the fastest. Both are remembered for the next load.
   | { type: 'backend-switched'; id: string; version: string; from: BackendName; to: BackendName; timings: Partial<Record<BackendName, number>> }
   | { type: 'backend-timed'; id: string; version: string; backend: BackendName; timings: Partial<Record<BackendName, number>> }
+  | { type: 'worker-started'; url: string } // worker mode runs: tfjs, delivery and telemetry are in the worker at `url`
   | { type: 'worker-unavailable'; url: string; reason: string }; // worker mode could not start: running in direct mode
 
 /** A cached model version: metadata only, so listing never reads weights. */

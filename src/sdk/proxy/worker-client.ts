@@ -53,6 +53,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     return direct({ ...options, worker: false });
   }
   const { remote, close, telemetryUrl } = started;
+  onDeliveryEvent?.({ type: 'worker-started', url });
   const models = new Set<Model>();
   let disposed = false;
   let loads = 0;

@@ -37,7 +37,11 @@ function ownBuffer(a: Float32Array, copy: boolean): Float32Array {
   return !copy && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && a.buffer instanceof ArrayBuffer ? a : a.slice();
 }
 
-export function createHost(): WorkerHost {
+/** Options only the worker script can give (see serve()): they win over nothing, since the page
+ *  cannot send these; telemetry.fetch applies only when the page turned telemetry on. */
+export interface WorkerLocalOptions { fetch?: typeof fetch; telemetry?: { fetch?: typeof fetch } }
+
+export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
   let page = relayedPageEvents();
   const models = new Map<number, Model>();
   const aborts = new Map<number, AbortController>();
@@ -56,8 +60,8 @@ export function createHost(): WorkerHost {
   return {
     init(options, onEvent, onPending) {
       page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
-      const telemetry = options.telemetry ? { ...options.telemetry, pageEvents: page } : options.telemetry;
-      client = createClient({ ...options, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)) });
+      const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
+      client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)) });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
     },
     async load(target, options, onProgress, abortId) {
