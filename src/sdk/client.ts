@@ -7,7 +7,7 @@
 // their backend) when consecutive predictions alternate. After any SDK call the engine is left
 // on the backend last used, which matters only to code that uses tfjs directly on the page.
 import type { BackendName } from '../protocol/wire-types.js';
-import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
+import { assertBackendNames, DEFAULT_BACKENDS, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
 import type { BackendPolicy, Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError, type ErrorCode } from './errors.js';
@@ -119,12 +119,6 @@ export function createClient(options: ClientOptions = {}): Client {
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
-  // The order to try, once per client: webgpu goes after wasm on a software adapter. The adapter
-  // probe is its own chunk, loaded only where WebGPU exists and is listed (gpu-adapter.ts).
-  let ordered: Promise<{ order: BackendName[]; notes: Fallback[] }> | undefined;
-  const orderOf = () => (ordered ??= caps.webgpu && backends.includes('webgpu')
-    ? import('./gpu-adapter.js').then((m) => m.backendOrder(backends, caps))
-    : Promise.resolve({ order: backends, notes: [] }));
   // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
   // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
   const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());
@@ -176,13 +170,11 @@ export function createClient(options: ClientOptions = {}): Client {
         });
       } catch { /* telemetry never throws into load */ }
     };
-    // Starting the first backend and its self-test needs no model bytes: do it while delivery
-    // reads and verifies them (placement awaits the same memoized promise).
-    if (backendPolicy !== 'fastest') orderOf().then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
-    // Placement by policy is a lazy chunk: fetched now, while delivery reads the model bytes.
-    // Unreachable (offline, or gone after a deploy): load() rejects with NETWORK, not the import's TypeError.
+    // Placement by policy (backend order, verdicts, timing) is a lazy chunk, fetched now: it starts
+    // the first backend while delivery reads the model bytes. Unreachable (offline, or gone after a
+    // deploy): load() rejects with NETWORK, not the import's TypeError.
     const placing = import('./place.js').catch((cause) => { throw new InferScopeError('NETWORK', `loading failed: ${cause}`, { cause }); });
-    placing.catch(() => {}); // awaited below, once the model bytes are in
+    placing.then((m) => m.prestart(backendPolicy, backends, ctx, readiness), () => {});
     try {
       const direct = byId ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
@@ -192,7 +184,7 @@ export function createClient(options: ClientOptions = {}): Client {
         progress?.({ phase: 'compile', source, loaded: 0, total: 1 });
         const place = { ctx, readiness, warmup, specs: resolved.inputs };
         const result = await (await placing).placeBy(backendPolicy, fetched.artifacts, {
-          ...place, id: resolved.id, version: resolved.version, backends, orderOf, runs: fastestRuns, emit: delivery.emit,
+          ...place, id: resolved.id, version: resolved.version, backends, runs: fastestRuns, emit: delivery.emit,
           verdicts: (make) => (verdicts ??= make(idbFactory)),
         });
         fallbacks = result.fallbacks;

@@ -60,8 +60,7 @@ export interface ModelDeps {
 export function createModel(deps: ModelDeps): Model {
   const { target, artifacts, place, telemetry, topK: k, onDispose } = deps;
   let { backend, tfm, remaining } = deps.placement;
-  let { afterFirst } = deps;
-  let stopPass: (() => void) | undefined;
+  let stopPass: (() => void) | undefined; // set once: afterFirst returns it
   const fallbacks: Fallback[] = [...deps.placement.fallbacks];
   const specs: InputSpec[] = target.inputs ?? [];
   const outSpecs: OutputSpec[] = target.outputs ?? [];
@@ -162,7 +161,7 @@ export function createModel(deps: ModelDeps): Model {
           }
           if (outputs.length > 1) result.outputs = outputs;
           if (warnings) result.warnings = warnings;
-          if (afterFirst) { stopPass = afterFirst(model); afterFirst = undefined; }
+          stopPass ??= deps.afterFirst?.(model);
           return result;
         } catch (err) {
           (baselineCopy as tf.Tensor | null)?.dispose();

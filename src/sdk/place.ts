@@ -6,6 +6,7 @@
 // load() while delivery downloads and verifies the model, so the core stays small.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../protocol/wire-types.js';
+import { ensureBackend, type BackendContext, type Readiness } from './backends.js';
 import { runOnce, tryBackend, type BackendPolicy, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
 import type { DeliveryEvent } from './delivery/types.js';
 import type { TfModel } from './tf-model.js';
@@ -23,13 +24,39 @@ export interface PolicyOptions extends PlaceOptions {
   version: string;
   /** The client's backends, in its order (the verdict key names them; 'fastest' times them in it). */
   backends: BackendName[];
-  /** The order to try: `backends` with webgpu after wasm on a software adapter, and why. */
-  orderOf(): Promise<{ order: BackendName[]; notes: Fallback[] }>;
   /** The client's verdict store, made on first use (IndexedDB through `idbFactory`). */
   verdicts(make: typeof createVerdictStore): VerdictStore;
   /** Timed runs per backend. */
   runs: number;
   emit(e: DeliveryEvent): void;
+}
+
+type Order = { order: BackendName[]; notes: Fallback[] };
+const orders = new WeakMap<BackendContext, Promise<Order>>();
+
+/**
+ * The order to try, once per client (keyed by its BackendContext): `backends`, with webgpu after
+ * wasm on a software adapter and the reason in `notes`. The adapter probe is its own chunk,
+ * loaded only where WebGPU exists and is listed (gpu-adapter.ts).
+ */
+function orderOf(backends: BackendName[], ctx: BackendContext): Promise<Order> {
+  let o = orders.get(ctx);
+  if (!o) {
+    o = ctx.caps.webgpu && backends.includes('webgpu')
+      ? import('./gpu-adapter.js').then((m) => m.backendOrder(backends, ctx.caps))
+      : Promise.resolve({ order: backends, notes: [] });
+    orders.set(ctx, o);
+  }
+  return o;
+}
+
+/**
+ * Starting the first backend and its self-test needs no model bytes: load() calls this while
+ * delivery reads and verifies them (placement then awaits the same memoized readiness).
+ * 'fastest' starts every backend itself.
+ */
+export function prestart(policy: BackendPolicy, backends: BackendName[], ctx: BackendContext, readiness: Map<BackendName, Promise<Readiness>>): void {
+  if (policy !== 'fastest') orderOf(backends, ctx).then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
 }
 
 /** What the idle pass needs besides PolicyOptions. */
@@ -45,7 +72,7 @@ type Placed = { placement: Placement | null; fallbacks: Fallback[]; afterFirst?:
  */
 export async function placeBy(policy: BackendPolicy, artifacts: tf.io.ModelArtifacts, opts: PolicyOptions): Promise<Placed> {
   // 'fastest' times every backend in the caller's order, so it needs no adapter probe.
-  const { order, notes } = policy === 'fastest' ? { order: opts.backends, notes: [] } : await opts.orderOf();
+  const { order, notes } = policy === 'fastest' ? { order: opts.backends, notes: [] } : await orderOf(opts.backends, opts.ctx);
   if (policy === 'first-working') return firstWorking(order, artifacts, opts, [...notes]);
   const o: Remembered = { ...opts, store: opts.verdicts(createVerdictStore), verdictKey: `${opts.id}@${opts.version}|${opts.backends.join(',')}` };
   const verdict = await o.store.get(o.verdictKey);
