@@ -1,9 +1,12 @@
 // What the demo page needs from its server, in dev (`vite`) and in preview (`npm start`):
 //   /inferscope/*.wasm  tfjs's WASM binaries, straight from node_modules (copied into the build)
 //   /models/**          the repo's models/ folder (manifest, model files, labelled samples)
-//   /demo-config.json   where the collector is, the dev ingest key and the admin token
-//   /collector/**       same-origin proxy to the collector (reports need the admin token and the
-//                       collector answers CORS only on ingest)
+//   /demo-config.json   where the collector is and the dev ingest key (never the admin token)
+//   /collector/**       same-origin proxy to the collector (the collector answers CORS only on
+//                       ingest and the live manifest). It adds the admin token to one read-only
+//                       route, GET /v1/models/:id/report, so the page shows reports without holding
+//                       the token; everything else (the release view, Publish) carries only the
+//                       token the person typed in the page's sign-in, as on the dashboard.
 //   /examples/**        the repo's examples/ (the script-tag page), /dist/** the built CDN bundle
 //                       and its .wasm files beside it, so the example runs as shipped
 // and, at build, sw-assets.json: every file of the build, for the service worker to precache.
@@ -28,7 +31,7 @@ const TYPES: Record<string, string> = {
 export interface DemoServerOptions {
   /** Folder served at /models/ (default: INFERSCOPE_MODELS_DIR, else the repo's models/). */
   modelsDir?: string;
-  /** Environment read per request (default process.env): INFERSCOPE_COLLECTOR_URL, INFERSCOPE_ADMIN_TOKEN, INFERSCOPE_APP_KEY, INFERSCOPE_MODELS_DIR. */
+  /** Environment read per request (default process.env): INFERSCOPE_COLLECTOR_URL, INFERSCOPE_ADMIN_TOKEN (reports only, added by the proxy), INFERSCOPE_APP_KEY, INFERSCOPE_MODELS_DIR. */
   env?: Record<string, string | undefined>;
 }
 
@@ -56,10 +59,16 @@ function sendFile(root: string, rel: string, req: IncomingMessage, res: ServerRe
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function proxy(target: string, path: string, req: IncomingMessage, res: ServerResponse): void {
+/** Routes the proxy reads with the server's admin token: reports only, GET only. */
+const REPORT_ROUTE = /^\/v1\/models\/[^/]+\/report$/;
+
+function proxy(target: string, path: string, req: IncomingMessage, res: ServerResponse, adminToken: string | undefined): void {
   const url = new URL(path, target);
   const headers = { ...req.headers, host: url.host };
   delete headers.origin; // the proxied request is same-origin from the collector's point of view
+  if (adminToken && (req.method === 'GET' || req.method === 'HEAD') && REPORT_ROUTE.test(url.pathname) && !headers.authorization) {
+    headers.authorization = `Bearer ${adminToken}`;
+  }
   const up = request(url, { method: req.method, headers }, (r) => {
     res.writeHead(r.statusCode ?? 502, r.headers);
     r.pipe(res);
@@ -85,15 +94,12 @@ export function demoMiddleware({ modelsDir, env = process.env }: DemoServerOptio
       res.end(JSON.stringify({
         collectorUrl: collector ?? null,
         appKey: env.INFERSCOPE_APP_KEY ?? DEV_KEY,
-        // The page reads reports through /collector/ with this token. A local demo only:
-        // never hand an admin token to a page on a shared server.
-        adminToken: collector ? env.INFERSCOPE_ADMIN_TOKEN ?? null : null,
       }));
       return;
     }
     if (path.startsWith('/collector/')) {
       if (!collector) { res.statusCode = 503; res.end('{"error":{"code":"NO_COLLECTOR","message":"no collector configured: run npm start"}}'); return; }
-      proxy(collector, (req.url ?? '').slice('/collector'.length), req, res);
+      proxy(collector, (req.url ?? '').slice('/collector'.length), req, res, env.INFERSCOPE_ADMIN_TOKEN);
       return;
     }
     if (path.startsWith('/models/')) return sendFile(models, path.slice('/models/'.length), req, res);

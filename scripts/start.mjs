@@ -97,11 +97,13 @@ async function startCollector() {
   const { register } = await import('tsx/esm/api');
   register(); // the collector is TypeScript; tsx compiles it on import
   const { main } = await import('../src/collector/main.ts');
+  // The demo's release policy (digits/stable, started by a signed-in person on the page).
+  const { DEMO_RELEASES } = await import('../src/collector/releases/demo-policy.ts');
   mkdirSync(dirname(db), { recursive: true });
   const argv = ['--port', String(collectorPort), '--host', host, '--db', db];
   if (existsSync(manifestPath)) argv.push('--manifest', manifestPath);
   try {
-    return await main(argv, { signals: false, env: { ...env, INFERSCOPE_ADMIN_TOKEN: adminToken } });
+    return await main(argv, { signals: false, env: { ...env, INFERSCOPE_ADMIN_TOKEN: adminToken }, releases: DEMO_RELEASES });
   } catch (err) {
     if (err?.code === 'EADDRINUSE') fail(`collector port ${collectorPort} is in use: pass --collector-port <n> (or set INFERSCOPE_COLLECTOR_PORT)`);
     throw err;
@@ -138,6 +140,8 @@ InferScope is running
   collector:   ${collector.url}/   (dashboard: ${collector.url}/#token=${adminToken})
   metrics:     ${collector.url}/metrics
   data:        ${db}
+  releases:    the page's "Release" section publishes the digits candidate: sign in there with the
+               admin token (the part after #token= above); the page itself never holds it
   admin token: ${token.source === 'env' ? 'from INFERSCOPE_ADMIN_TOKEN' : `${token.source === 'new' ? 'new, kept' : 'kept'} in ${token.file} (delete it for a new one)`}
 Ctrl-C stops both.`);
 

@@ -42,6 +42,8 @@ export interface ClientChoice {
   telemetry: boolean;
   /** Let the SDK run an older cached version when this one cannot load (default true). */
   fallbackToCached?: boolean;
+  /** Hears when it did: `failed` could not load (`reason`: "CODE: message"), cached `version` runs. */
+  onLastGood?: (e: { failed: string; version: string; reason: string }) => void;
 }
 
 /** Where a client's SDK runs, as its delivery events tell (worker-started / worker-unavailable). */
@@ -52,7 +54,7 @@ export interface Where { inWorker: boolean; note: string }
  * functions stay out of the options (a function cannot cross into a worker): the demo's worker
  * script has its own that do the same jobs (demo-worker.ts). `onWhere` hears where it runs.
  */
-export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true }: ClientChoice, onWhere?: (w: Where) => void): Client {
+export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true, onLastGood }: ClientChoice, onWhere?: (w: Where) => void): Client {
   const { collectorUrl, appKey } = app.config;
   const inWorker = app.inWorker;
   const client = createClient({
@@ -65,6 +67,7 @@ export function makeClient(app: App, { backends, policy, telemetry, fallbackToCa
     onDeliveryEvent: (e) => {
       if (e.type === 'worker-started') onWhere?.({ inWorker: true, note: 'in a worker: tfjs, downloads, hashing and telemetry run off the main thread' });
       if (e.type === 'worker-unavailable') onWhere?.({ inWorker: false, note: `on the main thread: the worker did not start (${e.reason})` });
+      if (e.type === 'last-good-fallback') onLastGood?.(e);
     },
     telemetry: telemetry && collectorUrl ? {
       endpoint: `${collectorUrl}/v1/batches`, appKey, flushIntervalMs: 10_000, ...(inWorker ? {} : { fetch: app.telemetryFetch }),

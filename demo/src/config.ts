@@ -4,8 +4,6 @@ export interface DemoConfig {
   collectorUrl: string | null;
   /** Public ingest key of the collector's development app. */
   appKey: string;
-  /** Admin token, so the page can read reports through the same-origin /collector/ proxy. */
-  adminToken: string | null;
 }
 
 export async function loadDemoConfig(): Promise<DemoConfig> {
@@ -13,14 +11,18 @@ export async function loadDemoConfig(): Promise<DemoConfig> {
     const res = await fetch('/demo-config.json', { cache: 'no-store' });
     if (res.ok) return (await res.json()) as DemoConfig;
   } catch { /* offline: telemetry stays in the SDK's outbox, reports are unavailable */ }
-  return { collectorUrl: null, appKey: 'pk_dev_inferscope', adminToken: null };
+  return { collectorUrl: null, appKey: 'pk_dev_inferscope' };
 }
 
-/** GET a collector route through the page's /collector/ proxy, with the admin token. */
-export async function collectorGet<T>(config: DemoConfig, path: string): Promise<T> {
-  if (!config.collectorUrl || !config.adminToken) throw new Error('no collector: start the page with `npm start`');
-  const res = await fetch(`/collector${path}`, { headers: { authorization: `Bearer ${config.adminToken}` }, cache: 'no-store' });
+/**
+ * Call a collector route through the page's /collector/ proxy. Reports need no token here (the
+ * demo server adds its own to GET report requests); admin routes take the token the person signed
+ * in with, which the page keeps in sessionStorage and never receives from the server.
+ */
+export async function collectorGet<T>(config: DemoConfig, path: string, { method = 'GET', token }: { method?: 'GET' | 'POST'; token?: string } = {}): Promise<T> {
+  if (!config.collectorUrl) throw new Error('no collector: start the page with `npm start`');
+  const res = await fetch(`/collector${path}`, { method, headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' });
   const body = await res.json() as T & { error?: { message: string } };
-  if (!res.ok) throw new Error(`collector ${path}: HTTP ${res.status} ${body.error?.message ?? ''}`);
+  if (!res.ok) throw Object.assign(new Error(`collector ${path}: HTTP ${res.status} ${body.error?.message ?? ''}`), { status: res.status });
   return body;
 }

@@ -7,6 +7,7 @@ import { initComparePanel } from './compare-panel.js';
 import { loadDemoConfig } from './config.js';
 import { byId, show } from './dom.js';
 import { initModelPanel } from './model-panel.js';
+import { initReleasePanel } from './release-panel.js';
 import { initReportPanel } from './report-panel.js';
 import { registerServiceWorker } from './service-worker.js';
 import { capturingFetch, type SentBatch } from './telemetry-capture.js';
@@ -24,6 +25,7 @@ async function start(): Promise<void> {
   initTryPanel(app);
   initCachePanel(app);
   initReportPanel(app);
+  initReleasePanel(app);
   await initModelPanel(app);
   const offline = await registerServiceWorker();
   show(byId('env'),

@@ -133,8 +133,12 @@ export async function initModelPanel(app: App): Promise<void> {
   app.inWorker = inWorker.checked;
 
   const progress = progressView();
+  const showError = ({ text, detail }: { text: string; detail: string }) => {
+    show(errorBox, h('span', { id: 'model-error-text' }, text), ' ', h('span', { class: 'muted', id: 'model-error-detail' }, detail));
+    errorBox.hidden = false;
+  };
   action(byId<HTMLButtonElement>('load'), status, async () => {
-    const choice = choices[Number(select.value)];
+    let choice = choices[Number(select.value)];
     if (!choice) throw new Error('pick a model first');
     const backends = checkedBackends();
     if (!backends.length) throw new Error('tick at least one backend');
@@ -149,8 +153,11 @@ export async function initModelPanel(app: App): Promise<void> {
     // only once the new one runs. A failed switch (offline, 404, integrity) leaves the working
     // model, its picker entry and its panels as they were. With a model running, the SDK must
     // not quietly substitute an older cached version of the new pick (fallbackToCached).
+    // With none running, the SDK may run the last version that worked (from the cache) instead
+    // of a pick that fails; then the page says so, and the picker shows what runs.
     let where: Where | null = null;
-    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model }, (w) => { where = w; });
+    let lastGood: { failed: string; version: string; reason: string } | null = null;
+    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model, onLastGood: (e) => { lastGood = e; } }, (w) => { where = w; });
     const t0 = performance.now();
     let model: Model;
     try {
@@ -159,15 +166,20 @@ export async function initModelPanel(app: App): Promise<void> {
       await client.dispose().catch(() => {});
       if (app.choice) select.value = String(choices.indexOf(app.choice));
       const kept = app.model && app.choice ? nameOf(app.choice, app.model.version) : null;
-      const { text, detail } = switchErrorText(err, nameOf(choice), kept, navigator.onLine);
       show(status);
-      show(errorBox, h('span', { id: 'model-error-text' }, text), ' ', h('span', { class: 'muted', id: 'model-error-detail' }, detail));
-      errorBox.hidden = false;
+      showError(switchErrorText(err, nameOf(choice), kept, navigator.onLine));
       return;
     } finally {
       progress(null);
     }
     const loadMs = performance.now() - t0;
+    const fellBack = lastGood as { failed: string; version: string; reason: string } | null;
+    if (fellBack) {
+      const cut = fellBack.reason.indexOf(': '); // "CODE: message", as the SDK builds it
+      const runs = choices.find((c) => c.id === choice.id && c.version === model.version);
+      showError(switchErrorText({ code: fellBack.reason.slice(0, cut), message: fellBack.reason.slice(cut + 2) }, nameOf(choice, fellBack.failed), nameOf(runs ?? choice, model.version), navigator.onLine, true));
+      if (runs) { choice = runs; select.value = String(choices.indexOf(runs)); }
+    }
     const samples = (await fetchSamples(choice))?.set ?? null;
     // The old client's models go before the memory line is drawn (dispose frees tensors at
     // once, then flushes its telemetry).

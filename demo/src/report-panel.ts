@@ -23,7 +23,8 @@ function view(r: ModelReport): HTMLElement {
 export function initReportPanel(app: App): void {
   const status = byId('report-status');
   const link = byId<HTMLAnchorElement>('dashboard-link');
-  if (app.config.collectorUrl && app.config.adminToken) link.href = `${app.config.collectorUrl}/#token=${app.config.adminToken}`;
+  // No token in the link: the dashboard asks for it (npm start prints it), like section 8 does.
+  if (app.config.collectorUrl) link.href = `${app.config.collectorUrl}/`;
   else link.hidden = true;
   const refresh = async () => {
     if (!app.model) throw new Error('load a model first');

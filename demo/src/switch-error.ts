@@ -33,14 +33,15 @@ function reasonOf(code: string | undefined, online: boolean): { verb: string; wh
 /**
  * "Could not download digits 1.1.0: the network is offline. Reconnect and pick it again;
  * digits 1.0.0 is still loaded." plus the SDK's detail. `kept`: "id version" of the model that
- * still runs, or null when none does.
+ * still runs, or null when none does; `instead`: the SDK ran that older cached version in place
+ * of the one asked for (fallbackToCached on a first load).
  */
-export function switchErrorText(err: unknown, wanted: string, kept: string | null, online: boolean): { text: string; detail: string } {
+export function switchErrorText(err: unknown, wanted: string, kept: string | null, online: boolean, instead = false): { text: string; detail: string } {
   const e = err as { code?: string; message?: string } | null;
   // A bare TypeError is what fetch() throws when no answer came (a chunk import, a raw fetch).
   const code = typeof e?.code === 'string' ? e.code : err instanceof TypeError ? 'NETWORK' : undefined;
   const { verb, why, todo } = reasonOf(code, online);
-  const still = kept ? `${kept} is still loaded.` : 'No model is loaded yet.';
+  const still = !kept ? 'No model is loaded yet.' : instead ? `${kept}, the last version that worked here, runs instead (from the cache).` : `${kept} is still loaded.`;
   const message = typeof e?.message === 'string' && e.message ? e.message : String(err ?? 'no detail');
   return { text: `Could not ${verb} ${wanted}: ${why}. ${todo}; ${still}`, detail: typeof e?.code === 'string' ? `${code}: ${message}` : message };
 }

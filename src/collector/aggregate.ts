@@ -98,6 +98,7 @@ function addMap(into: Record<string, number>, from: Record<string, number> | und
 }
 
 function addArray(into: number[], from: readonly number[]): number[] {
+  if (into.length === 0) return from.slice(); // the usual case in a fresh delta: one copy
   const out = into.length >= from.length ? into : [...into, ...new Array<number>(from.length - into.length).fill(0)];
   for (let i = 0; i < from.length; i++) out[i] = (out[i] ?? 0) + from[i]!;
   return out;
@@ -253,7 +254,8 @@ export function batchToDeltas(app: string, batch: Batch, now: number, folded?: R
     if (l.error) load.errors[l.error] = l.count;
     if (l.candidateFallback) load.candidateFallbacks[l.candidateFallback] = l.count;
     for (const f of l.fallbacks) add(load.fallbacks, `${f.backend} ${f.reason}`, l.count);
-    s.loads = mergeLoads(s.loads, load);
+    // `load` is this function's own: the row's first load takes it as it is.
+    s.loads = s.loads ? mergeLoads(s.loads, load) : load;
   }
   // Page-level facts go to one row per model named in the batch (or the app's '' row).
   const models = new Set([...batch.models.map((m) => m.model), ...batch.loads.map((l) => l.model)]);

@@ -111,11 +111,18 @@ export const DASHBOARD_SCRIPT = String.raw`
     return api('/v1/releases/' + encodeURIComponent(m) + '?limit=1000').then(function (j) {
       el.innerHTML = '';
       el.dataset.rows = '0';
-      if (!j.releases.length) { el.innerHTML = '<div class="empty">' + (j.configured ? 'no release of this model yet' : 'releases are not configured (see README: Release a model)') + '</div>'; return; }
+      var unstarted = j.unstarted || [];
+      if (!j.releases.length && !unstarted.length) { el.innerHTML = '<div class="empty">' + (j.configured ? 'no release of this model yet' : 'releases are not configured (see README: Release a model)') + '</div>'; return; }
       var t = document.createElement('table');
       var head = document.createElement('tr');
       ['when', 'channel / candidate', 'decision', 'percent', 'reason'].forEach(function (h) { var th = document.createElement('th'); th.textContent = h; head.appendChild(th); });
       t.appendChild(head);
+      // A candidate whose policy waits for an admin start ("start": "admin") has no state row yet.
+      unstarted.forEach(function (u) {
+        var tr = document.createElement('tr'); tr.className = 'release-state release-unstarted';
+        cell(tr, 'now'); cell(tr, u.channel + ' / ' + u.candidate); cell(tr, u.start === 'admin' ? 'waits for an admin start' : 'starting'); cell(tr, u.percent + ' %'); cell(tr, 'steps ' + u.steps.join(', ') + ' % (POST /v1/releases/' + m + '/' + u.channel + '/start)');
+        t.appendChild(tr);
+      });
       j.releases.forEach(function (s) {
         var tr = document.createElement('tr'); tr.className = 'release-state';
         cell(tr, 'now'); cell(tr, s.channel + ' / ' + s.candidate); cell(tr, s.status, s.status === 'rolled_back' ? 'bad' : s.status === 'promoted' ? 'ok' : ''); cell(tr, s.percent + ' %'); cell(tr, (s.steps ? 'steps ' + s.steps.join(', ') + ' %' : ''));

@@ -1,7 +1,6 @@
 // POST /v1/batches: authenticate the app key (URL ?key= or body appKey, so sendBeacon
 // works), check the Origin against the app, rate-limit per key, validate strictly,
 // and answer only after the batch is durably merged.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validateBatch } from '../protocol/wire.js';
 import { batchToDeltas } from './aggregate.js';
@@ -10,6 +9,7 @@ import { CollectorError } from './errors.js';
 import type { Metrics } from './metrics.js';
 import type { NamePolicy } from './name-policy.js';
 import type { Writer } from './writer.js';
+import { sha256 } from './client-key.js';
 
 export interface IngestDeps {
   keys: Map<string, AppConfig>;
@@ -41,7 +41,7 @@ export function originAllowed(app: AppConfig, origin: string | undefined): boole
 const OUTCOME_BY_STATUS: Record<number, string> = { 400: 'invalid', 401: 'unauthorized', 403: 'forbidden_origin', 413: 'too_large', 415: 'unsupported', 429: 'rate_limited' };
 
 /** Batch ids are client text too: only a hash is stored (it deduplicates just as well). */
-export const storedBatchId = (batchId: string) => createHash('sha256').update(batchId).digest('base64url').slice(0, 32);
+export const storedBatchId = (batchId: string) => sha256(batchId).slice(0, 32);
 
 // The body of a 200 answer, built without a serializer pass (batch ids are [A-Za-z0-9_-]).
 const okBody = (batchId: string, counted: boolean) => `{"ok":true,"batchId":"${batchId}","counted":${counted}}`;

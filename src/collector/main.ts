@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { developmentConfig, loadConfigFile, LOG_LEVELS, type CollectorConfig, type LogLevel } from './config.js';
 import { CollectorError } from './errors.js';
+import { validateReleases } from './releases/policy.js';
 import { startCollector, type RunningCollector } from './server.js';
 import { USAGE } from './usage.js';
 
@@ -18,6 +19,8 @@ export interface MainIO {
   env?: Record<string, string | undefined>;
   /** Install SIGINT/SIGTERM handlers (default true). */
   signals?: boolean;
+  /** A "releases" config section for the development config (no --config), e.g. DEMO_RELEASES. */
+  releases?: unknown;
 }
 
 /**
@@ -57,6 +60,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
 
   const dev = !values.config;
   const config: CollectorConfig = dev ? developmentConfig(env) : loadConfigFile(values.config as string, env);
+  if (dev && io.releases !== undefined) config.releases = validateReleases(io.releases);
   const manifest = (values.manifest as string | undefined) ?? config.manifest ?? (existsSync('models/manifest.json') ? 'models/manifest.json' : undefined);
   const running = await startCollector({
     config, port, retentionDays, manifest, logLevel,
@@ -70,6 +74,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
     out(`admin token: ${config.adminToken}`);
     out(`dashboard: ${running.url}/#token=${config.adminToken}`);
     out(`send telemetry to ${running.url}/v1/batches?key=${config.apps[0]!.keys[0]}`);
+    if (config.releases) out(`releases: managed (policies: ${[...config.releases.policies.keys()].join(', ') || 'defaults only'}; a policy with "start": "admin" waits for POST /v1/releases/:model/:channel/start)`);
   }
   if (signals) void closeOnSignal(running, err, running.shutdownGraceMs).then((code) => process.exit(code));
   return running;

@@ -177,6 +177,34 @@ function countRecord(v: unknown, path: string, max: number, exact: boolean, keyR
 function exactCount(c: unknown, path: string, k: string): void { if (!isCount(c, true)) count(c, keyPath(path, k), true); }
 function anyCount(c: unknown, path: string, k: string): void { if (!isCount(c, false)) count(c, keyPath(path, k), false); }
 
+// Fast checks for the entries of a batch's larger maps and lists: a path (and an excerpt of
+// the key) is built only when an entry fails, by the slow checks that then say why.
+function allCounts(arr: unknown[], integer: boolean): boolean {
+  for (let i = 0; i < arr.length; i++) if (!isCount(arr[i], integer)) return false;
+  return true;
+}
+function binsOk(bins: unknown, integer: boolean): boolean {
+  return Array.isArray(bins) && bins.length >= 1 && bins.length <= WIRE_LIMITS.featureBins && allCounts(bins, integer);
+}
+function bins(v: unknown, path: string, k: string, integer: boolean): void {
+  if (binsOk(v, integer)) return;
+  const p = keyPath(path, k);
+  counts(array(v, p, WIRE_LIMITS.featureBins, 1), p, integer);
+}
+function exactBins(v: unknown, path: string, k: string): void { bins(v, path, k, true); }
+function anyBins(v: unknown, path: string, k: string): void { bins(v, path, k, false); }
+const isLabel = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= WIRE_LIMITS.maxNameLength;
+function isCell(cell: unknown, integer: boolean): boolean {
+  return Array.isArray(cell) && cell.length === 3 && isLabel(cell[0]) && isLabel(cell[1]) && isCount(cell[2], integer);
+}
+function isImportance(e: unknown, integer: boolean): boolean {
+  if (e === null || typeof e !== 'object' || Array.isArray(e)) return false;
+  let keys = 0;
+  for (const k in e) { if (!Object.hasOwn(e, k)) continue; if (k !== 'sum' && k !== 'n') return false; keys++; }
+  const o = e as Obj;
+  return keys === 2 && isCount(o.sum, false) && isCount(o.n, integer);
+}
+
 function sketch(v: unknown, path: string, exact: boolean): void {
   const s = object(v, path, SKETCH);
   // One accuracy for every client: sketches with another alpha cannot be merged exactly.
@@ -211,21 +239,20 @@ function modelAggregate(v: unknown, path: string, exact: boolean, rate: number):
   oneOf(m.variant, `${path}.variant`, VARIANTS);
   scaled(count(m.predictions, `${path}.predictions`, exact), rate, `${path}.predictions`);
   countRecord(m.errors, `${path}.errors`, 64, exact, CODE_RE);
-  for (const k of Object.keys(m.errors as object)) scaled((m.errors as Record<string, number>)[k]!, rate, keyPath(`${path}.errors`, k));
+  const errors = m.errors as Record<string, number>;
+  for (const k of Object.keys(errors)) if (errors[k]! / rate > WIRE_LIMITS.maxScaledCount) scaled(errors[k]!, rate, keyPath(`${path}.errors`, k));
   sketch(m.latency, `${path}.latency`, exact);
   const scores = array(m.scores, `${path}.scores`, 10);
   if (scores.length !== 0 && scores.length !== 10) throw new Invalid(`${path}.scores`, `${path}.scores must have 10 bins (or be empty), got ${scores.length}`);
   counts(scores, `${path}.scores`, exact);
   countRecord(m.classes, `${path}.classes`, WIRE_LIMITS.mapKeys, exact);
   if (m.features !== undefined) {
-    record(m.features, `${path}.features`, WIRE_LIMITS.features, (bins, fp, k) => {
-      const p = keyPath(fp, k);
-      counts(array(bins, p, WIRE_LIMITS.featureBins, 1), p, exact);
-    });
+    record(m.features, `${path}.features`, WIRE_LIMITS.features, exact ? exactBins : anyBins);
   }
   if (m.outOfRange !== undefined) countRecord(m.outOfRange, `${path}.outOfRange`, WIRE_LIMITS.features, exact);
   if (m.confusion !== undefined) {
     array(m.confusion, `${path}.confusion`, WIRE_LIMITS.confusionCells).forEach((cell, i) => {
+      if (isCell(cell, exact)) return;
       const p = `${path}.confusion[${i}]`;
       const c = array(cell, p, 3, 3);
       text(c[0], `${p}[0]`, WIRE_LIMITS.maxNameLength);
@@ -235,6 +262,7 @@ function modelAggregate(v: unknown, path: string, exact: boolean, rate: number):
   }
   if (m.importance !== undefined) {
     record(m.importance, `${path}.importance`, WIRE_LIMITS.features, (e, ip, k) => {
+      if (isImportance(e, exact)) return;
       const p = keyPath(ip, k);
       const o = object(e, p, IMPORTANCE);
       count(o.sum, `${p}.sum`, false);

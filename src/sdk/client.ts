@@ -67,6 +67,8 @@ export interface ClientOptions {
   workerFallback?: boolean;
   /** @internal test hooks */
   testHooks?: BackendTestHooks;
+  /** @internal set by the worker (src/sdk/worker/host.ts): start the first backend now, not at the first load. */
+  startBackend?: boolean;
 }
 
 export interface Client {
@@ -119,6 +121,10 @@ export function createClient(options: ClientOptions = {}): Client {
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
+  // In worker mode the first backend (import, init, self-test) starts with the client: off the
+  // page's main thread, so the app's own start-up before load() pays for it instead of the load.
+  // The order and the start live in the placement chunk (place.ts), like load()'s own early start.
+  if (options.startBackend) import('./place.js').then((m) => m.prestart(backendPolicy, backends, ctx, readiness), () => {});
   // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
   // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
   const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());

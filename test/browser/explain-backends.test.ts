@@ -3,6 +3,10 @@
 // KernelSHAP on a tabular MLP, with no tensor left behind on any backend.
 //
 // Tolerance: |a − b| <= 1e-3 · max|attribution| + 1e-5 (GPU backends reorder float sums).
+//
+// Direct only, by nature: these call explain() on in-memory models switching the page's tfjs
+// backend; a model object cannot cross into a worker. Worker mode runs the same explain code
+// behind model.explain(): explain-telemetry.test.ts (Chromium) and test/unit/explain-sdk.test.ts.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-webgl';

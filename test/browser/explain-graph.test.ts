@@ -1,6 +1,9 @@
 // Real Chromium, tfjs-core + converter only (no tfjs-layers, which registers gradients as a
 // side effect): integrated gradients on a GraphModel still works — explain loads tfjs's own
 // gradients on first use — and a graph whose ops have no gradient falls back to KernelSHAP.
+// Direct only, by nature: it inspects the page's own tfjs gradient registry around explain() of
+// an in-memory GraphModel; in worker mode that registry is the worker's (its explain runs in
+// explain-telemetry.test.ts and test/unit/explain-sdk.test.ts).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { expect, test } from 'vitest';

@@ -40,6 +40,8 @@ describe('OpenAPI document', () => {
         const j = await (await admin(`${rc.url}/v1/releases/digits`)).json() as { releases: object[]; decisions: object[] };
         return j.decisions.length ? j : undefined;
       }, 'a decision');
+      const get = (doc.paths['/v1/releases/{model}']!.get as { responses: { 200: { content: { 'application/json': { schema: Schema } } } } }).responses[200].content['application/json'].schema;
+      expect(Object.keys(view).sort()).toEqual(Object.keys(get.properties).sort());
       const { ReleaseDecision, ReleaseState } = doc.components.schemas as Record<string, Schema>;
       expect(Object.keys(view.decisions[0]!).sort()).toEqual(Object.keys(ReleaseDecision!.properties).sort());
       expect(Object.keys(view.releases[0]!).sort()).toEqual(Object.keys(ReleaseState!.properties).sort());

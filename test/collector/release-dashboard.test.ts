@@ -37,3 +37,21 @@ describe('dashboard release timeline', () => {
     await page.close();
   });
 });
+
+describe('dashboard: a candidate that waits for an admin start', () => {
+  it('lists it with its 0 % and the route that starts it, instead of "no release yet"', async () => {
+    const steps = { steps: [10, 50, 100], minPredictions: 40, minStepSeconds: 0 };
+    const col = await startTestCollector({ config: testConfig({ releases: fastReleases({ defaults: { start: 'admin', ...steps } }) }), manifest: writeManifest() });
+    try {
+      expect((await col.post(releaseBatch({ n: 60 }, { n: 5 }))).status).toBe(200);
+      const page = await browser.newPage();
+      await page.goto(`${col.url}/#token=${ADMIN}`);
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      expect(await page.locator('#releases tr.release-unstarted').innerText()).toMatch(/now\s+stable \/ 1\.1\.0\s+waits for an admin start\s+0 %\s+steps 10, 50, 100 % \(POST \/v1\/releases\/digits\/stable\/start\)/);
+      expect(await page.locator('#releases tr.release-decision').count()).toBe(0);
+      await page.close();
+    } finally {
+      await col.close();
+    }
+  });
+});

@@ -105,6 +105,31 @@ describe('releases on SQLite', () => {
     expect((await releases(col)).decisions.map((d) => [d.decision, d.actor])).toEqual([['resume', 'admin'], ['rollback', 'admin'], ['promote', 'admin'], ['pause', 'admin']]);
   });
 
+  it('with start "admin", serves the candidate at 0 % until an admin starts it, then decides as usual', async () => {
+    const col = await start(fastReleases({ defaults: { start: 'admin', steps: [10, 50, 100], minPredictions: 40, minStepSeconds: 0, checks: { errors: { minSamples: 40 }, latency: { minSamples: 20 }, shift: { minSamples: 40 }, accuracy: { minLabels: 40, required: true } } } }));
+    const act = (a: string) => fetch(`${col.url}/v1/releases/digits/stable/${a}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
+    const view = async () => (await admin(`${col.url}/v1/releases/digits`)).json() as Promise<{ unstarted: unknown[]; releases: unknown[]; decisions: { decision: string; fromPercent: number; toPercent: number; actor: string }[] }>;
+    await feed(col, { n: 60 }, { n: 50 });
+    await new Promise((r) => setTimeout(r, 500)); // five evaluation intervals: an unstarted release is never evaluated
+    expect(await channel(col)).toEqual({ version: '1.0.0', candidate: { version: '1.1.0', percent: 0 } });
+    expect(await view()).toMatchObject({ unstarted: [{ channel: 'stable', candidate: '1.1.0', stable: '1.0.0', start: 'admin', percent: 0, steps: [10, 50, 100] }], releases: [], decisions: [] });
+    const early = await act('pause');
+    expect(early.status).toBe(409);
+    expect((await early.json()).error.message).toMatch(/has not been started/);
+    // Two people press Publish at once: one starts the release, the other is told it already runs.
+    const [a, b] = await Promise.all([act('start'), act('start')]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    const started = (await (a.status === 200 ? a : b).json()) as { decision: { decision: string; fromPercent: number; toPercent: number } };
+    expect(started.decision).toMatchObject({ decision: 'start', fromPercent: 0, toPercent: 10 });
+    expect((await channel(col)).candidate).toEqual({ version: '1.1.0', percent: 10 });
+    expect((await act('start')).status).toBe(409);
+    await feed(col, { n: 60 }, { n: 50 });
+    await until(async () => ((await channel(col)).candidate?.percent === 50 ? true : undefined), 'the step after the start');
+    const v = await view();
+    expect(v.unstarted).toEqual([]);
+    expect(v.decisions.filter((d) => d.decision !== 'hold').reverse().map((d) => [d.decision, d.actor, d.toPercent])).toEqual([['start', 'admin', 10], ['advance', 'auto', 50]]);
+  });
+
   it('refuses release routes without the admin token, unknown actions and channels without a candidate', async () => {
     const col = await start(fastReleases({ intervalSeconds: 3600 }));
     expect((await fetch(`${col.url}/v1/releases/digits`)).status).toBe(401);
@@ -113,7 +138,7 @@ describe('releases on SQLite', () => {
     const post = (path: string) => fetch(`${col.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     const bad = await post('/v1/releases/digits/stable/explode');
     expect(bad.status).toBe(404);
-    expect((await bad.json()).error.message).toMatch(/use one of pause, resume, promote, rollback/);
+    expect((await bad.json()).error.message).toMatch(/use one of start, pause, resume, promote, rollback/);
     const none = await post('/v1/releases/digits/beta/pause');
     expect(none.status).toBe(404);
     expect((await none.json()).error.message).toMatch(/no release for digits\/beta/);

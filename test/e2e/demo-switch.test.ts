@@ -5,6 +5,7 @@
 // Each time the person sees, beside the picker, what failed and what to do, the picker still
 // shows the running model, and that model still reads the same digit. Then the switch works,
 // with both layers models alive during the load (tfjs-layers names their variables per engine).
+// And on a fresh page, a pick that fails while an older version is cached says that one runs.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import fc from 'fast-check';
@@ -150,5 +151,21 @@ describe('switching models on the evaluation page', () => {
     // The same architecture: the old model's weights were freed, not kept beside the new ones.
     expect(await tensors()).toBeLessThan(before * 1.5);
     await page.screenshot({ path: 'artifacts/demo-switch.png', fullPage: true });
+  }, 180_000);
+
+  it('on a page with no model yet, says when the last version that worked runs instead of the pick, and shows that one in the picker', async () => {
+    page = await context.newPage(); // same profile: float32 and uint8 are cached, float16 never was
+    await page.goto(`${stack.demo.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await pickModel(page, 'digits', 'float16');
+    await page.uncheck('#backend-webgpu');
+    await page.uncheck('#backend-webgl');
+    await page.route('**/models/digits/1.0.0/float16/model.json', (r) => r.fulfill({ status: 404, body: 'not found' }));
+    await load();
+    expect(await page.textContent('#model-error-text')).toMatch(
+      /^Could not download digits 1\.0\.0\+float16: the server has no such file \(404\)\. .*; digits 1\.0\.0\+float32, the last version that worked here, runs instead \(from the cache\)\.$/);
+    expect(await page.textContent('#model-info')).toContain('runs digits@1.0.0+float32 ');
+    expect(await page.$eval('#model-select', (s) => (s as HTMLSelectElement).selectedOptions[0]!.textContent)).toMatch(/^digits — float32/);
+    expect(await draw(drawing)).toBe(digit);
   }, 180_000);
 });

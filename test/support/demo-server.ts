@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
 import { chromium, type Browser } from 'playwright';
+import type { ReleasesConfig } from '../../src/collector/releases/policy.js';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { freePort } from './ports.js';
 
@@ -58,10 +59,11 @@ export interface DemoStack { dir: string; collector: RunningCollector; demo: Dem
 
 /**
  * What the demo e2e tests run against: a collector (SQLite in a temp folder, one app with `key`,
- * the models' manifest for drift baselines), the built demo page pointed at it, and Chromium.
+ * the models' manifest for drift baselines; `releases` as npm start gives it), the built demo page
+ * pointed at it, and Chromium.
  * close() stops all three and removes the folder.
  */
-export async function startDemoStack({ app, key, adminToken, modelsDir }: { app: string; key: string; adminToken: string; modelsDir: string }): Promise<DemoStack> {
+export async function startDemoStack({ app, key, adminToken, modelsDir, releases }: { app: string; key: string; adminToken: string; modelsDir: string; releases?: ReleasesConfig }): Promise<DemoStack> {
   const dir = mkdtempSync(join(tmpdir(), `inferscope-${app}-`));
   const parts: Partial<DemoStack> = { dir };
   const close = async () => {
@@ -72,7 +74,7 @@ export async function startDemoStack({ app, key, adminToken, modelsDir }: { app:
   };
   try {
     parts.collector = await startCollector({
-      config: { apps: [{ id: app, keys: [key], origins: ['*'] }], adminToken },
+      config: { apps: [{ id: app, keys: [key], origins: ['*'] }], adminToken, ...(releases ? { releases } : {}) },
       port: 0, db: join(dir, 'collector.sqlite'), manifest: join(modelsDir, 'manifest.json'),
     });
     parts.demo = await serveDemo({ collectorUrl: parts.collector.url, adminToken, appKey: key, modelsDir });

@@ -12,6 +12,8 @@ export interface TestPostgres {
   port: number;
   /** Process id of the postmaster (its children are the backends and background workers). */
   pid(): number;
+  /** What the server logged so far (stderr): fatal messages only, ERROR lines too with `logErrors`. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -21,7 +23,12 @@ export function postgresAvailable(): boolean {
   return BIN !== undefined;
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+export interface StartPostgresOptions {
+  /** Log every ERROR (log_min_messages=error), e.g. to check that a path raises none. Default: fatal only. */
+  logErrors?: boolean;
+}
+
+export async function startPostgres({ logErrors = false }: StartPostgresOptions = {}): Promise<TestPostgres> {
   if (!BIN) throw new Error('PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin; run scripts/setup-system.sh (installs postgresql)');
   const root = process.getuid?.() === 0;
   const dir = mkdtempSync(join(tmpdir(), 'inferscope-pg-'));
@@ -43,7 +50,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   const port = await freePort();
   const [c2, a2] = asPg(join(BIN, 'postgres'), [
     '-D', data, '-p', String(port), '-k', sock, '-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200',
-    '-c', 'shared_buffers=64MB', '-c', 'fsync=on', '-c', 'log_min_messages=fatal',
+    '-c', 'shared_buffers=64MB', '-c', 'fsync=on', '-c', `log_min_messages=${logErrors ? 'error' : 'fatal'}`,
   ]);
   const proc: ChildProcess = spawn(c2, a2, { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
@@ -66,6 +73,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     port,
     // From postmaster.pid: as root the spawned child is runuser, not postgres itself.
     pid: () => Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
+    log: () => stderr,
     stop() {
       // pg_ctl, not a signal to our child: as root the child is runuser, which does not
       // forward signals to the postgres it started.

@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { emptyState, type AggState } from '../../src/collector/aggregate.js';
 import { runChecks, type CheckResult } from '../../src/collector/releases/checks.js';
 import { decide } from '../../src/collector/releases/decide.js';
+import { DEMO_RELEASES } from '../../src/collector/releases/demo-policy.js';
 import { DEFAULT_POLICY, mergePolicy, validateReleases, type ReleasePolicy } from '../../src/collector/releases/policy.js';
 import type { ReleaseState } from '../../src/collector/releases/state.js';
 import { classShareDistance, twoProportionZ } from '../../src/collector/releases/stats.js';
@@ -193,5 +194,20 @@ describe('release policy config', () => {
       expect(() => validateReleases({ defaults: { checks: { latency: { maxP95Ratio: v } } } })).toThrow(/releases\.defaults\.checks\.latency\.maxP95Ratio must be/);
     }));
     expect(() => validateReleases({ policies: { digits: {} } })).toThrow(/must be "model\/channel"/);
+  });
+
+  it('takes "start": "auto" (the default) or "admin" and refuses anything else with its path', () => {
+    expect(validateReleases({}).defaults.start).toBe('auto');
+    const cfg = validateReleases({ defaults: { start: 'admin' }, policies: { 'digits/stable': {}, 'penguins/stable': { start: 'auto' } } });
+    expect([cfg.defaults.start, cfg.policies.get('digits/stable')!.start, cfg.policies.get('penguins/stable')!.start]).toEqual(['admin', 'admin', 'auto']);
+    fc.assert(fc.property(fc.anything().filter((v) => v !== 'auto' && v !== 'admin' && v !== undefined), (v) => {
+      expect(() => validateReleases({ policies: { 'digits/stable': { start: v } } })).toThrow(/releases\.policies\["digits\/stable"\]\.start must be "auto" or "admin"/);
+    }));
+  });
+
+  it('the demo policy npm start embeds is valid and waits for an admin start', () => {
+    const cfg = validateReleases(DEMO_RELEASES);
+    expect(cfg.policies.get('digits/stable')).toMatchObject({ start: 'admin', steps: [10, 50, 100] });
+    expect(cfg.defaults.start).toBe('admin');
   });
 });

@@ -16,11 +16,11 @@ const name = fc.stringMatching(/^[a-z][a-z0-9-]{0,11} \d\.\d\.\d(\+[a-z0-9]+)?$/
 
 describe('switchErrorText', () => {
   it('says what failed, why, what to do and what still runs, for any error', () => {
-    fc.assert(fc.property(error, name, fc.option(name), fc.boolean(), (err, wanted, kept, online) => {
-      const { text, detail } = switchErrorText(err, wanted, kept, online);
+    fc.assert(fc.property(error, name, fc.option(name), fc.boolean(), fc.boolean(), (err, wanted, kept, online, instead) => {
+      const { text, detail } = switchErrorText(err, wanted, kept, online, instead);
       expect(text).toMatch(new RegExp(`^Could not (download|verify|read|run|store|load) ${wanted.replace(/[.+]/g, '\\$&')}: [a-z].+\\. [A-Z].+; `));
       expect(text).not.toMatch(/Failed to fetch/i);
-      expect(text.endsWith(kept ? `${kept} is still loaded.` : 'No model is loaded yet.')).toBe(true);
+      expect(text.endsWith(!kept ? 'No model is loaded yet.' : instead ? `${kept}, the last version that worked here, runs instead (from the cache).` : `${kept} is still loaded.`)).toBe(true);
       expect(typeof detail).toBe('string');
     }));
   });

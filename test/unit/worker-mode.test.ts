@@ -12,8 +12,8 @@ import { InferScopeError, isInferScopeError, type ErrorCode } from '../../src/sd
 import type { LoadProgress } from '../../src/sdk/fetch-model.js';
 import { reviveError } from '../../src/sdk/proxy/call.js';
 import { toWireInput } from '../../src/sdk/proxy/to-wire-input.js';
-import { serve } from '../../src/sdk/worker/serve.js';
 import { toWireError } from '../../src/sdk/worker/wire.js';
+import { channelWorker, MODES } from '../support/channel-worker.js';
 import { ensureFixtures } from '../support/fixtures.js';
 import { serveStatic, type StaticServer } from '../support/fixtures-server.js';
 
@@ -26,16 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => { await server?.close(); });
 
-/** A "worker": one end of a MessageChannel, the worker side served on the other. */
-function channelWorker(local?: Parameters<typeof serve>[1]): Worker {
-  const { port1, port2 } = new MessageChannel();
-  serve(port2 as never, local);
-  return Object.assign(port1, { terminate: () => { port1.close(); port2.close(); } }) as unknown as Worker;
-}
-
-const modes: [string, () => Partial<ClientOptions>][] = [['direct', () => ({})], ['worker', () => ({ worker: channelWorker(), workerFallback: false })]];
-
-describe.each(modes)('%s mode', (_, extra) => {
+describe.each(MODES)('%s mode', (_, extra) => {
   const make = (o: ClientOptions = {}): Client => createClient({ backends: ['cpu'], cache: false, idbFactory: false, ...extra(), ...o });
 
   test('load, predict, progress, feedback and dispose behave alike', async () => {

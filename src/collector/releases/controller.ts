@@ -13,8 +13,8 @@ import { decide } from './decide.js';
 import { policyFor, type ReleasePolicy, type ReleasesConfig } from './policy.js';
 import type { Decision, DecisionRecord, ReleaseState } from './state.js';
 
-export type AdminAction = 'pause' | 'resume' | 'promote' | 'rollback';
-export const ADMIN_ACTIONS: readonly AdminAction[] = ['pause', 'resume', 'promote', 'rollback'];
+export type AdminAction = 'start' | 'pause' | 'resume' | 'promote' | 'rollback';
+export const ADMIN_ACTIONS: readonly AdminAction[] = ['start', 'pause', 'resume', 'promote', 'rollback'];
 
 export interface ManagedChannel { model: string; channel: string; ch: Channel & { candidate: { version: string; percent: number } }; policy: ReleasePolicy }
 
@@ -51,14 +51,25 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     return splitSides(rows, mc.ch.version, mc.ch.candidate.version).candidate.predictions;
   }
 
-  async function current(mc: ManagedChannel): Promise<ReleaseState> {
-    const t = now();
+  /** The stored release of the channel's current candidate, if any. */
+  async function stored(mc: ManagedChannel): Promise<ReleaseState | undefined> {
+    return (await store.releases.states()).find((s) => s.model === mc.model && s.channel === mc.channel && s.candidate === mc.ch.candidate.version);
+  }
+
+  /** Store the release's first state unless one exists; resolves with the stored row. */
+  function begin(mc: ManagedChannel, t: number, stepBase: number): Promise<ReleaseState> {
     return store.releases.ensure({
       model: mc.model, channel: mc.channel, candidate: mc.ch.candidate.version, stable: mc.ch.version, status: 'running',
-      // The first step has no earlier step to subtract: the candidate already served at this
-      // percent before the collector took the release over, so what its first minute holds counts.
-      step: 0, percent: mc.policy.steps[0]!, startedAt: t, stepStartedAt: t, stepBase: 0, evaluatedAt: 0, rev: 0,
+      step: 0, percent: mc.policy.steps[0]!, startedAt: t, stepStartedAt: t, stepBase, evaluatedAt: 0, rev: 0,
     });
+  }
+
+  /** The release's state; an "auto" release starts here, an "admin" one only by act('start'). */
+  async function current(mc: ManagedChannel): Promise<ReleaseState | undefined> {
+    if (mc.policy.start === 'admin') return stored(mc);
+    // The first step has no earlier step to subtract: the candidate already served at this
+    // percent before the collector took the release over, so what its first minute holds counts.
+    return begin(mc, now(), 0);
   }
 
   function record(st: ReleaseState, next: ReleaseState, decision: Decision, actor: DecisionRecord['actor'], reason: string, cause: string, inputs: unknown, at = next.evaluatedAt): DecisionRecord {
@@ -76,7 +87,7 @@ export function createReleaseController({ store, manifest, config, onDecision, o
   async function evaluate(mc: ManagedChannel): Promise<DecisionRecord | null> {
     const st = await current(mc);
     const t = now();
-    if (st.status !== 'running' || t - st.evaluatedAt < config!.intervalMs / 2) return null;
+    if (!st || st.status !== 'running' || t - st.evaluatedAt < config!.intervalMs / 2) return null;
     const from = floorMinute(st.stepStartedAt);
     const rows = await store.rows({ model: mc.model, from, to: t + MINUTE });
     const [b1, b2] = await Promise.all([manifest.baseline(mc.model, mc.ch.version), manifest.baseline(mc.model, st.candidate)]);
@@ -109,7 +120,27 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     return ticking;
   }
 
-  const ALLOWED: Record<AdminAction, ReleaseState['status'][]> = {
+  /**
+   * Start a release that waits for an admin: its first step goes live with the next manifest
+   * revalidation and automatic decisions begin. Only once per candidate (409 after that:
+   * resume restarts a rolled back one); of two concurrent starts one wins, the other gets 409.
+   */
+  async function start(mc: ManagedChannel, reason: string): Promise<{ state: ReleaseState; decision: DecisionRecord }> {
+    const name = `${mc.model.slice(0, 64)}/${mc.channel.slice(0, 64)} ${mc.ch.candidate.version.slice(0, 64)}`;
+    const already = (st: ReleaseState) => new CollectorError('CONFLICT', 409, `cannot start ${name}: the release was already started and is ${st.status}${st.status === 'rolled_back' ? ' (resume starts it over)' : ''}`);
+    const existing = await stored(mc);
+    if (existing) throw already(existing);
+    const t = now();
+    const st = await begin(mc, t, await candidatePredictionsSince(mc, t));
+    if (st.rev !== 0 || st.startedAt !== t) throw already(st);
+    const next: ReleaseState = { ...st, rev: 1, evaluatedAt: 0 }; // evaluatedAt 0: the next tick evaluates it
+    const rec = record(st, next, 'start', 'admin', reason || 'start by admin', 'start', { previousStatus: null, steps: mc.policy.steps }, t);
+    rec.fromPercent = 0;
+    if (await commit(st, next, rec)) return { state: next, decision: rec };
+    throw already((await stored(mc)) ?? st);
+  }
+
+  const ALLOWED: Record<Exclude<AdminAction, 'start'>, ReleaseState['status'][]> = {
     pause: ['running'], resume: ['paused', 'rolled_back'], promote: ['running', 'paused'], rollback: ['running', 'paused', 'promoted'],
   };
 
@@ -118,8 +149,10 @@ export function createReleaseController({ store, manifest, config, onDecision, o
     if (!config) throw new CollectorError('NOT_FOUND', 404, 'releases are not configured: add a "releases" section to the collector config');
     const mc = (await managed()).find((m) => m.model === model && m.channel === channel);
     if (!mc) throw new CollectorError('NOT_FOUND', 404, `no release for ${model.slice(0, 64)}/${channel.slice(0, 64)}: the base manifest must give that channel a candidate (and no kill switch)`);
+    if (action === 'start') return start(mc, reason);
     for (let attempt = 0; attempt < 5; attempt++) {
       const st = await current(mc);
+      if (!st) throw new CollectorError('CONFLICT', 409, `cannot ${action} ${model}/${channel} ${mc.ch.candidate.version}: the release has not been started (POST …/start first)`);
       if (!ALLOWED[action].includes(st.status)) {
         throw new CollectorError('CONFLICT', 409, `cannot ${action} ${model}/${channel} ${st.candidate}: the release is ${st.status} (${action} needs ${ALLOWED[action].join(' or ')})`);
       }

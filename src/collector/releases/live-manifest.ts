@@ -3,7 +3,7 @@
 // manifestMaxAgeMs; the ETag is a hash of the exact bytes served, equal on every replica.
 import { createHash } from 'node:crypto';
 import type { Channel, Manifest } from '../../protocol/manifest-types.js';
-import { policyFor, type ReleasesConfig } from './policy.js';
+import { policyFor, unstartedPercent, type ReleasesConfig } from './policy.js';
 import type { ReleaseState } from './state.js';
 
 /** Key of a release row for a channel's current candidate. */
@@ -32,7 +32,7 @@ export function liveManifest(base: Manifest, states: ReleaseState[], cfg: Releas
   for (const [id, m] of Object.entries(base.models)) {
     const channels: Record<string, Channel> = {};
     for (const [name, ch] of Object.entries(m.channels)) {
-      channels[name] = cfg && ch.candidate ? applyState(ch, byKey.get(releaseKey(id, name, ch.candidate.version)), policyFor(cfg, id, name).steps[0]!) : ch;
+      channels[name] = cfg && ch.candidate ? applyState(ch, byKey.get(releaseKey(id, name, ch.candidate.version)), unstartedPercent(policyFor(cfg, id, name))) : ch;
     }
     const versions = cfg?.modelBaseUrl
       ? Object.fromEntries(Object.entries(m.versions).map(([v, e]) => [v, { ...e, url: new URL(e.url, cfg.modelBaseUrl).href }]))

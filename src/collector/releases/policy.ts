@@ -36,6 +36,12 @@ export interface GateThresholds {
 }
 
 export interface ReleasePolicy {
+  /**
+   * "auto": the collector starts managing a channel's candidate as soon as the base manifest names
+   * one. "admin": the candidate is served at 0 % until an admin starts the release
+   * (POST /v1/releases/:model/:channel/start), as the demo page's Publish button does.
+   */
+  start: 'auto' | 'admin';
   /** Candidate percentages, ascending; reaching 100 is promotion. */
   steps: number[];
   /** Candidate predictions needed within a step before it may advance. */
@@ -47,6 +53,7 @@ export interface ReleasePolicy {
 }
 
 export const DEFAULT_POLICY: ReleasePolicy = Object.freeze({
+  start: 'auto',
   steps: [1, 5, 25, 50, 100],
   minPredictions: 500,
   minStepMs: 10 * 60_000,
@@ -78,6 +85,9 @@ export function policyFor(cfg: ReleasesConfig, model: string, channel: string): 
   return cfg.policies.get(`${model}/${channel}`) ?? cfg.defaults;
 }
 
+/** Percent a candidate is served at before its release has a stored state: nothing until an admin starts it. */
+export const unstartedPercent = (p: ReleasePolicy): number => (p.start === 'admin' ? 0 : p.steps[0]!);
+
 function fail(field: string, message: string): never {
   throw new CollectorError('CONFIG', 500, `collector config: ${field} ${message}`, { field });
 }
@@ -96,8 +106,12 @@ function num(v: unknown, path: string, ok: (n: number) => boolean, what: string)
 /** Overlay a partial policy from the config on `base`, validating every field it names. */
 export function mergePolicy(base: ReleasePolicy, json: unknown, path: string): ReleasePolicy {
   if (!isObj(json)) fail(path, 'must be an object like {"steps": [1, 5, 25, 50, 100], "minPredictions": 500}');
-  known(json, ['steps', 'minPredictions', 'minStepSeconds', 'checks', 'gate'], path);
+  known(json, ['start', 'steps', 'minPredictions', 'minStepSeconds', 'checks', 'gate'], path);
   const out: ReleasePolicy = { ...base, checks: structuredClone(base.checks), gate: { ...base.gate } };
+  if (json.start !== undefined) {
+    if (json.start !== 'auto' && json.start !== 'admin') fail(`${path}.start`, `must be "auto" or "admin", got ${JSON.stringify(json.start)?.slice(0, 40)}`);
+    out.start = json.start;
+  }
   if (json.steps !== undefined) {
     const s = json.steps;
     if (!Array.isArray(s) || s.length < 2 || s.length > 20 || (s[0] as number) >= 100 || s.some((x, i) => typeof x !== 'number' || !(x > 0 && x <= 100) || (i > 0 && x <= (s[i - 1] as number))) || s[s.length - 1] !== 100) {

@@ -7,7 +7,7 @@ import type { GaugeSample } from '../metrics.js';
 import type { Store } from '../store/types.js';
 import { ADMIN_ACTIONS, type AdminAction, type ReleaseController } from './controller.js';
 import { liveManifest, manifestBody, releaseKey } from './live-manifest.js';
-import type { ReleasesConfig } from './policy.js';
+import { unstartedPercent, type ReleasesConfig } from './policy.js';
 
 export interface ReleaseRouteDeps {
   store: Store;
@@ -61,9 +61,14 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDe
     const managed = (await controller.managed()).filter((m) => m.model === model);
     const current = new Set(managed.map((m) => releaseKey(m.model, m.channel, m.ch.candidate.version)));
     const states = (await store.releases.states()).filter((s) => s.model === model);
+    const stored = new Set(states.map((s) => releaseKey(s.model, s.channel, s.candidate)));
     return {
       model,
       configured: config !== undefined,
+      // Candidates of the base manifest that no release has taken up yet ("admin" ones wait for a start).
+      unstarted: managed.filter((m) => !stored.has(releaseKey(m.model, m.channel, m.ch.candidate.version))).map((m) => ({
+        channel: m.channel, candidate: m.ch.candidate.version, stable: m.ch.version, start: m.policy.start, percent: unstartedPercent(m.policy), steps: m.policy.steps,
+      })),
       releases: states.map((s) => {
         const policy = managed.find((m) => m.channel === s.channel)?.policy;
         return { ...s, current: current.has(releaseKey(s.model, s.channel, s.candidate)), ...(policy ? { steps: policy.steps, minPredictions: policy.minPredictions, minStepMs: policy.minStepMs } : {}) };
@@ -90,7 +95,7 @@ export async function releaseGauges(controller: ReleaseController, store: Store)
   const states = new Map((await store.releases.states()).map((s) => [releaseKey(s.model, s.channel, s.candidate), s]));
   return managed.map((m) => {
     const s = states.get(releaseKey(m.model, m.channel, m.ch.candidate.version));
-    const percent = !s ? m.policy.steps[0]! : s.status === 'rolled_back' ? 0 : s.percent;
+    const percent = !s ? unstartedPercent(m.policy) : s.status === 'rolled_back' ? 0 : s.percent;
     return { name: 'inferscope_release_percent', labels: { model: m.model, channel: m.channel, version: m.ch.candidate.version }, value: percent };
   });
 }

@@ -4,7 +4,7 @@
 // computed from, so replicas evaluating the same release at once take one decision once.
 
 export type ReleaseStatus = 'running' | 'paused' | 'promoted' | 'rolled_back';
-export type Decision = 'hold' | 'advance' | 'promote' | 'rollback' | 'pause' | 'resume';
+export type Decision = 'hold' | 'advance' | 'promote' | 'rollback' | 'start' | 'pause' | 'resume';
 
 export interface ReleaseState {
   model: string;

@@ -4,10 +4,11 @@
 // aggregate_parts. No replica reads or locks an aggregate row on the ingest path, so
 // replicas never queue behind each other on the hot (app, model, version, backend, minute)
 // rows, and PostgreSQL does not rewrite a whole row state per group. If any id in the group
-// was already counted (a replay), the statement fails on purpose (division by zero) and
-// rolls back; the group is then redone in a transaction that appends only the fresh
-// batches' deltas. A replay is skipped even when two replicas get it at once: the second
-// insert waits for the first transaction.
+// was already counted (a replay), that statement takes back the ids it had just inserted and
+// appends nothing (see INGEST_FUNCTION); the group is then redone in a transaction that
+// appends only the fresh batches' deltas. A replay is skipped even when two replicas get it
+// at once: the second insert waits for the first transaction. Nothing on this path raises an
+// error, so replays leave no ERROR lines in PostgreSQL's log.
 // A background roll-up (every rollupMs, one replica at a time by advisory lock) moves parts
 // into aggregates: DELETE ... RETURNING, merge in JS, and the old locked read-modify-write
 // (rows locked in one global key order, so it never deadlocks). Readers add aggregates and
@@ -48,9 +49,34 @@ const keyCols = (deltas: RowDelta[]) => [
 // Parts travel as ONE JSON text decoded by json_to_recordset in PostgreSQL: node-postgres
 // escapes every element of a text[] parameter in JS (two regex passes over each ~1.5 KB
 // state), which cost more collector CPU than building the states themselves.
-const INSERT_PARTS = `INSERT INTO aggregate_parts (${KEY_COLS}, state)
-  SELECT app, model, version, backend, variant, minute, state::text FROM json_to_recordset($1::json)
+const partsFrom = (json: string) => `INSERT INTO aggregate_parts (${KEY_COLS}, state)
+  SELECT app, model, version, backend, variant, minute, state::text FROM json_to_recordset(${json})
   AS p(app text, model text, version text, backend text, variant text, minute bigint, state json)`;
+const INSERT_PARTS = partsFrom('$1::json');
+
+// The fast path as one function call (one round trip, one transaction). It inserts the
+// group's ids; when fewer were new than sent (a replay), it deletes the ones it just inserted
+// (its own rows, which no other transaction can see yet; a replica waiting on one of them
+// then inserts it itself) and returns false without appending anything. The statement it
+// replaces failed on purpose instead (division by zero), which made PostgreSQL log an ERROR
+// per replay. (Re)created at every start under the migration lock: it is code, not data.
+const INGEST_FUNCTION = `CREATE OR REPLACE FUNCTION inferscope_ingest_group(parts json, apps text[], ids text[], received bigint[])
+  RETURNS boolean LANGUAGE plpgsql AS $fn$
+DECLARE fresh_apps text[]; fresh_ids text[];
+BEGIN
+  WITH fresh AS (
+    INSERT INTO batches (app, batch_id, received_at)
+    SELECT * FROM unnest(apps, ids, received) AS b(app, batch_id, received_at) ORDER BY 1, 2
+    ON CONFLICT DO NOTHING RETURNING app, batch_id)
+  SELECT array_agg(fresh.app), array_agg(fresh.batch_id) INTO fresh_apps, fresh_ids FROM fresh;
+  IF coalesce(cardinality(fresh_ids), 0) < cardinality(ids) THEN
+    DELETE FROM batches b USING unnest(fresh_apps, fresh_ids) AS f(app, batch_id) WHERE b.app = f.app AND b.batch_id = f.batch_id;
+    RETURN false;
+  END IF;
+  ${partsFrom('parts')};
+  RETURN true;
+END
+$fn$`;
 
 /** The parts of one group as the JSON text INSERT_PARTS reads. */
 const partsJson = (deltas: RowDelta[]) => JSON.stringify(deltas.map((d) => ({ ...d.key, state: d.state })));
@@ -84,28 +110,19 @@ export async function openPostgresStore({ url, poolSize = 8, rollupMs = 1000 }: 
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, Date.now()]);
       await client.query('COMMIT');
     }
+    await client.query(INGEST_FUNCTION);
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
     client.release();
   }
 
-  // Fast path: one statement. Its data-modifying CTEs and the final SELECT are one
-  // transaction; the SELECT divides by zero when fewer ids were fresh than sent.
-  const FAST = `WITH fresh AS (
-      INSERT INTO batches (app, batch_id, received_at) SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[]) AS b(app, batch_id, received_at)
-      ORDER BY 1, 2 ON CONFLICT DO NOTHING RETURNING 1),
-    parts AS (${INSERT_PARTS} RETURNING 1)
-    SELECT 1 / (CASE WHEN (SELECT count(*) FROM fresh) = $5 THEN 1 ELSE 0 END) AS ok, (SELECT count(*) FROM parts) AS parts`;
-
   async function ingestFast(items: IngestItem[]): Promise<boolean> {
-    try {
-      // Named: each pooled connection parses and plans it once, not once per group.
-      await pool.query({ name: 'inferscope-ingest-v2', text: FAST, values: [partsJson(groupDeltas(items)), items.map((i) => i.app), items.map((i) => i.batchId), items.map((i) => i.receivedAt), items.length] });
-      return true;
-    } catch (err) {
-      if ((err as { code?: string }).code === '22012') return false; // a replay in the group: nothing was written
-      throw err;
-    }
+    // Named: each pooled connection parses and plans it once, not once per group.
+    const { rows: [r] } = await pool.query<{ ok: boolean }>({
+      name: 'inferscope-ingest-v3', text: 'SELECT inferscope_ingest_group($1::json, $2::text[], $3::text[], $4::bigint[]) AS ok',
+      values: [partsJson(groupDeltas(items)), items.map((i) => i.app), items.map((i) => i.batchId), items.map((i) => i.receivedAt)],
+    });
+    return r!.ok; // false: a replay in the group, and nothing was written
   }
 
   async function ingestWithReplays(items: IngestItem[]): Promise<boolean[]> {

@@ -61,7 +61,7 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
     init(options, onEvent, onPending) {
       page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
       const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
-      client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)) });
+      client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
     },
     async load(target, options, onProgress, abortId) {
