@@ -26,7 +26,14 @@ export interface CollectorConfig {
   postgres?: string;
   /** Manifest path or URL, for drift baselines. */
   manifest?: string;
+  /** Aggregates older than this are deleted (default 30). */
   retentionDays?: number;
+  /**
+   * Batch ids are remembered this long to count a replayed batch once (default 7, the SDK
+   * outbox's longest retry horizon). The id table grows by one row per batch: rows = batches
+   * per day x dedupeDays. A batch retried after the window would count twice.
+   */
+  dedupeDays?: number;
   /** Largest request body on the wire (default 256 KiB); decoded bodies may be 4x that. */
   bodyLimitBytes?: number;
   metrics?: { maxModels?: number; maxVersions?: number };
@@ -48,7 +55,7 @@ export interface CollectorConfig {
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy', 'releases'];
+const CONFIG_FIELDS = ['apps', 'adminToken', 'port', 'host', 'db', 'postgres', 'manifest', 'retentionDays', 'dedupeDays', 'bodyLimitBytes', 'metrics', 'logLevel', 'requestTimeoutMs', 'shutdownGraceMs', 'trustProxy', 'releases'];
 const APP_FIELDS = ['id', 'keys', 'origins', 'rateLimit'];
 
 function fail(field: string, message: string): never {
@@ -99,6 +106,7 @@ export function validateConfig(json: unknown, env: Record<string, string | undef
     if (c[k] !== undefined) { if (typeof c[k] !== 'string' || !(c[k] as string).length) fail(k, 'must be a non-empty string'); out[k] = c[k] as string; }
   }
   if (c.retentionDays !== undefined) { if (!(typeof c.retentionDays === 'number' && c.retentionDays > 0)) fail('retentionDays', 'must be a number of days > 0'); out.retentionDays = c.retentionDays; }
+  if (c.dedupeDays !== undefined) { if (!(typeof c.dedupeDays === 'number' && c.dedupeDays > 0 && c.dedupeDays <= 366)) fail('dedupeDays', 'must be a number of days in (0, 366]'); out.dedupeDays = c.dedupeDays; }
   if (c.bodyLimitBytes !== undefined) { if (!(Number.isInteger(c.bodyLimitBytes) && (c.bodyLimitBytes as number) >= 1024)) fail('bodyLimitBytes', 'must be an integer >= 1024'); out.bodyLimitBytes = c.bodyLimitBytes as number; }
   if (c.metrics !== undefined) {
     const m = c.metrics as Record<string, unknown>;

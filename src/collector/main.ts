@@ -36,7 +36,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
       args: argv,
       options: {
         port: { type: 'string' }, host: { type: 'string' }, db: { type: 'string' }, postgres: { type: 'string' },
-        config: { type: 'string' }, manifest: { type: 'string' }, 'retention-days': { type: 'string' }, 'log-level': { type: 'string' },
+        config: { type: 'string' }, manifest: { type: 'string' }, 'retention-days': { type: 'string' }, 'dedupe-days': { type: 'string' }, 'log-level': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -49,11 +49,12 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
   const num = (name: string, v: unknown, ok: (n: number) => boolean): number | undefined => {
     if (v === undefined) return undefined;
     const n = Number(v);
-    if (!ok(n)) throw new CollectorError('CONFIG', 2, `--${name} must be ${name === 'port' ? 'an integer 0-65535' : 'a number > 0'}, got ${String(v)}`);
+    if (!ok(n)) throw new CollectorError('CONFIG', 2, `--${name} must be ${name === 'port' ? 'an integer 0-65535' : name === 'dedupe-days' ? 'a number of days in (0, 366]' : 'a number > 0'}, got ${String(v)}`);
     return n;
   };
   const port = num('port', values.port, (n) => Number.isInteger(n) && n >= 0 && n <= 65535);
   const retentionDays = num('retention-days', values['retention-days'], (n) => n > 0);
+  const dedupeDays = num('dedupe-days', values['dedupe-days'], (n) => n > 0 && n <= 366);
   const logLevel = values['log-level'] as LogLevel | undefined;
   if (logLevel !== undefined && !LOG_LEVELS.includes(logLevel)) throw new CollectorError('CONFIG', 2, `--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${logLevel}`);
   if (values.db && values.postgres) throw new CollectorError('CONFIG', 2, 'pass either --db or --postgres, not both');
@@ -63,7 +64,7 @@ export async function main(argv: string[], io: MainIO = {}): Promise<RunningColl
   if (dev && io.releases !== undefined) config.releases = validateReleases(io.releases);
   const manifest = (values.manifest as string | undefined) ?? config.manifest ?? (existsSync('models/manifest.json') ? 'models/manifest.json' : undefined);
   const running = await startCollector({
-    config, port, retentionDays, manifest, logLevel,
+    config, port, retentionDays, dedupeDays, manifest, logLevel,
     host: values.host as string | undefined,
     db: values.db as string | undefined,
     postgres: (values.postgres as string | undefined) ?? env.INFERSCOPE_POSTGRES_URL,

@@ -27,7 +27,7 @@ import type { Store } from './store/types.js';
 import { createWriter } from './writer.js';
 
 /** Settings given here win over the same ones in `config` (CLI flags over the config file). */
-export interface CollectorOptions extends Pick<CollectorConfig, 'port' | 'host' | 'db' | 'postgres' | 'manifest' | 'retentionDays' | 'bodyLimitBytes' | 'logLevel' | 'requestTimeoutMs' | 'shutdownGraceMs'> {
+export interface CollectorOptions extends Pick<CollectorConfig, 'port' | 'host' | 'db' | 'postgres' | 'manifest' | 'retentionDays' | 'dedupeDays' | 'bodyLimitBytes' | 'logLevel' | 'requestTimeoutMs' | 'shutdownGraceMs'> {
   /** Apps and admin token (see config.ts). Required. */
   config: CollectorConfig;
   /** Default per-client rate limit when an app sets none. */
@@ -69,7 +69,7 @@ function causeChain(cause: unknown): { type: string; message: string; code?: str
 export async function startCollector(options: CollectorOptions): Promise<RunningCollector> {
   const {
     config, port = config.port ?? 8470, host = config.host ?? '127.0.0.1', postgres = config.postgres,
-    db = config.db ?? 'inferscope.sqlite', manifest = config.manifest, retentionDays = config.retentionDays ?? 30,
+    db = config.db ?? 'inferscope.sqlite', manifest = config.manifest, retentionDays = config.retentionDays ?? 30, dedupeDays = config.dedupeDays ?? 7,
     bodyLimitBytes = config.bodyLimitBytes ?? 256 * 1024, rateLimit: defaultRateLimit = { max: 600, windowSeconds: 60 },
     logLevel = config.logLevel ?? 'warn', requestTimeoutMs = config.requestTimeoutMs ?? 15_000,
     shutdownGraceMs = config.shutdownGraceMs ?? 10_000, logStream,
@@ -191,7 +191,13 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
   registerDashboard(app);
 
-  const prune = () => store.prune(Date.now() - retentionMs).catch((err: unknown) => app.log.warn({ err }, 'retention prune failed'));
+  // Batch ids have their own window: they only catch replays from the SDK's outbox (7 days at
+  // most), and at one row per batch they would outgrow the aggregates by far under retentionDays.
+  const dedupeMs = dedupeDays * 86_400_000;
+  const prune = () => {
+    const now = Date.now();
+    return store.prune(now - retentionMs, now - dedupeMs).catch((err: unknown) => app.log.warn({ err }, 'retention prune failed'));
+  };
   await prune();
   const pruneTimer = setInterval(prune, 3600_000);
   pruneTimer.unref();

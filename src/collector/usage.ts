@@ -7,7 +7,9 @@ export const USAGE = `inferscope collector [options]
   --postgres <url>       PostgreSQL URL instead of SQLite (several replicas may share it)
   --config <file.json>   apps (id, keys, origins, rateLimit) and adminToken
   --manifest <path|url>  model manifest with drift baselines (default models/manifest.json if present)
-  --retention-days <n>   keep aggregates and batch ids this many days (default 30)
+  --retention-days <n>   keep aggregates this many days (default 30)
+  --dedupe-days <n>      remember batch ids this many days, to count a replayed batch once
+                         (default 7, the SDK outbox's longest retry; at most 366)
   --log-level <level>    JSON log lines on stdout: fatal, error, warn (default), info, debug, trace, silent;
                          every 5xx is logged at error with its cause
   -h, --help             this text

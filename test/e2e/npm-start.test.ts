@@ -123,6 +123,12 @@ describe('npm start', () => {
     await page.screenshot({ path: 'artifacts/script-tag-example.png' });
     expect(errors).toEqual([]);
     await page.close();
+    // The collector it runs manages the digits release (demo policy): the candidate waits at 0 %
+    // for a signed-in Publish, and the page's config does not carry the admin token.
+    const collector = /collector:\s+(\S+)/.exec(s.out)![1]!;
+    const view = await (await fetch(new URL('v1/releases/digits', collector), { headers: { authorization: `Bearer ${s.token}` } })).json();
+    expect(view).toMatchObject({ configured: true, unstarted: [{ channel: 'stable', candidate: '1.1.0+uint8', start: 'admin', percent: 0, steps: [10, 50, 100] }] });
+    expect(await (await fetch(new URL('/demo-config.json', s.page))).text()).not.toContain(s.token);
     await stop(s);
   }, 600_000);
 });

@@ -2,6 +2,7 @@
 // the SDK on the cpu and wasm backends and answer what raw tfjs answers for the same files.
 // Every case runs in direct mode and in worker mode (test/support/channel-worker.ts).
 import * as tf from '@tensorflow/tfjs-core';
+import fc from 'fast-check';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { loadGraphModel, type GraphModel } from '@tensorflow/tfjs-converter';
@@ -181,6 +182,32 @@ describe.each(MODES)('%s mode', (_, extra) => {
     const twoImages = await m.predict([{ data: data.slice(), width: 16, height: 16 }, { data: data.slice(), width: 16, height: 16 }]);
     expect(twoImages.shape).toEqual([2, 3]);
     await c.dispose();
+  });
+
+  // The demo page loads a new model beside the running one and disposes the old one only once the
+  // new one runs (#13.5). tfjs-layers registers variables by layer name in the page's one engine,
+  // so the same layers model (or its other quantizations, same names) alive twice must not collide,
+  // and disposing one must not take the other's weights. Generated load/dispose sequences.
+  test('layers models with the same layer names live side by side; disposing one leaves the others answering the same', async () => {
+    const names = ['layers-float32', 'layers-uint8', 'layers-float16'];
+    const step = fc.oneof(fc.record({ load: fc.constantFrom(...names) }), fc.record({ dispose: fc.nat() }));
+    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 2, maxLength: 8 }), async (steps) => {
+      const alive: { c: Client; m: Model; first: number[] }[] = [];
+      try {
+        for (const s of [{ load: 'layers-uint8' }, ...steps]) {
+          if ('load' in s) {
+            const c = createClient({ backends: ['cpu'], idbFactory: false });
+            const m = await c.load({ url: url(s.load) });
+            alive.push({ c, m, first: Array.from((await m.predict(BATCH)).data) });
+          } else if (alive.length) {
+            await alive.splice(s.dispose % alive.length, 1)[0]!.c.dispose();
+          }
+          for (const a of alive) expect(Array.from((await a.m.predict(BATCH)).data)).toEqual(a.first);
+        }
+      } finally {
+        for (const a of alive) await a.c.dispose();
+      }
+    }), { numRuns: 15, seed: 135 });
   });
 
   test('dispose() is idempotent on model and client; a disposed model answers DISPOSED', async () => {

@@ -232,10 +232,10 @@ export async function openPostgresStore({ url, poolSize = 8, rollupMs = 1000 }: 
          WHERE minute >= $1 AND model <> '' GROUP BY app, model ORDER BY model, app`, [since]);
       return rows.map((r) => ({ app: r.app, model: r.model, lastMinute: Number(r.last_minute) }));
     },
-    async prune(before) {
+    async prune(before, batchIdsBefore = before) {
       const a = await pool.query('DELETE FROM aggregates WHERE minute < $1', [before]);
       await pool.query('DELETE FROM aggregate_parts WHERE minute < $1', [before]);
-      const b = await pool.query('DELETE FROM batches WHERE received_at < $1', [before]);
+      const b = await pool.query('DELETE FROM batches WHERE received_at < $1', [batchIdsBefore]);
       return { aggregates: a.rowCount ?? 0, batches: b.rowCount ?? 0 };
     },
     async migrations() {

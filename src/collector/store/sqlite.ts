@@ -119,11 +119,11 @@ export function openSqliteStore({ file, synchronous = 'NORMAL', cachedRows = 102
     async models(since) {
       return db.prepare("SELECT app, model, MAX(minute) AS lastMinute FROM aggregates WHERE minute >= ? AND model <> '' GROUP BY app, model ORDER BY model, app").all(since) as { app: string; model: string; lastMinute: number }[];
     },
-    async prune(before) {
+    async prune(before, batchIdsBefore = before) {
       cache.clear(); // rows it deletes must not come back from memory
       return db.transaction(() => ({
         aggregates: db.prepare('DELETE FROM aggregates WHERE minute < ?').run(before).changes,
-        batches: db.prepare('DELETE FROM batches WHERE received_at < ?').run(before).changes,
+        batches: db.prepare('DELETE FROM batches WHERE received_at < ?').run(batchIdsBefore).changes,
       }))();
     },
     async migrations() {

@@ -34,8 +34,12 @@ export interface Store {
   rows(q: RowQuery): Promise<StoredRow[]>;
   /** Models seen since `since`, with the last minute they were seen. */
   models(since: number): Promise<{ app: string; model: string; lastMinute: number }[]>;
-  /** Delete aggregates and remembered batch ids older than `before` (ms). */
-  prune(before: number): Promise<{ aggregates: number; batches: number }>;
+  /**
+   * Delete aggregates older than `before` (ms) and remembered batch ids received before
+   * `batchIdsBefore` (default `before`): the ids only guard against replays, so they are kept
+   * for their own, shorter window (config dedupeDays).
+   */
+  prune(before: number, batchIdsBefore?: number): Promise<{ aggregates: number; batches: number }>;
   /** Applied migration versions, ascending. */
   migrations(): Promise<number[]>;
   close(): Promise<void>;
