@@ -112,4 +112,42 @@ describe.each(['direct', 'worker'])('delivery in Chromium, %s mode', (mode) => {
       return n;
     })).toBe(0);
   });
+
+  // The warm path builds while the digests run: a stored shard whose bytes changed (same size, so
+  // it builds) must still never serve. Both shards, one byte each; the load after is a clean hit.
+  it('a shard corrupted in IndexedDB never serves on the warm path: downloaded again once, then a clean hit', async () => {
+    const page = await openPage(browser.context, app.url);
+    expect((await run(page)).error).toBeUndefined();
+    for (const [path, at] of [['body.bin', 1001], ['head.bin', 17]] as const) {
+      const sha = versionEntry('', v1).files.find((f) => f.path === path)!.sha256;
+      await page.evaluate(async ({ sha, bytes, at }) => {
+        const db = await new Promise<IDBDatabase>((res, rej) => { const q = indexedDB.open('inferscope-delivery'); q.onsuccess = () => res(q.result); q.onerror = () => rej(q.error); });
+        const data = Uint8Array.from(bytes);
+        data[at]! ^= 0x40;
+        await new Promise((res, rej) => {
+          const tx = db.transaction('files', 'readwrite');
+          tx.objectStore('files').put({ sha256: sha, bytes: data.byteLength, data: data.buffer });
+          tx.oncomplete = res;
+          tx.onerror = () => rej(tx.error);
+        });
+        db.close();
+      }, { sha, bytes: Array.from(v1.files.get(path)!), at });
+      await page.reload();
+      await page.waitForFunction(() => 'delivery' in globalThis);
+      const gets = server.count(`/digits/1/${path}`);
+      const r = await run(page);
+      expect(r.error).toBeUndefined();
+      expect(r.data).toEqual(near(v1));
+      expect(r.events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: path, source: 'cache' });
+      expect(r.events.some((e) => e.type === 'cache-hit')).toBe(false);
+      expect(server.count(`/digits/1/${path}`)).toBe(gets + 1);
+      await page.reload();
+      await page.waitForFunction(() => 'delivery' in globalThis);
+      const models = modelGets();
+      const again = await run(page);
+      expect(again.events).toContainEqual(expect.objectContaining({ type: 'cache-hit' }));
+      expect(again.data).toEqual(near(v1));
+      expect(modelGets()).toBe(models);
+    }
+  });
 });

@@ -183,14 +183,21 @@ describe('a cached copy corrupted on disk', () => {
     db.close();
   };
 
-  it('same-size corruption (it would load, with wrong weights) is never compiled: re-installed from the network', async () => {
+  // The warm path builds while the digests run (a pipeline), so the bad copy may be built; what
+  // was built from it is disposed, never returned.
+  it('same-size corruption (it would load, with wrong weights) never serves: what was built from it is disposed, the version re-installed from the network', async () => {
     await client().load({ id: 'digits' }, compile);
     await corrupt('head.bin', (b) => b.fill(0x3f)); // same size, loads fine, wrong weights (0.747 each)
     const compiled: Fetched[] = [];
-    const r = await client().load({ id: 'digits' }, (f) => { compiled.push(f); return compile(f); });
-    expect(compiled.map((f) => f.source)).toEqual(['network']);
+    const disposed: string[] = [];
+    const r = await client().load({ id: 'digits' }, async (f) => {
+      compiled.push(f);
+      return { y: await compile(f), dispose: () => disposed.push(f.source) };
+    });
+    expect(compiled.map((f) => f.source).at(-1)).toBe('network');
+    expect(disposed).toEqual(compiled.filter((f) => f.source === 'cache').map((f) => f.source));
     expect(r.source).toBe('network');
-    expect(r.value).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
+    expect(r.value.y).toEqual(v1.predict(x).map((v) => expect.closeTo(v, 5)));
     expect(events).toContainEqual({ type: 'integrity-failure', id: 'digits', version: '1', file: 'head.bin', source: 'cache' });
     expect(events.filter((e) => e.type === 'cache-hit')).toHaveLength(0); // a corrupted copy is not a hit
     const again = await client().load({ id: 'digits' }, compile);

@@ -9,12 +9,12 @@ import { InferScopeError } from '../errors.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { openDeliveryDb, type DeliveryDb } from './db.js';
 import { loadDirect } from './direct.js';
-import { fromCache, fromNetwork, type FetchContext, type Fetched } from './fetch-version.js';
+import { fromCache, fromNetwork, readVerifying, type FetchContext, type Fetched } from './fetch-version.js';
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
 import { createManifestSource, type ManifestSource, type StoredManifest } from './manifest-source.js';
 import { readLastVersion, sameFiles, writeLastVersion } from './last-version.js';
-import { getMeta, listModels, modelKey, readModel, setMeta } from './store.js';
+import { getMeta, listModels, modelKey, readModel, setMeta, type CacheRead } from './store.js';
 import type { CachedModel, DeliveryEvent, LoadProgress, VersionRef } from './types.js';
 
 export type LoadTarget = { id: string; channel?: string } | { url: string };
@@ -124,18 +124,33 @@ export function createDelivery({
     await saveModel(d, f.toStore.record, f.toStore.data, { maxBytes, onEvent: emit, onEvicted: (n) => telemetry?.recordCache('evicted', n) });
   }
 
-  /** Verified artifacts of one version: cache first, then network (one download across tabs). */
-  async function fetchVersion(ref: VersionRef, opts: LoadOptions = {}, early?: ReturnType<typeof readModel>): Promise<Fetched> {
+  /**
+   * One version's artifacts and the caller's value built from them (`compile`). The warm path is
+   * a pipeline: the cached bytes are built while their SHA-256 digests run (started as the bytes
+   * arrived), and the value is revealed only when every digest matched. A mismatch discards the
+   * value (its dispose(), if it has one) and takes the corrupt-file path: the bad files are
+   * deleted already, so the network path downloads them again, once.
+   */
+  async function fetchCompiled<T>(ref: VersionRef, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}, early?: Promise<CacheRead | null>): Promise<[Fetched, T]> {
     const d = await db();
     const ctx: FetchContext = { db: d, fetch, onEvent: emit, onProgress: opts.onProgress, signal: opts.signal, willStore: d ? willStore : undefined };
-    const count = (f: Fetched) => {
+    const count = async (f: Fetched, built?: { v: T }): Promise<[Fetched, T]> => {
       telemetry?.recordCache(f.source === 'cache' ? 'hit' : 'miss');
       emit({ type: f.source === 'cache' ? 'cache-hit' : 'cache-miss', id: f.ref.id, version: f.ref.version, bytes: f.bytes });
-      return f;
+      return [f, built ? built.v : await compile(f)];
     };
     if (ref.variant === 'direct') return count(await loadDirect(ref.url, ctx, (got) => store(got, d)));
-    const hit = await fromCache(ref, ctx, early);
-    if (hit) return count(hit);
+    const hit = await readVerifying(ref, ctx, early);
+    if (hit) {
+      const built = compile(hit).then((v) => ({ v }), (e: unknown) => ({ e }));
+      const bad = (await hit.checked).length;
+      const b = await built;
+      if (!bad) {
+        if ('e' in b) throw b.e;
+        return count(hit, b);
+      }
+      if ('v' in b) (b.v as { dispose?(): void })?.dispose?.(); // never revealed
+    }
     // Another tab may be installing this version: wait for it, then look again.
     ctx.willStore?.();
     return count(await withLock(`inferscope:${ref.id}@${ref.version}`, async () => {
@@ -146,6 +161,9 @@ export function createDelivery({
       return got;
     }));
   }
+
+  /** Verified artifacts of one version: cache first, then network (one download across tabs). */
+  const fetchVersion = async (ref: VersionRef, opts?: LoadOptions) => (await fetchCompiled(ref, async () => 0, opts))[0];
 
   /**
    * resolve + fetch + the caller's `compile` (build on a backend, self-test, warm up). A rollout
@@ -160,7 +178,7 @@ export function createDelivery({
     const lastKey = 'url' in target ? '' : `${manifestUrl}|${target.id}|${target.channel ?? 'stable'}`;
     const guess = lastKey ? readLastVersion(lastKey) : null;
     if (guess && !manifests && manifestUrl) storedManifest ??= db().then(readStoredManifest);
-    const early = guess && db().then((d) => (d ? readModel(d, modelKey((target as { id: string }).id, guess.version), guess.shas.map((sha256) => ({ sha256, path: '', bytes: 0 }))) : null));
+    const early = guess && db().then((d) => (d ? readModel(d, modelKey((target as { id: string }).id, guess.version), guess.shas.map((sha256) => ({ sha256, path: '', bytes: 0 })), true) : null));
     early?.catch(() => {});
     const refs = await resolve(target);
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 1, total: 1 });
@@ -169,8 +187,7 @@ export function createDelivery({
     for (const ref of refs) {
       try {
         const guessed = guess && early && sameFiles(guess, ref.version, ref.entry?.files) ? early : undefined;
-        const f = await fetchVersion(ref, opts, guessed as ReturnType<typeof readModel> | undefined);
-        const value = await compile(f);
+        const [f, value] = await fetchCompiled(ref, compile, opts, guessed);
         if (lastKey && ref.entry) writeLastVersion(lastKey, ref.version, ref.entry.files);
         if (ref.variant !== 'direct' && f.source === 'network') await retire(ref.id, f.ref.version);
         return { ...f, value, ms: now() - t0, candidateFallback };

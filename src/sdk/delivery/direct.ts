@@ -2,7 +2,7 @@
 // on every load; the version is its content hash, so an unchanged model.json (304, or the same
 // bytes) loads from the cache without touching the shards.
 import { InferScopeError } from '../errors.js';
-import { directFromNetwork, fromCache, type FetchContext, type Fetched } from './fetch-version.js';
+import { fromCache, type FetchContext, type Fetched } from './fetch-version.js';
 import { sha256Hex } from './sha256.js';
 import { getMeta, setMeta } from './store.js';
 import type { VersionRef } from './types.js';
@@ -35,7 +35,7 @@ export async function loadDirect(url: string, ctx: FetchContext, store: (f: Fetc
   const hit = version ? await fromCache({ id: url, version, variant: 'direct', url }, ctx) : null;
   if (hit) { await remember(); return hit; }
   ctx.willStore?.();
-  const got = await directFromNetwork(url, body, ctx);
+  const got = await (await import('./direct-network.js')).directFromNetwork(url, body, ctx);
   await store(got);
   await remember();
   return got;

@@ -68,20 +68,22 @@ export function looksLikeHtml(data: ArrayBuffer, contentType = ''): boolean {
 
 /**
  * Checks size and SHA-256 against the manifest. Throws INTEGRITY naming the file and saying what
- * came instead. Returns false (unchecked) only where WebCrypto is missing.
+ * came instead. Returns false (unchecked) only where WebCrypto is missing. `digest`: the bytes'
+ * SHA-256 when it was started earlier (as they arrived).
  */
 export async function verifyFile(
   label: string,
   data: ArrayBuffer,
   expected: { sha256: string; bytes: number },
   contentType = '',
+  digest?: Promise<string | null>,
 ): Promise<boolean> {
   const html = looksLikeHtml(data, contentType) ? ' — an HTML page came instead of the file (wrong URL or a server fallback page?)' : '';
   if (data.byteLength !== expected.bytes) {
     const what = data.byteLength < expected.bytes ? 'truncated' : 'too long';
     throw new InferScopeError('INTEGRITY', `${label}: expected ${expected.bytes} bytes, got ${data.byteLength} (${what})${html}`);
   }
-  const actual = await sha256Hex(data);
+  const actual = await (digest ?? sha256Hex(data));
   if (actual === null) return false;
   if (actual !== expected.sha256) {
     throw new InferScopeError('INTEGRITY', `${label}: SHA-256 is ${actual}, the manifest says ${expected.sha256} (corrupted or a different build)${html}`);

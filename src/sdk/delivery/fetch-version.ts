@@ -5,11 +5,10 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { ManifestFile } from '../../protocol/manifest-types.js';
 import { modelJsonName, resolveUrl } from '../../protocol/resolve-url.js';
 import { InferScopeError } from '../errors.js';
-import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
+import { parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
 import type { DeliveryDb } from './db.js';
-import { fetchBytes, looksLikeHtml, verifyFile } from './download.js';
-import { sha256Hex } from './sha256.js';
-import { deleteFiles, modelKey, readModel, storedFiles, touchModel } from './store.js';
+import { fetchBytes, verifyFile } from './download.js';
+import { deleteFiles, modelKey, readModel, storedFiles, touchModel, type CacheRead } from './store.js';
 import type { DeliveryEvent, LoadProgress, ModelRecord, VersionRef } from './types.js';
 
 export interface Fetched {
@@ -48,13 +47,13 @@ function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, Arra
 }
 
 /**
- * Hashes stored files (all at once: WebCrypto digests run off the main thread) and deletes every
- * one that fails from the store, whichever version found it: a shard two versions share is
- * stored once, so dropping only this version's record would leave the bad bytes to be reused.
+ * Hashes stored files (all at once; `digests`: those already started) and deletes every one
+ * that fails from the store, whichever version found it: a shard two versions share is stored
+ * once, so dropping only this version's record would leave the bad bytes to be reused.
  * Returns the bad files; the caller must not use their bytes.
  */
-async function dropBad(ref: VersionRef, ctx: FetchContext, files: readonly ManifestFile[], data: Map<string, ArrayBuffer>, ok?: (f: ManifestFile) => void): Promise<ManifestFile[]> {
-  const bad = (await Promise.all(files.map((f) => verifyFile(label(ref, f.path), data.get(f.sha256)!, f).then(() => { ok?.(f); return null; }, () => f))))
+async function dropBad(ref: VersionRef, ctx: FetchContext, files: readonly ManifestFile[], data: Map<string, ArrayBuffer>, ok?: (f: ManifestFile) => void, digests?: Map<string, Promise<string | null>>): Promise<ManifestFile[]> {
+  const bad = (await Promise.all(files.map((f) => verifyFile(label(ref, f.path), data.get(f.sha256)!, f, '', digests?.get(f.sha256)).then(() => { ok?.(f); return null; }, () => f))))
     .filter((f): f is ManifestFile => !!f);
   for (const f of bad) {
     ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: f.path, source: 'cache' });
@@ -64,22 +63,40 @@ async function dropBad(ref: VersionRef, ctx: FetchContext, files: readonly Manif
   return bad;
 }
 
-/** The cached version when complete and (integrity on) every file still hashes right. `early`: its read, already started. */
-export async function fromCache(ref: VersionRef, ctx: FetchContext, early?: ReturnType<typeof readModel>): Promise<Fetched | null> {
+/**
+ * The warm path's first half: the cached version's artifacts as soon as its bytes are in hand,
+ * with `checked` resolving the files that failed their digest (empty: all good; the bad ones are
+ * already deleted and reported). The caller may build from the artifacts meanwhile but must
+ * reveal nothing built from them before `checked` came back empty. Null when not cached.
+ */
+export async function readVerifying(ref: VersionRef, ctx: FetchContext, early?: Promise<CacheRead | null>): Promise<(Fetched & { checked: Promise<ManifestFile[]> }) | null> {
   if (!ctx.db) return null;
   const key = modelKey(ref.id, ref.version);
-  const hit = await (early ?? readModel(ctx.db, key, ref.entry?.files)).catch(() => null);
+  const hit = await (early ?? readModel(ctx.db, key, ref.entry?.files, true)).catch(() => null);
   if (!hit) return null;
-  const { record, data } = hit;
+  const { record, data, digests } = hit;
   const total = record.bytes;
   ctx.onProgress?.({ phase: 'download', source: 'cache', loaded: total, total });
   let verified = 0;
-  const bad = await dropBad(ref, ctx, record.files, data, (f) => ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: (verified += f.bytes), total }));
-  // The bad files are gone from the store: the network path fetches just those.
-  if (bad.length) return null;
-  void touchModel(ctx.db, key).catch(() => {}); // off the critical path
+  const checked = dropBad(ref, ctx, record.files, data, (f) => ctx.onProgress?.({ phase: 'verify', source: 'cache', loaded: (verified += f.bytes), total }), digests);
   const r = { ...ref, url: record.url };
-  return { ref: r, artifacts: assemble(r, record.files, data), source: 'cache', bytes: total, downloaded: 0, toStore: null };
+  let artifacts: io.ModelArtifacts;
+  try {
+    artifacts = assemble(r, record.files, data); // before dropBad's first await deletes anything from `data`
+  } catch (err) {
+    // A model.json that does not parse: corrupted (the network path fetches it again) or bad at the source.
+    if ((await checked).length) return null;
+    throw err;
+  }
+  checked.then((bad) => { if (!bad.length) void touchModel(ctx.db!, key).catch(() => {}); }); // LRU order, off the critical path
+  return { ref: r, artifacts, source: 'cache', bytes: total, downloaded: 0, toStore: null, checked };
+}
+
+/** The cached version when complete and (integrity on) every file still hashes right. */
+export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fetched | null> {
+  const hit = await readVerifying(ref, ctx);
+  // The bad files are gone from the store: the network path fetches just those.
+  return hit && !(await hit.checked).length ? hit : null;
 }
 
 /** Downloads what the cache lacks of a manifest version and verifies every file. */
@@ -125,48 +142,4 @@ export async function fromNetwork(ref: VersionRef, ctx: FetchContext): Promise<F
   // Without WebCrypto (an insecure origin) nothing could be checked: use it, never cache it.
   if (unchecked) ctx.onEvent({ type: 'cache-unavailable', reason: 'WebCrypto is missing (insecure origin?): files not verified, not cached' });
   return { ref, artifacts, source: 'network', bytes, downloaded: total, toStore: unchecked ? null : { record, data } };
-}
-
-/**
- * A direct model.json URL (no manifest): hashes are computed on download; the version is the
- * first 12 hex characters of model.json's SHA-256. Shards are checked against the sizes the
- * weights manifest implies, and HTML served in their place is refused.
- */
-export async function directFromNetwork(url: string, body: ArrayBuffer, ctx: FetchContext): Promise<Fetched> {
-  const json = parseModelJson(body, url);
-  const sha = (await sha256Hex(body)) ?? 'unverified';
-  const ref: VersionRef = { id: url, version: sha.slice(0, 12), variant: 'direct', url };
-  const urls = shardUrls(json, url);
-  const expected = expectedGroupBytes(json);
-  const files: ManifestFile[] = [{ path: modelJsonName(url), sha256: sha, bytes: body.byteLength }];
-  const data = new Map([[sha, body]]);
-  const shards: ArrayBuffer[] = [];
-  let loaded = 0;
-  for (const u of urls) {
-    const got = await fetchBytes(u, {
-      fetch: ctx.fetch, signal: ctx.signal,
-      onBytes: (n) => ctx.onProgress?.({ phase: 'download', source: 'network', loaded: (loaded += n), total: 0 }),
-    });
-    if (looksLikeHtml(got.data, got.contentType)) {
-      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: u, source: 'network' });
-      throw new InferScopeError('INTEGRITY', `${u}: an HTML page came instead of a weight shard (wrong URL or a server fallback page?)`);
-    }
-    const h = (await sha256Hex(got.data)) ?? `unverified-${u}`;
-    files.push({ path: u, sha256: h, bytes: got.data.byteLength });
-    data.set(h, got.data);
-    shards.push(got.data);
-  }
-  let at = 0;
-  json.weightsManifest.forEach((g, i) => {
-    const size = shards.slice(at, (at += g.paths.length)).reduce((n, s) => n + s.byteLength, 0);
-    const want = expected[i];
-    if (want != null && size !== want) {
-      ctx.onEvent({ type: 'integrity-failure', id: ref.id, version: ref.version, file: g.paths.join(', '), source: 'network' });
-      throw new InferScopeError('INTEGRITY', `${url}: weight group ${i} (${g.paths.join(', ')}) has ${size} bytes, its weights need ${want} (truncated or wrong files)`);
-    }
-  });
-  const bytes = files.reduce((n, f) => n + f.bytes, 0);
-  const now = Date.now();
-  const record: ModelRecord = { key: modelKey(ref.id, ref.version), id: ref.id, version: ref.version, url, files, bytes, lastUsed: now, storedAt: now };
-  return { ref, artifacts: toArtifacts(json, shards), source: 'network', bytes, downloaded: bytes, toStore: sha === 'unverified' ? null : { record, data } };
 }

@@ -5,19 +5,28 @@
 // half-cached model can never be read back.
 import type { ManifestFile } from '../../protocol/manifest-types.js';
 import type { DeliveryDb } from './db.js';
+import { sha256Hex } from './sha256.js';
 import type { ModelRecord } from './types.js';
+
+export interface CacheRead { record: ModelRecord; data: Map<string, ArrayBuffer>; digests: Map<string, Promise<string | null>> }
 
 export const modelKey = (id: string, version: string) => `${id}@${version}`;
 
 /**
  * A record and its files' bytes by SHA-256; null when the record or any file is missing. One
  * transaction, and with `expected` (the manifest's file list) the record and every file are
- * requested at once: one round trip to the storage process instead of one per file.
+ * requested at once: one round trip to the storage process instead of one per file. `hash`:
+ * each file's SHA-256 starts the moment its bytes arrive (`digests`; the warm path checks them).
  */
-export async function readModel(db: DeliveryDb, key: string, expected?: readonly ManifestFile[]): Promise<{ record: ModelRecord; data: Map<string, ArrayBuffer> } | null> {
+export async function readModel(db: DeliveryDb, key: string, expected?: readonly ManifestFile[], hash?: boolean): Promise<CacheRead | null> {
   const tx = db.transaction(['models', 'files'], 'readonly');
   const files = tx.objectStore('files');
-  const get = (list: readonly ManifestFile[]) => Promise.all(list.map((f) => files.get(f.sha256)));
+  const digests = new Map<string, Promise<string | null>>();
+  const get = (list: readonly ManifestFile[]) => Promise.all(list.map((f) => files.get(f.sha256).then((r) => {
+    // A digest that fails ('' matches no SHA-256) is a failed check.
+    if (r && hash) digests.set(f.sha256, sha256Hex(r.data).catch(() => ''));
+    return r;
+  })));
   const early = expected ? get(expected) : null;
   early?.catch(() => {}); // rejections surface through the await below
   const record = await tx.objectStore('models').get(key);
@@ -32,7 +41,7 @@ export async function readModel(db: DeliveryDb, key: string, expected?: readonly
     if (!rec) return null;
     data.set(record.files[i]!.sha256, rec.data);
   }
-  return { record, data };
+  return { record, data, digests };
 }
 
 /** Metadata of every cached version (reads no weights). */
