@@ -7,6 +7,7 @@ export type { Client, ClientOptions } from './sdk/client.js';
 export type { Model, Prediction } from './sdk/model.js';
 export type { UrlLoadOptions, IdLoadOptions } from './sdk/resolve-target.js';
 export type { LoadProgress } from './sdk/fetch-model.js';
+export type { DeliveryEvent } from './sdk/delivery/types.js';
 export type { Fallback, BackendPolicy } from './sdk/choose-backend.js';
 export type { ModelInput, InputValue } from './sdk/inputs.js';
 export type { PixelSource } from './sdk/image-input.js';

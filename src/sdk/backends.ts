@@ -15,8 +15,9 @@ export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu',
 /** `note`: the backend works, degraded (recorded in model.fallbacks). */
 export type Readiness = { ok: true; note?: string } | { ok: false; reason: string };
 
-/** Test hooks (not public API): make a backend fail its self-test or hang its init. */
-export interface BackendTestHooks { corruptSelfTest?: BackendName[]; hangInit?: BackendName[] }
+/** Test hooks (not public API): make a backend fail its self-test or hang its init; `timing`:
+ *  ms added to each run that 'auto' times on a backend, or 'throw' to make those runs fail. */
+export interface BackendTestHooks { corruptSelfTest?: BackendName[]; hangInit?: BackendName[]; timing?: Partial<Record<BackendName, number | 'throw'>> }
 
 export interface BackendContext {
   caps: Capabilities;

@@ -1,5 +1,5 @@
-// Where a model runs: the first backend that is ready, self-tested and runs the real model
-// ('first-working'). The 'fastest' policy builds on these pieces in place-fastest.ts.
+// Where a model runs: a backend that is ready, self-tested and runs the real model. The policies
+// that pick among them (place.ts, a lazy chunk) and predict's failover (model.ts) build on these.
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec } from '../protocol/manifest-types.js';
 import type { BackendName } from '../protocol/wire-types.js';
@@ -8,7 +8,7 @@ import { onBackend } from './engine-gate.js';
 import { isInferScopeError } from './errors.js';
 import { createTfModel, type TensorInfo, type TfModel } from './tf-model.js';
 
-export type BackendPolicy = 'first-working' | 'fastest';
+export type BackendPolicy = 'auto' | 'first-working' | 'fastest';
 export interface Fallback { backend: BackendName; reason: string }
 
 export interface Placement {
@@ -87,19 +87,4 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
     try { tfm?.dispose(); } catch { /* backend may be gone */ }
     return `${tfm ? 'running the model' : 'building the model'} failed: ${reasonOf(err)}`;
   }
-}
-
-/**
- * 'first-working': the first backend in `order` that is ready and runs the model. Resolves a null
- * placement (with every reason in `fallbacks`) if none works. 'fastest' lives in
- * place-fastest.ts, loaded only by clients that ask for it.
- */
-export async function firstWorking(order: BackendName[], artifacts: tf.io.ModelArtifacts, o: PlaceOptions, fallbacks: Fallback[] = []): Promise<{ placement: Placement | null; fallbacks: Fallback[] }> {
-  for (let i = 0; i < order.length; i++) {
-    const backend = order[i]!;
-    const r = await tryBackend(backend, artifacts, o, fallbacks);
-    if (typeof r !== 'string') return { placement: { backend, tfm: r, fallbacks, remaining: order.slice(i + 1) }, fallbacks };
-    fallbacks.push({ backend, reason: r });
-  }
-  return { placement: null, fallbacks };
 }

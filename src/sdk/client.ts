@@ -7,9 +7,9 @@
 // their backend) when consecutive predictions alternate. After any SDK call the engine is left
 // on the backend last used, which matters only to code that uses tfjs directly on the page.
 import type { BackendName } from '../protocol/wire-types.js';
-import { assertBackendNames, DEFAULT_BACKENDS, ensureBackend, type BackendTestHooks, type Readiness } from './backends.js';
+import { assertBackendNames, DEFAULT_BACKENDS, type BackendTestHooks, type Readiness } from './backends.js';
 import { detectCapabilities } from './capabilities.js';
-import { firstWorking, type BackendPolicy, type Fallback } from './choose-backend.js';
+import type { BackendPolicy, Fallback } from './choose-backend.js';
 import { InferScopeError, isInferScopeError, type ErrorCode } from './errors.js';
 import { loadPreprocess } from './image-input.js';
 import { createModel, type Model } from './model.js';
@@ -25,7 +25,9 @@ import type { VersionRef } from './delivery/types.js';
 export interface ClientOptions {
   /** Backends in order of preference. Default ['webgpu', 'wasm', 'webgl', 'cpu']. */
   backends?: BackendName[];
-  /** 'first-working' (default) or 'fastest': time the real model on each working backend, keep the best. */
+  /** 'auto' (default): serve on the first working backend, time the others in idle time and move
+   *  later predictions to the fastest. 'first-working': stay there. 'fastest': time every working
+   *  backend before load() resolves. 'auto' and 'fastest' remember the winner per device and version. */
   backendPolicy?: BackendPolicy;
   /** Folder (URL, or a file path in Node) holding tfjs's .wasm files. Default: tfjs's own lookup. */
   assetsUrl?: string;
@@ -35,7 +37,7 @@ export interface ClientOptions {
   selfTest?: boolean;
   /** Run the model once at load (compiles shaders, proves the backend runs it). Default true. Not on cpu: nothing to compile, and its first prediction costs what a warm-up would. */
   warmup?: boolean;
-  /** Timed runs per backend for 'fastest' (after one warm-up). Default 5. */
+  /** Timed runs per backend for 'fastest' and 'auto' (after one warm-up). Default 5. */
   fastestRuns?: number;
   /** Classes in `top` for a single example. Default 3. */
   topK?: number;
@@ -94,7 +96,7 @@ export function createClient(options: ClientOptions = {}): Client {
   if (options.worker) return lazyClient(import('./proxy/worker-client.js').then((m) => m.createWorkerClient(options, createClient)));
   const {
     backends = [...DEFAULT_BACKENDS],
-    backendPolicy = 'first-working',
+    backendPolicy = 'auto',
     assetsUrl,
     initTimeoutMs = 10_000,
     selfTest = true,
@@ -113,25 +115,20 @@ export function createClient(options: ClientOptions = {}): Client {
     testHooks,
   } = options;
   assertBackendNames(backends);
-  if (backendPolicy !== 'first-working' && backendPolicy !== 'fastest') {
-    throw new InferScopeError('BACKEND_UNAVAILABLE', `backendPolicy must be 'first-working' or 'fastest'; got ${JSON.stringify(backendPolicy)}`);
+  if (!['auto', 'first-working', 'fastest'].includes(backendPolicy)) {
+    throw new InferScopeError('BACKEND_UNAVAILABLE', `backendPolicy must be 'auto', 'first-working' or 'fastest'; got ${JSON.stringify(backendPolicy)}`);
   }
   const caps = detectCapabilities();
   const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
-  // The order to try, once per client: webgpu goes after wasm on a software adapter. The adapter
-  // probe is its own chunk, loaded only where WebGPU exists and is listed (gpu-adapter.ts).
-  let ordered: Promise<{ order: BackendName[]; notes: Fallback[] }> | undefined;
-  const orderOf = () => (ordered ??= caps.webgpu && backends.includes('webgpu')
-    ? import('./gpu-adapter.js').then((m) => m.backendOrder(backends, caps))
-    : Promise.resolve({ order: backends, notes: [] }));
   // In worker mode the first backend (import, init, self-test) starts with the client: off the
   // page's main thread, so the app's own start-up before load() pays for it instead of the load.
-  if (options.startBackend && backendPolicy !== 'fastest') orderOf().then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
+  // The order and the start live in the placement chunk (place.ts), like load()'s own early start.
+  if (options.startBackend) import('./place.js').then((m) => m.prestart(backendPolicy, backends, ctx, readiness), () => {});
   // Its code loads only when an endpoint is set. The install id it hashes is delivery's (one id
   // for rollout buckets and telemetry); called only after the telemetry chunk has loaded.
   const telemetry = lazyTelemetry(telemetryOptions, () => delivery.installId());
-  let verdicts: VerdictStore | null = null; // 'fastest' only
+  let verdicts: VerdictStore | undefined; // 'auto' and 'fastest'
   const models = new Set<Model>();
   let disposed = false;
   const delivery = createDelivery({
@@ -179,9 +176,11 @@ export function createClient(options: ClientOptions = {}): Client {
         });
       } catch { /* telemetry never throws into load */ }
     };
-    // Starting the first backend and its self-test needs no model bytes: do it while delivery
-    // reads and verifies them (placement awaits the same memoized promise).
-    if (backendPolicy === 'first-working') orderOf().then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
+    // Placement by policy (backend order, verdicts, timing) is a lazy chunk, fetched now: it starts
+    // the first backend while delivery reads the model bytes. Unreachable (offline, or gone after a
+    // deploy): load() rejects with NETWORK, not the import's TypeError.
+    const placing = import('./place.js').catch((cause) => { throw new InferScopeError('NETWORK', `loading failed: ${cause}`, { cause }); });
+    placing.then((m) => m.prestart(backendPolicy, backends, ctx, readiness), () => {});
     try {
       const direct = byId ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {
@@ -190,10 +189,10 @@ export function createClient(options: ClientOptions = {}): Client {
         source = fetched.source;
         progress?.({ phase: 'compile', source, loaded: 0, total: 1 });
         const place = { ctx, readiness, warmup, specs: resolved.inputs };
-        const verdictKey = `${resolved.id}@${resolved.version}|${backends.join(',')}`;
-        const result = backendPolicy === 'fastest'
-          ? await import('./place-fastest.js').then((m) => m.placeFastest(fetched.artifacts, backends, { ...place, verdicts: verdicts ??= m.createVerdictStore(idbFactory), verdictKey, runs: fastestRuns }))
-          : await orderOf().then((o) => firstWorking(o.order, fetched.artifacts, place, [...o.notes]));
+        const result = await (await placing).placeBy(backendPolicy, fetched.artifacts, {
+          ...place, id: resolved.id, version: resolved.version, backends, runs: fastestRuns, emit: delivery.emit,
+          verdicts: (make) => (verdicts ??= make(idbFactory)),
+        });
         fallbacks = result.fallbacks;
         if (!result.placement) { const url = resolved.url; throw await loadError((m) => m.noBackendError(url, fallbacks), 'BACKEND_UNAVAILABLE', `no backend could run ${url}`); }
         if (disposed) { result.placement.tfm.dispose(); throw new InferScopeError('DISPOSED', 'the client was disposed while loading'); }
@@ -202,6 +201,7 @@ export function createClient(options: ClientOptions = {}): Client {
         const model = createModel({
           target: resolved, artifacts: fetched.artifacts, placement: result.placement, place, telemetry, topK,
           onDispose: () => { models.delete(model); channels.forget(model); },
+          afterFirst: result.afterFirst,
         });
         return model;
       }, { onProgress: progress, signal: opts.signal, fallbackToCached: lastGood });

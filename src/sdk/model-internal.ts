@@ -3,6 +3,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { Baseline, InputSpec, OutputSpec } from '../protocol/manifest-types.js';
 import type { BackendName } from '../protocol/wire-types.js';
+import type { Fallback } from './choose-backend.js';
 import type { ModelInput, Prepared } from './inputs.js';
 import type { TfModel } from './tf-model.js';
 
@@ -24,6 +25,10 @@ export interface ModelInternals {
   baseline?: Baseline;
   /** Median ms per backend measured by backendPolicy 'fastest' during load, if it timed. */
   timings?: Partial<Record<BackendName, number>>;
+  /** The model's own fallbacks list ('auto' adds the backends its idle pass had to skip). */
+  fallbacks: Fallback[];
+  /** 'auto': later predictions run `t` on `next`; false if `from` no longer serves (failover, dispose). */
+  moveTo(from: TfModel, next: BackendName, t: TfModel): boolean;
 }
 
 export function internals(model: object): ModelInternals {

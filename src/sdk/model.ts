@@ -5,7 +5,7 @@ import type { InputSpec, OutputSpec } from '../protocol/manifest-types.js';
 import { randomHex } from '../protocol/random-hex.js';
 import type { BackendName } from '../protocol/wire-types.js';
 import { tryBackend, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
-import { onBackend } from './engine-gate.js';
+import { exclusive, onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
 import { checkProbe, materialize, nonFiniteProbe, prepareInputs, type ModelInput } from './inputs.js';
 import { INTERNAL, type ModelInternals } from './model-internal.js';
@@ -52,11 +52,15 @@ export interface ModelDeps {
   telemetry: Telemetry;
   topK: number;
   onDispose(): void;
+  /** Called once, after the first prediction that answers ('auto' starts its idle pass there);
+   *  what it returns is called on dispose (the pass stops). */
+  afterFirst?: (model: Model) => () => void;
 }
 
 export function createModel(deps: ModelDeps): Model {
   const { target, artifacts, place, telemetry, topK: k, onDispose } = deps;
   let { backend, tfm, remaining } = deps.placement;
+  let stopPass: (() => void) | undefined; // set once: afterFirst returns it
   const fallbacks: Fallback[] = [...deps.placement.fallbacks];
   const specs: InputSpec[] = target.inputs ?? [];
   const outSpecs: OutputSpec[] = target.outputs ?? [];
@@ -100,11 +104,12 @@ export function createModel(deps: ModelDeps): Model {
     // costs nothing: no input copy and readback for drift, no event. null: telemetry samples itself.
     const recorded = telemetry.sample ? telemetry.sample() : null;
     const sampled = telemetry.sampleExplanation(); // explained later, in idle time
-    const record = (ms: number, top?: TopEntry[][], error?: string, inputs?: () => Float32Array[]) => {
+    // `on`: where this prediction ran, even if later ones moved meanwhile (failover, 'auto').
+    const record = (ms: number, top?: TopEntry[][], error?: string, inputs?: () => Float32Array[], on = backend) => {
       if (recorded === false) return;
       try {
         telemetry.recordPrediction({
-          id, model: target.id, version: target.version, backend, variant: target.variant, ms, error, inputs, baseline: drift, sampled: recorded === true,
+          id, model: target.id, version: target.version, backend: on, variant: target.variant, ms, error, inputs, baseline: drift, sampled: recorded === true,
           top: top?.map((t) => ({ index: t[0]!.index, label: labels?.[t[0]!.index], score: t[0]!.score })),
         });
       } catch { /* telemetry never throws into predict */ }
@@ -139,7 +144,7 @@ export function createModel(deps: ModelDeps): Model {
           // A batch answers with each example's top class only, so rank just that (k = 1).
           const tops = classes > 1 ? topK(first, first.shape[0] === 1 ? k : 1, labels) : undefined;
           const ms = performance.now() - t0;
-          record(ms, tops, undefined, inputs);
+          record(ms, tops, undefined, inputs, on);
           if (explainCopy) {
             // Sampled explanations (explainSampleRate) load their code on first use: the idle
             // scheduler hands the copy to the explain chunk, or drops it if that fails to load.
@@ -156,6 +161,7 @@ export function createModel(deps: ModelDeps): Model {
           }
           if (outputs.length > 1) result.outputs = outputs;
           if (warnings) result.warnings = warnings;
+          stopPass ??= deps.afterFirst?.(model);
           return result;
         } catch (err) {
           (baselineCopy as tf.Tensor | null)?.dispose();
@@ -185,6 +191,16 @@ export function createModel(deps: ModelDeps): Model {
     onBackend: (fn) => { if (disposed) return Promise.reject(disposedError()); return onBackend(backend, fn); },
     timings: deps.placement.timings,
     baseline: target.baseline,
+    fallbacks,
+    moveTo(from, next, t) {
+      // Between predictions: each one took its model and backend in one synchronous turn and
+      // queued its run on the engine gate, so the old model is disposed after those runs.
+      if (disposed || switching || tfm !== from) return false;
+      remaining = [backend, ...remaining.filter((b) => b !== next)];
+      backend = next; tfm = t; generation++;
+      void exclusive(() => from.dispose());
+      return true;
+    },
   };
 
   const model: Model & { [INTERNAL]: ModelInternals } = {
@@ -201,6 +217,7 @@ export function createModel(deps: ModelDeps): Model {
     dispose() {
       if (disposed) return;
       disposed = true;
+      stopPass?.();
       try { tfm.dispose(); } catch { /* backend may be gone */ }
       onDispose();
     },

@@ -1,6 +1,6 @@
 // Types shared by the delivery modules (manifest -> cache -> artifacts).
 import type { ManifestFile, ModelVersion } from '../../protocol/manifest-types.js';
-import type { Variant } from '../../protocol/wire-types.js';
+import type { BackendName, Variant } from '../../protocol/wire-types.js';
 
 export type LoadPhase = 'manifest' | 'download' | 'verify' | 'compile' | 'warmup';
 
@@ -26,6 +26,10 @@ export type DeliveryEvent =
   | { type: 'last-good-fallback'; id: string; version: string; failed: string; reason: string } // `failed` could not load on a fresh page: cached `version` serves
   | { type: 'update-failed'; id: string; version: string; serving: string; reason: string } // the channel's new `version` failed; `serving` keeps serving
   | { type: 'persist'; granted: boolean }
+  // backendPolicy 'auto' timed the model in idle time (median ms per backend): later predictions
+  // moved `from` -> `to`, or stay on `backend`, the fastest. Both are remembered for the next load.
+  | { type: 'backend-switched'; id: string; version: string; from: BackendName; to: BackendName; timings: Partial<Record<BackendName, number>> }
+  | { type: 'backend-timed'; id: string; version: string; backend: BackendName; timings: Partial<Record<BackendName, number>> }
   | { type: 'worker-started'; url: string } // worker mode runs: tfjs, delivery and telemetry are in the worker at `url`
   | { type: 'worker-unavailable'; url: string; reason: string }; // worker mode could not start: running in direct mode
 
