@@ -67,13 +67,19 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
     async load(target, options, onProgress, abortId) {
       const ac = abortId ? new AbortController() : undefined;
       if (ac) aborts.set(abortId!, ac);
-      const extra = { onProgress: onProgress && ((p: LoadProgress) => { void onProgress(p); }), signal: ac?.signal };
+      // Progress travels on the callback's own MessageChannel, the answer on the worker's: nothing
+      // orders the two. Each call resolves once the page ran it; load answers after all of them,
+      // so every progress event reaches the page before load() resolves, as in direct mode (and
+      // none is lost when the channel closes below).
+      const shown: Promise<unknown>[] = [];
+      const extra = { onProgress: onProgress && ((p: LoadProgress) => { shown.push(Promise.resolve(onProgress(p)).catch(() => {})); }), signal: ac?.signal };
       try {
         const m = typeof target === 'string' ? await live().load(target, { ...options, ...extra }) : await live().load({ ...target, ...extra });
         const handle = next++;
         models.set(handle, m);
         return { handle, id: m.id, version: m.version, format: m.format, ...state(m) };
       } finally {
+        await Promise.all(shown);
         if (abortId) aborts.delete(abortId);
         (onProgress as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.(); // closes its MessageChannel
       }
