@@ -1,7 +1,8 @@
 // The dashboard's release controls in Chromium, driven as an operator would against a real
 // collector process on SQLite: sign in, start a release that waits for an admin, pause,
 // resume, a refusal from the API shown as such, roll back (after a first "no" at the
-// confirmation), and a rotated admin token is refused without changing the release.
+// confirmation), resume and promote, and a rotated admin token is refused without changing
+// the release.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,7 +54,7 @@ beforeAll(async () => {
 afterAll(async () => { await browser?.close(); await proc?.kill(); rmSync(dir, { recursive: true, force: true }); });
 
 describe('dashboard release controls', () => {
-  it('start, pause, resume and roll back from the dashboard; a wrong token changes nothing', async () => {
+  it('start, pause, resume, roll back and promote from the dashboard; a wrong token changes nothing', async () => {
     const page = await browser.context.newPage();
     await page.goto(proc!.url);
     await page.waitForSelector('body[data-ready="signin"]', { timeout: 20_000 });
@@ -101,17 +102,30 @@ describe('dashboard release controls', () => {
     const live = (await (await fetch(`${proc!.url}/v1/manifest`)).json()) as { models: { digits: { channels: { stable: { version: string; killSwitch?: boolean; candidate?: { percent: number } } } } } };
     expect(live.models.digits.channels.stable).toMatchObject({ version: '1.0.0', killSwitch: true, candidate: { percent: 0 } });
 
+    // Resume starts it over at its first step; Promote (confirmed) makes it the channel's version.
+    await press(page, 'tr.release-state', 'Resume', 'running');
+    expect(await page.locator('#releases tr.release-state').innerText()).toMatch(/running\s+10 %/);
+    page.once('dialog', (d) => { dialogs.push(d.message()); void d.accept(); });
+    await press(page, 'tr.release-state', 'Promote', 'promoted');
+    expect(dialogs[2]).toMatch(/Promote digits\/stable 1\.1\.0\?/);
+    expect(await page.locator('#releases tr.release-decision').first().innerText()).toMatch(/promote \(admin\)\s+10 → 100 %/);
+    expect(await buttons(page, 'tr.release-state')).toEqual(['Roll back']);
+    const promoted = (await (await fetch(`${proc!.url}/v1/manifest`)).json()) as { models: { digits: { channels: { stable: unknown } } } };
+    expect(promoted.models.digits.channels.stable).toEqual({ version: '1.1.0' });
+
     // The admin token is rotated (collector restarted on the same port and database) while the
-    // page is open: pressing Resume is refused, the page says why and asks to sign in again.
+    // page is open: Roll back is refused, the page says why and asks to sign in again.
     await proc!.kill();
     proc = await spawnCollector([...args, '--config', writeConfig(ROTATED)]);
     const admins = (await release(ROTATED)).decisions.filter((d) => d.actor === 'admin').length;
-    await page.locator('#releases tr.release-state button', { hasText: 'Resume' }).click();
+    page.once('dialog', (d) => { void d.accept(); });
+    await page.locator('#releases tr.release-state button', { hasText: 'Roll back' }).click();
     await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
     expect(await page.locator('#signin-error').innerText()).toMatch(/the admin token is wrong/);
     expect(await page.locator('#board').isHidden()).toBe(true);
     const after = await release(ROTATED);
-    expect(after.releases[0]!.status).toBe('rolled_back');
+    expect(after.releases[0]!.status).toBe('promoted');
+    expect((await (await fetch(`${proc!.url}/v1/manifest`)).json()).models.digits.channels.stable).toEqual({ version: '1.1.0' });
     expect(after.decisions.filter((d) => d.actor === 'admin')).toHaveLength(admins);
     await page.close();
   }, 180_000);
