@@ -42,6 +42,8 @@ export function memoryView(): HTMLElement {
       + (m.unreliable ? `: an upper bound (${(m.reasons ?? ['tfjs cannot count this backend exactly']).join(' ')})` : '')));
 }
 
+type LastGood = { failed: string; version: string; reason: string };
+
 /** "digits 1.0.0+uint8", "uint8 (dropped folder)": how the page names a model to a person. */
 function nameOf(c: ModelChoice, version = c.version): string {
   return c.channel === null ? `${c.id} (dropped folder)` : `${c.id} ${version ?? c.channel}`;
@@ -137,6 +139,21 @@ export async function initModelPanel(app: App): Promise<void> {
     show(errorBox, h('span', { id: 'model-error-text' }, text), ' ', h('span', { class: 'muted', id: 'model-error-detail' }, detail));
     errorBox.hidden = false;
   };
+  /** A switch failed: the running model, its picker entry and its panels stay as they were. */
+  const keepRunning = (err: unknown, wanted: ModelChoice) => {
+    if (app.choice) select.value = String(choices.indexOf(app.choice));
+    const kept = app.model && app.choice ? nameOf(app.choice, app.model.version) : null;
+    show(status);
+    showError(switchErrorText(err, nameOf(wanted), kept, navigator.onLine));
+  };
+  /** The SDK ran the last version that worked instead of `wanted`: say so, pick what runs. */
+  const ranInstead = (e: LastGood, wanted: ModelChoice, model: Model): ModelChoice => {
+    const cut = e.reason.indexOf(': '); // "CODE: message", as the SDK builds it
+    const runs = choices.find((c) => c.id === wanted.id && c.version === model.version);
+    showError(switchErrorText({ code: e.reason.slice(0, cut), message: e.reason.slice(cut + 2) }, nameOf(wanted, e.failed), nameOf(runs ?? wanted, model.version), navigator.onLine, true));
+    if (runs) select.value = String(choices.indexOf(runs));
+    return runs ?? wanted;
+  };
   action(byId<HTMLButtonElement>('load'), status, async () => {
     let choice = choices[Number(select.value)];
     if (!choice) throw new Error('pick a model first');
@@ -156,7 +173,7 @@ export async function initModelPanel(app: App): Promise<void> {
     // With none running, the SDK may run the last version that worked (from the cache) instead
     // of a pick that fails; then the page says so, and the picker shows what runs.
     let where: Where | null = null;
-    let lastGood: { failed: string; version: string; reason: string } | null = null;
+    let lastGood: LastGood | null = null;
     const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model, onLastGood: (e) => { lastGood = e; } }, (w) => { where = w; });
     const t0 = performance.now();
     let model: Model;
@@ -164,22 +181,14 @@ export async function initModelPanel(app: App): Promise<void> {
       model = await loadChoice(client, choice, progress, dropped && telemetry ? droppedId : undefined);
     } catch (err) {
       await client.dispose().catch(() => {});
-      if (app.choice) select.value = String(choices.indexOf(app.choice));
-      const kept = app.model && app.choice ? nameOf(app.choice, app.model.version) : null;
-      show(status);
-      showError(switchErrorText(err, nameOf(choice), kept, navigator.onLine));
+      keepRunning(err, choice);
       return;
     } finally {
       progress(null);
     }
     const loadMs = performance.now() - t0;
-    const fellBack = lastGood as { failed: string; version: string; reason: string } | null;
-    if (fellBack) {
-      const cut = fellBack.reason.indexOf(': '); // "CODE: message", as the SDK builds it
-      const runs = choices.find((c) => c.id === choice.id && c.version === model.version);
-      showError(switchErrorText({ code: fellBack.reason.slice(0, cut), message: fellBack.reason.slice(cut + 2) }, nameOf(choice, fellBack.failed), nameOf(runs ?? choice, model.version), navigator.onLine, true));
-      if (runs) { choice = runs; select.value = String(choices.indexOf(runs)); }
-    }
+    const fellBack = lastGood as LastGood | null;
+    if (fellBack) choice = ranInstead(fellBack, choice, model);
     const samples = (await fetchSamples(choice))?.set ?? null;
     // The old client's models go before the memory line is drawn (dispose frees tensors at
     // once, then flushes its telemetry).

@@ -11,8 +11,8 @@ export const DASHBOARD_SCRIPT = String.raw`
   if (hash.get('token')) { sessionStorage.setItem('inferscope-token', hash.get('token')); history.replaceState(null, '', location.pathname + location.search); }
   $('token').value = sessionStorage.getItem('inferscope-token') || '';
   function status(t, bad) { $('status').textContent = t; $('status').className = bad ? 'bad' : ''; }
-  function api(path) {
-    return fetch(path, { headers: { authorization: 'Bearer ' + $('token').value } }).then(function (r) {
+  function api(path, method) {
+    return fetch(path, { method: method || 'GET', headers: { authorization: 'Bearer ' + $('token').value } }).then(function (r) {
       return r.json().then(function (j) { if (!r.ok) throw new Error((j.error && j.error.message) || r.status); return j; });
     });
   }
@@ -106,6 +106,34 @@ export const DASHBOARD_SCRIPT = String.raw`
   // Release timeline: each release's state, then its decisions newest first, with runs of
   // "hold" folded into one line (the latest reason says what the release waits for).
   function cell(tr, text, cls) { var td = document.createElement('td'); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); }
+  // Admin controls: a button only where the collector accepts the action in that state
+  // (controller.ts ALLOWED), so a person is never offered a certain 409.
+  var ACTIONS = { running: ['pause', 'promote', 'rollback'], paused: ['resume', 'promote', 'rollback'], rolled_back: ['resume'], promoted: ['rollback'] };
+  var LABELS = { start: 'Start', pause: 'Pause', resume: 'Resume', promote: 'Promote', rollback: 'Roll back' };
+  function controls(tr, m, channel, candidate, actions) {
+    var td = document.createElement('td');
+    actions.forEach(function (a) {
+      var b = document.createElement('button'); b.type = 'button'; b.className = 'release-action'; b.dataset.action = a; b.textContent = LABELS[a];
+      b.onclick = function () { act(m, channel, candidate, a); };
+      td.appendChild(b);
+    });
+    tr.appendChild(td);
+  }
+  // Promote and rollback change what every device runs: they ask first. The result (or the
+  // API's refusal) stays above the timeline, which is reloaded to show the admin's own entry.
+  function act(m, channel, candidate, a) {
+    var what = m + '/' + channel + ' ' + candidate, out = $('release-result');
+    if (a === 'promote' && !confirm('Promote ' + what + '? Every device gets it as the stable version.')) return;
+    if (a === 'rollback' && !confirm('Roll back ' + what + '? The kill switch sends every device back to stable.')) return;
+    Array.prototype.forEach.call(document.querySelectorAll('.release-action'), function (b) { b.disabled = true; });
+    out.className = ''; out.textContent = a + ' ' + what + '…';
+    api('/v1/releases/' + encodeURIComponent(m) + '/' + encodeURIComponent(channel) + '/' + a, 'POST').then(function (j) {
+      out.className = 'ok'; out.textContent = a + ' ' + what + ': the release is ' + j.state.status + ' at ' + j.state.percent + ' %';
+    }, function (e) {
+      out.className = 'bad'; out.textContent = a + ' ' + what + ' refused: ' + (e.message || e);
+      if (/admin token/.test(String(e.message))) throw e; // signs out, the message shown at sign-in
+    }).then(function () { return releases(m); }).catch(failed);
+  }
   function releases(m) {
     var el = $('releases');
     return api('/v1/releases/' + encodeURIComponent(m) + '?limit=1000').then(function (j) {
@@ -115,17 +143,19 @@ export const DASHBOARD_SCRIPT = String.raw`
       if (!j.releases.length && !unstarted.length) { el.innerHTML = '<div class="empty">' + (j.configured ? 'no release of this model yet' : 'releases are not configured (see README: Release a model)') + '</div>'; return; }
       var t = document.createElement('table');
       var head = document.createElement('tr');
-      ['when', 'channel / candidate', 'decision', 'percent', 'reason'].forEach(function (h) { var th = document.createElement('th'); th.textContent = h; head.appendChild(th); });
+      ['when', 'channel / candidate', 'decision', 'percent', 'reason', 'admin'].forEach(function (h) { var th = document.createElement('th'); th.textContent = h; head.appendChild(th); });
       t.appendChild(head);
       // A candidate whose policy waits for an admin start ("start": "admin") has no state row yet.
       unstarted.forEach(function (u) {
         var tr = document.createElement('tr'); tr.className = 'release-state release-unstarted';
         cell(tr, 'now'); cell(tr, u.channel + ' / ' + u.candidate); cell(tr, u.start === 'admin' ? 'waits for an admin start' : 'starting'); cell(tr, u.percent + ' %'); cell(tr, 'steps ' + u.steps.join(', ') + ' % (POST /v1/releases/' + m + '/' + u.channel + '/start)');
+        controls(tr, m, u.channel, u.candidate, u.start === 'admin' ? ['start'] : []);
         t.appendChild(tr);
       });
       j.releases.forEach(function (s) {
-        var tr = document.createElement('tr'); tr.className = 'release-state';
+        var tr = document.createElement('tr'); tr.className = 'release-state'; tr.dataset.status = s.status;
         cell(tr, 'now'); cell(tr, s.channel + ' / ' + s.candidate); cell(tr, s.status, s.status === 'rolled_back' ? 'bad' : s.status === 'promoted' ? 'ok' : ''); cell(tr, s.percent + ' %'); cell(tr, (s.steps ? 'steps ' + s.steps.join(', ') + ' %' : ''));
+        controls(tr, m, s.channel, s.candidate, s.current ? ACTIONS[s.status] || [] : []); // actions apply to the current candidate only
         t.appendChild(tr);
       });
       var rows = 0, held = null;
@@ -157,7 +187,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     var m = $('model').value;
     if (!m) { status('signed in; no models have reported yet'); document.body.dataset.ready = '1'; return; }
     var to = Date.now(), from = to - Number($('range').value);
-    status('loading ' + m + '…');
+    status('loading ' + m + '…'); $('release-result').textContent = '';
     delete document.body.dataset.ready;
     api('/v1/models/' + encodeURIComponent(m) + '/report?from=' + from + '&to=' + to).then(function (r) {
       status(m + ': ' + new Date(from).toLocaleString() + ' – ' + new Date(to).toLocaleString());

@@ -27,6 +27,7 @@ header select,header input,header button{font:inherit;padding:3px 6px}
 .card h2{font-size:13px;margin:0 0 6px;color:#39424e} .empty{color:#8a929c;font-size:12px;padding:40px 0;text-align:center}
 .bad{color:#b3261e}.ok{color:#1e7b34}
 #releases table{border-collapse:collapse;width:100%;font-size:12px} #releases td,#releases th{text-align:left;padding:3px 6px;border-bottom:1px solid #eceef1;vertical-align:top}
+#releases button{font:inherit;padding:1px 8px;margin:0 4px 2px 0} #release-result{font-size:12px;margin:0 0 6px;min-height:1em}
 .signin{max-width:560px;margin:60px auto;background:#fff;border-radius:8px;padding:22px 26px;box-shadow:0 1px 3px #0003}
 .signin h2{margin:0 0 8px;font-size:20px} .signin input,.signin button{font:inherit;padding:6px 8px} code{font-size:12px}
 </style></head>
@@ -57,7 +58,7 @@ that carries it (<code>…/#token=…</code>) and keeps it in <code>.data/admin-
 <div class="card"><h2>Backend mix (predictions)</h2><div id="c-backends" class="chart"></div></div>
 <div class="card"><h2>Feature importance per version (mean |attribution|; rollout variants side by side)</h2><div id="c-importance" class="chart"></div></div>
 </section>
-<section class="grid"><div class="card"><h2>Releases (state and timeline of decisions; holds folded)</h2><div id="releases"></div></div></section>
+<section class="grid"><div class="card"><h2>Releases (state and timeline of decisions; holds folded)</h2><p id="release-result" role="status"></p><div id="releases"></div></div></section>
 </main>
 <script src="/assets/uplot.iife.min.js"></script>
 <script>${'${SCRIPT}'}</script>

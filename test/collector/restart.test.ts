@@ -61,5 +61,5 @@ describe('restart during load', () => {
     const rep = await (await admin(`${proc.url}/v1/models/durable/report`)).json();
     expect(rep.predictions).toBe(total(batches.keys()));
     expect(rep.coverage.batches).toBe(batches.length);
-  });
+  }, 240_000); // ~2,000 requests and two process starts: 6 s on a quiet machine, 20-45 s at load average 20
 });

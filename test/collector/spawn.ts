@@ -9,8 +9,10 @@ const ROOT = join(import.meta.dirname, '..', '..');
 export function spawnCollector(args: string[], env: Record<string, string> = {}): Promise<CollectorProcess> {
   const proc = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/collector/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // Generous: tsx compiles the collector on start, and a full run on two shared cores can take
+  // ~30 s for that alone. A collector that fails to start exits and rejects at once below.
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`collector did not start in 30 s:\n${out}`)); }, 30_000);
+    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`collector did not start in 90 s:\n${out}`)); }, 90_000);
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /listening on (http:\/\/\S+)/.exec(out);

@@ -90,6 +90,8 @@ describe.each([
     // Worker mode: the worker beside the script started (no fallback to direct mode).
     expect(isolated.requests.slice(before).includes('/dist/inferscope.worker.js')).toBe(worker);
     expect(result.events.filter((e: { type: string }) => e.type === 'worker-unavailable')).toEqual([]);
+    // The client said where it ran: worker-started only in worker mode.
+    expect(result.events.some((e: { type: string }) => e.type === 'worker-started')).toBe(worker);
   });
 
   test('finds the .wasm files beside the script without an assetsUrl, on a page that is not isolated', async () => {
@@ -107,6 +109,8 @@ describe.each([
     expect(result.shown).toEqual([{ label: expect.any(String), truth: expect.any(String) }]);
     expect(result.shown[0].label).toBe(result.shown[0].truth);
     expect(result.events.filter((e: { type: string }) => e.type === 'worker-unavailable')).toEqual([]);
+    // The client said where it ran: worker-started only in worker mode.
+    expect(result.events.some((e: { type: string }) => e.type === 'worker-started')).toBe(worker);
   });
 
   test('a wrong input size rejects with InferScopeError INPUT_SHAPE and the same message in both modes', async () => {
