@@ -56,7 +56,7 @@ export async function runChromiumBench(benchName: 'predict-overhead' | 'backend-
   const h = await startPageHarness(['with-plugin']);
   try {
     const model = `/${modelPath.slice(REPO_ROOT.length + 1)}/model.json`;
-    const { result } = await h.open({ bench: '1', backends: '["webgpu","wasm"]', assets: '/node_modules/@tensorflow/tfjs-backend-wasm/dist/', model, samples: process.env.SAMPLES ?? '200' });
+    const { result } = await h.open({ bench: '1', backends: '["webgpu","wasm"]', assets: '/node_modules/@tensorflow/tfjs-backend-wasm/dist/', model, samples: process.env.SAMPLES ?? '200', ttfpPairs: process.env.TTFP_PAIRS ?? '15' });
     if (result.error) throw new Error(`page bench failed: ${result.message}`);
     for (const line of result.lines as { bench: string }[]) if (line.bench === benchName) console.log(JSON.stringify(line));
   } finally {

@@ -1,5 +1,9 @@
 // The synchronous unload path (visibilitychange -> hidden, pagehide): fetch keepalive inside
 // the 64 KiB in-flight budget, then sendBeacon, then the outbox; and Retry-After still holds.
+// Not parametrised over worker mode: these drive the telemetry delivery module itself, which is the
+// same code inside the worker. What worker mode adds (the page holds the worker's open window and
+// sends it at pagehide, since the worker stops with the page) is proven end to end in both modes by
+// test/e2e/telemetry-chromium.test.ts ("page closes right after predicting", web-vitals at unload).
 import { afterEach, expect, test, vi } from 'vitest';
 import { createDelivery } from '../../src/sdk/telemetry/delivery.js';
 import { openOutbox } from '../../src/sdk/telemetry/outbox.js';

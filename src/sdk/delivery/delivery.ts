@@ -86,8 +86,8 @@ export function createDelivery({
   // never writes. A download requests it as it starts (`willStore`), so it is in by the time the
   // verified bytes are. A chunk that cannot load leaves the version running from memory; a
   // failed request is dropped so the next write asks again.
-  let writes: Promise<[typeof import('./save.js'), typeof import('./remove.js')]> | undefined;
-  const cacheWrites = () => (writes ??= Promise.all([import('./save.js'), import('./remove.js')]).catch((err) => { writes = undefined; throw err; }));
+  let writes: Promise<typeof import('./save.js')> | undefined;
+  const cacheWrites = () => (writes ??= import('./save.js').catch((err) => { writes = undefined; throw err; }));
   const willStore = () => { cacheWrites().catch(() => {}); };
   let idp: Promise<string> | undefined;
   const getInstallId = () => (idp ??= installId ? Promise.resolve(installId) : db().then(readInstallId));
@@ -116,7 +116,7 @@ export function createDelivery({
     if (!d || !f.toStore) return;
     let saveModel: typeof import('./save.js').saveModel;
     try {
-      [{ saveModel }] = await cacheWrites();
+      ({ saveModel } = await cacheWrites());
     } catch (err) {
       emit({ type: 'cache-unavailable', reason: `the SDK's cache-writing code could not be loaded (${(err as Error)?.message ?? err}); ${f.toStore.record.key} runs from memory` });
       return;
@@ -215,7 +215,7 @@ export function createDelivery({
       const model = (await manifest()).models[id];
       if (!model) return;
       const named = new Set([loaded, ...Object.values(model.channels).flatMap((c) => [c.version, c.candidate?.version ?? c.version])]);
-      const n = await (await cacheWrites())[1].removeVersions(d, id, (v) => !named.has(v), 'replaced', emit);
+      const n = await (await cacheWrites()).removeVersions(d, id, (v) => !named.has(v), 'replaced', emit);
       if (n) telemetry?.recordCache('evicted', n);
     } catch { /* best effort: LRU catches what this misses */ }
   }
@@ -232,7 +232,7 @@ export function createDelivery({
   async function evict(id: string, version?: string): Promise<number> {
     const d = await db();
     if (!d) return 0;
-    const [, { removeVersions }] = await cacheWrites().catch((cause: Error) => {
+    const { removeVersions } = await cacheWrites().catch((cause: Error) => {
       throw new InferScopeError('CACHE_UNAVAILABLE', `evict(): the SDK's cache-writing code could not be loaded (${cause?.message ?? cause}); try again once the page can fetch it`, { cause });
     });
     return removeVersions(d, id, (v) => version === undefined || v === version, 'manual', emit);
@@ -244,7 +244,11 @@ export function createDelivery({
     d?.close();
   }
 
-  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose, emit };
+  // Settles (never rejects) once the database is open and the reads load() sends on opening
+  // (stored manifest, the last version's record and files) are sent: those are chained first.
+  const opened = (): Promise<unknown> => db().catch(() => {});
+
+  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose, emit, opened };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;

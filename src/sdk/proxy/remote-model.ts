@@ -1,6 +1,7 @@
 // The page's Model in worker mode: the same interface, every call a message to the worker.
-// backend and fallbacks are what the worker last reported (each answer carries them, so a
-// failover mid-session shows up with the prediction that caused it).
+// backend, fallbacks and version are what the worker last reported (each answer carries them, so
+// a failover mid-session shows up with the prediction that caused it, a channel swap with the
+// load() or prediction after it). `set` takes a newer report (worker-client.ts, on a repeat load).
 import { transfer, type Remote } from 'comlink';
 import { InferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
@@ -8,9 +9,10 @@ import type { ModelInfo, ModelState, WorkerHost } from '../worker/wire.js';
 import { call } from './call.js';
 import { toWireInput } from './to-wire-input.js';
 
-export function remoteModel(info: ModelInfo, remote: Remote<WorkerHost>, onDispose: () => void): Model {
+export function remoteModel(info: ModelInfo, remote: Remote<WorkerHost>, onDispose: () => void): { model: Model; set(s: ModelState): void } {
   const { handle } = info;
-  let { backend, fallbacks } = info;
+  let { backend, fallbacks, version } = info;
+  const set = (s: ModelState) => { ({ backend, fallbacks, version } = s); };
   let disposed = false;
   const disposedError = () => new InferScopeError('DISPOSED', `model '${info.id}' was disposed; load it again`);
 
@@ -19,13 +21,13 @@ export function remoteModel(info: ModelInfo, remote: Remote<WorkerHost>, onDispo
     const moved = new Set<Transferable>();
     const wire = await toWireInput(input, moved);
     const r = await call(run(wire !== null && typeof wire === 'object' ? transfer(wire, [...moved]) : wire));
-    ({ backend, fallbacks } = r.state);
+    set(r.state);
     return r;
   }
 
-  return {
+  const model: Model = {
     id: info.id,
-    version: info.version,
+    get version() { return version; },
     format: info.format,
     get backend() { return backend; },
     get fallbacks() { return fallbacks.slice(); },
@@ -45,4 +47,5 @@ export function remoteModel(info: ModelInfo, remote: Remote<WorkerHost>, onDispo
       onDispose();
     },
   };
+  return { model, set };
 }

@@ -54,7 +54,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
   }
   const { remote, close, telemetryUrl } = started;
   onDeliveryEvent?.({ type: 'worker-started', url });
-  const models = new Set<Model>();
+  const models = new Map<number, ReturnType<typeof remoteModel>>();
   let disposed = false;
   let loads = 0;
   // Its own chunk: a page without telemetry never downloads the forwarding and unload-send code.
@@ -76,9 +76,11 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     try {
       const pending = remote.load(byId ? target : { ...(rest as WireUrlTarget), url: absolute((rest as WireUrlTarget).url) }, byId ? rest : {}, onProgress && proxy(onProgress), abortId);
       if (signal?.aborted) onAbort();
-      const m: Model = remoteModel(await call(pending), remote, () => models.delete(m));
-      models.add(m);
-      return m;
+      const info = await call(pending);
+      let r = models.get(info.handle);
+      if (r) r.set(info);
+      else models.set(info.handle, r = remoteModel(info, remote, () => models.delete(info.handle)));
+      return r.model;
     } finally {
       signal?.removeEventListener('abort', onAbort);
     }
@@ -97,7 +99,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
       if (disposed) return;
       disposed = true;
       events?.stop();
-      for (const m of [...models]) m.dispose();
+      for (const r of [...models.values()]) r.model.dispose();
       try { await call(remote.dispose()); } finally { close(); }
     },
   };

@@ -50,7 +50,7 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
 
   const live = () => client ?? (() => { throw new InferScopeError('DISPOSED', 'the worker client is not started or was disposed; create a new client'); })();
   const model = (handle: number) => models.get(handle) ?? (() => { throw new InferScopeError('DISPOSED', 'this model was disposed; load it again'); })();
-  const state = (m: Model): ModelState => ({ backend: m.backend, fallbacks: [...m.fallbacks] });
+  const state = (m: Model): ModelState => ({ backend: m.backend, fallbacks: [...m.fallbacks], version: m.version });
 
   async function withInput<T>(input: unknown, run: (x: unknown) => Promise<T>): Promise<T> {
     const owned: { dispose(): void }[] = [];
@@ -75,9 +75,11 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
       const extra = { onProgress: onProgress && ((p: LoadProgress) => { shown.push(Promise.resolve(onProgress(p)).catch(() => {})); }), signal: ac?.signal };
       try {
         const m = typeof target === 'string' ? await live().load(target, { ...options, ...extra }) : await live().load({ ...target, ...extra });
-        const handle = next++;
-        models.set(handle, m);
-        return { handle, id: m.id, version: m.version, format: m.format, ...state(m) };
+        // load() of a model the client already runs answers that same model (direct mode: the
+        // same object, swapped in place to a channel's new version): the page keeps one per handle.
+        let handle = [...models].find(([, v]) => v === m)?.[0];
+        if (handle === undefined) models.set(handle = next++, m);
+        return { handle, id: m.id, format: m.format, ...state(m) };
       } finally {
         await Promise.all(shown);
         if (abortId) aborts.delete(abortId);

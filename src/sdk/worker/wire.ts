@@ -28,9 +28,11 @@ import type { VitalName } from '../telemetry/recorder.js';
 /** A tf.Tensor's values, copied out on the page (the worker has its own tfjs). */
 export interface WireTensor { inferscopeTensor: { values: ArrayBufferView; shape: number[]; dtype: string } }
 
-/** What the model can tell without a call: refreshed with every answer from the worker. */
-export interface ModelState { backend: BackendName; fallbacks: Fallback[] }
-export interface ModelInfo extends ModelState { handle: number; id: string; version: string; format: 'graph-model' | 'layers-model' }
+/** What the model can tell without a call: refreshed with every answer from the worker (version
+ *  too: a channel's new version swaps into the same model, as in direct mode). */
+export interface ModelState { backend: BackendName; fallbacks: Fallback[]; version: string }
+/** `handle` is the same for every load() that answers the same worker-side model. */
+export interface ModelInfo extends ModelState { handle: number; id: string; format: 'graph-model' | 'layers-model' }
 
 /** ClientOptions minus what cannot be cloned (functions, factories) and the worker choice itself. */
 export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | 'onDeliveryEvent' | 'testHooks' | 'worker' | 'workerFallback' | 'cache'> & {
