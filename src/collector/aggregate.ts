@@ -172,7 +172,7 @@ export function mergeState(a: AggState, b: AggState): AggState {
   a.scores = addArray(a.scores, b.scores);
   addMap(a.classes, b.classes);
   for (const f of Object.keys(b.features)) a.features[f] = addArray(a.features[f] ?? [], b.features[f]!);
-  if (b.outOfRange) addMap((a.outOfRange ??= {}), b.outOfRange);
+  if (b.outOfRange) addMap((a.outOfRange = asDict(a.outOfRange)), b.outOfRange);
   addMap(a.confusion, b.confusion);
   for (const f of Object.keys(b.importance)) {
     const cur = (a.importance[f] ??= { sum: 0, n: 0 });
@@ -306,7 +306,9 @@ export function batchRows(app: string, batch: Batch, now: number, names: BatchNa
       const n = names.name(model, 'feature', f);
       s.features[n] = addArray(s.features[n] ?? [], m.features[f]!);
     }
-    if (m.outOfRange) addMap((s.outOfRange ??= {}), m.outOfRange);
+    // Keyed by feature names too: kept or folded like them (a plain object here once turned
+    // "toString" into text and stored e-mail-shaped names as sent).
+    if (m.outOfRange) for (const f of Object.keys(m.outOfRange)) add((s.outOfRange ??= dict()), names.name(model, 'feature', f), m.outOfRange[f]!);
     if (m.importance) for (const f of Object.keys(m.importance)) {
       const cur = (s.importance[names.name(model, 'importance', f)] ??= { sum: 0, n: 0 });
       cur.sum += m.importance[f]!.sum;

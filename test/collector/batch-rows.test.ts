@@ -14,7 +14,7 @@ import { latencySketch, makeBatch, testManifest } from './helpers.js';
 
 /** The former `apply`: a normalized copy of the batch, names admitted in its order. */
 function twoPass(app: string, batch: Batch, names: BatchNamer, now: number): { deltas: ReturnType<typeof batchToDeltas>; series: BatchSeries; folded: Dict<number> | undefined } {
-  const counts = (model: string, kind: 'code' | 'class', from: Record<string, number>) => {
+  const counts = (model: string, kind: 'code' | 'class' | 'feature', from: Record<string, number>) => {
     const out = dict<number>();
     for (const k of Object.keys(from)) { const n = names.name(model, kind, k); out[n] = (out[n] ?? 0) + from[k]!; }
     return out;
@@ -32,6 +32,8 @@ function twoPass(app: string, batch: Batch, names: BatchNamer, now: number): { d
       }
       out.features = f;
     }
+    // Not in the former pass (outOfRange kept its keys as sent, onto a plain object): folded like features now.
+    if (m.outOfRange) out.outOfRange = counts(model, 'feature', m.outOfRange);
     if (m.importance) {
       const imp = dict<{ sum: number; n: number }>();
       for (const k of Object.keys(m.importance)) {
@@ -79,6 +81,7 @@ const modelArb = fc.record({
   errors: countsArb, classes: countsArb,
   features: fc.array(fc.tuple(nameArb, fc.array(fc.nat(30), { minLength: 1, maxLength: 4 })), { maxLength: 4 }).map((e) => Object.fromEntries(e)),
   importance: fc.array(fc.tuple(nameArb, fc.record({ sum: fc.nat(1000), n: fc.nat(20) })), { maxLength: 3 }).map((e) => Object.fromEntries(e)),
+  outOfRange: countsArb,
   confusion: fc.array(fc.tuple(nameArb, nameArb, fc.nat(9)), { maxLength: 3 }),
   values: fc.array(fc.double({ min: 0.1, max: 500, noNaN: true }), { minLength: 1, maxLength: 5 }),
 }).map(({ values, ...m }): ModelAggregate => {
@@ -126,14 +129,14 @@ describe('one-pass names and rows (#16.9)', () => {
     }), { numRuns: 300 });
   });
 
-  it('never stores a personal or prototype name from any field, and the batch itself is left as sent', async () => {
+  it('never stores a personal or prototype name from any field (outOfRange included), and the batch itself is left as sent', async () => {
     const p = await policy();
     const hostile = ['jane.doe@example.com', 'https://x.example/a?token=abc', '__proto__', 'constructor', 'toString'];
     const batch = makeBatch({
       models: hostile.map((h, i) => ({
         model: h, version: h, backend: 'wasm', variant: 'stable', predictions: 1, latency: latencySketch([i + 1]), scores: [1, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         errors: Object.fromEntries([[h, 1]]), classes: Object.fromEntries([[h, 1]]), features: Object.fromEntries([[h, [1]]]),
-        importance: Object.fromEntries([[h, { sum: 1, n: 1 }]]), confusion: [[h, h, 1]],
+        importance: Object.fromEntries([[h, { sum: 1, n: 1 }]]), confusion: [[h, h, 1]], outOfRange: Object.fromEntries([[h, 2]]),
       })),
       loads: hostile.map((h) => ({ model: h, version: h, variant: 'stable', backend: 'wasm', source: 'cache', bytes: 1, ms: 1, count: 1, error: h, candidateFallback: h, fallbacks: [{ backend: 'webgl', reason: h }] })),
     });
@@ -142,5 +145,9 @@ describe('one-pass names and rows (#16.9)', () => {
     const text = JSON.stringify([deltas, series]);
     for (const h of ['jane.doe@example.com', 'token=abc']) expect(text).not.toContain(h);
     expect(JSON.stringify(batch)).toBe(before);
+    // Prototype names are counted as numbers, never turned into text by an inherited member.
+    for (const d of deltas) for (const map of [d.state.errors, d.state.classes, d.state.confusion, d.state.outOfRange ?? {}]) {
+      for (const v of Object.values(map)) expect(typeof v).toBe('number');
+    }
   });
 });
