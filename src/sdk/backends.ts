@@ -16,8 +16,9 @@ export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu',
 export type Readiness = { ok: true; note?: string } | { ok: false; reason: string };
 
 /** Test hooks (not public API): make a backend fail its self-test or hang its init; `timing`:
- *  ms added to each run that 'auto' times on a backend, or 'throw' to make those runs fail. */
-export interface BackendTestHooks { corruptSelfTest?: BackendName[]; hangInit?: BackendName[]; timing?: Partial<Record<BackendName, number | 'throw'>> }
+ *  ms added to each run that 'auto' times on a backend, or 'throw' to make those runs fail;
+ *  `onSelfTest`: told as a self-test starts. */
+export interface BackendTestHooks { corruptSelfTest?: BackendName[]; hangInit?: BackendName[]; timing?: Partial<Record<BackendName, number | 'throw'>>; onSelfTest?: (name: BackendName) => void }
 
 export interface BackendContext {
   caps: Capabilities;
@@ -103,7 +104,8 @@ function start(name: BackendName, ms: number): Promise<boolean | Error | 'timeou
 // failing or throwing run is not kept, so the next load tests again.
 const passed = new WeakMap<object, Promise<string | null>>();
 
-function selfTestOnce(name: BackendName, corrupt: boolean): Promise<string | null> {
+function selfTestOnce(name: BackendName, corrupt: boolean, hooks?: BackendTestHooks): Promise<string | null> {
+  hooks?.onSelfTest?.(name);
   const instance = tf.engine().registry[name];
   if (corrupt || !instance) return onBackend(name, () => selfTest(corrupt)); // test hook: never shared
   let p = passed.get(instance);
@@ -119,16 +121,18 @@ function selfTestOnce(name: BackendName, corrupt: boolean): Promise<string | nul
 /**
  * Make `name` ready: imported, initialized (bounded by initTimeoutMs) and self-tested (once per page).
  * Memoized per client in `cache`; a failed attempt is remembered too, because re-running a
- * hung GPU init would hang again.
+ * hung GPU init would hang again. `after`: the self-test (milliseconds of main thread, run in
+ * the call in a browser) starts only once it settles, see prestart in place.ts.
  */
-export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map<BackendName, Promise<Readiness>>): Promise<Readiness> {
+export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map<BackendName, Promise<Readiness>>, after?: Promise<unknown>): Promise<Readiness> {
   let p = cache.get(name);
   if (!p) {
     p = (async (): Promise<Readiness> => {
       const init = await exclusive(() => initialize(name, ctx));
       if (!init.ok || !ctx.selfTest) return init;
+      await after;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
-      const wrong = await selfTestOnce(name, corrupt);
+      const wrong = await selfTestOnce(name, corrupt, ctx.hooks);
       return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {
       // Not remembered: the site may fix its files, and the next load should look again.

@@ -180,7 +180,7 @@ export function createClient(options: ClientOptions = {}): Client {
     // the first backend while delivery reads the model bytes. Unreachable (offline, or gone after a
     // deploy): load() rejects with NETWORK, not the import's TypeError.
     const placing = import('./place.js').catch((cause) => { throw new InferScopeError('NETWORK', `loading failed: ${cause}`, { cause }); });
-    placing.then((m) => m.prestart(backendPolicy, backends, ctx, readiness), () => {});
+    placing.then((m) => m.prestart(backendPolicy, backends, ctx, readiness, delivery.opened()), () => {});
     try {
       const direct = byId ? null : resolveLoadTarget(target);
       const delivered = await delivery.load(direct ? { url: direct.url } : { id: target as string, channel: loadOptions.channel }, async (fetched) => {

@@ -53,10 +53,13 @@ function orderOf(backends: BackendName[], ctx: BackendContext): Promise<Order> {
 /**
  * Starting the first backend and its self-test needs no model bytes: load() calls this while
  * delivery reads and verifies them (placement then awaits the same memoized readiness).
- * 'fastest' starts every backend itself.
+ * 'fastest' starts every backend itself. `reads`: settles once delivery has opened its database
+ * and sent the warm load's reads. The self-test waits for it: it holds the main thread for
+ * milliseconds, and an IndexedDB answer that arrives meanwhile waits too, so a self-test run
+ * first would put the open and every read after it; sent first, they are served while it runs.
  */
-export function prestart(policy: BackendPolicy, backends: BackendName[], ctx: BackendContext, readiness: Map<BackendName, Promise<Readiness>>): void {
-  if (policy !== 'fastest') orderOf(backends, ctx).then((o) => ensureBackend(o.order[0]!, ctx, readiness)).catch(() => {});
+export function prestart(policy: BackendPolicy, backends: BackendName[], ctx: BackendContext, readiness: Map<BackendName, Promise<Readiness>>, reads?: Promise<unknown>): void {
+  if (policy !== 'fastest') orderOf(backends, ctx).then((o) => ensureBackend(o.order[0]!, ctx, readiness, reads)).catch(() => {});
 }
 
 /** What the idle pass needs besides PolicyOptions. */

@@ -1,11 +1,12 @@
 // The origin's storage quota in real Chromium, set with CDP Storage.overrideQuotaForOrigin, in a
 // persistent profile and in a non-persistent (in-memory) context. navigator.storage.estimate()
 // reports quota as usage + about 10 GiB here whatever the real quota is, so delivery must learn
-// the quota from the writes it refuses. Three models of ~410 KB and one of ~1.2 MB.
+// the quota from the writes it refuses. Three models of ~410 KB and one of ~1.2 MB. Each case in
+// direct mode and in worker mode (the same origin's quota binds the worker's IndexedDB writes).
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright';
 import { buildModel, startServer, versionEntry, type FixtureModel, type TestServer } from '../unit/delivery-fixtures.js';
-import { bundlePage, launch, launchEphemeral, openPage, startApp, type App, type Browser } from './delivery-harness.js';
+import { bundlePage, bundleWorker, launch, launchEphemeral, openPage, startApp, type App, type Browser } from './delivery-harness.js';
 import type { RunResult } from './delivery-page.js';
 
 const INPUTS = 100;
@@ -16,14 +17,14 @@ let server: TestServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  const [bundle, a, b, c, big] = await Promise.all([
-    bundlePage(),
+  const [bundle, workerJs, a, b, c, big] = await Promise.all([
+    bundlePage(), bundleWorker(),
     ...[1, 2, 3].map((s) => buildModel({ bodySeed: s, headSeed: s, inputs: INPUTS, hidden: 1000, tag: `m${s}` })),
     buildModel({ bodySeed: 4, headSeed: 4, inputs: INPUTS, hidden: 3000, tag: 'big' }),
   ]);
   js = bundle;
-  m = { a: a!, b: b!, c: c!, big: big! };
-  app = await startApp(js);
+  m = { a: a as FixtureModel, b: b as FixtureModel, c: c as FixtureModel, big: big as FixtureModel };
+  app = await startApp(js, workerJs as string);
 });
 afterAll(() => app.close());
 
@@ -31,7 +32,8 @@ const size = (id: keyof typeof m) => [...m[id].files.values()].reduce((n, b) => 
 const near = (id: keyof typeof m) => m[id].predict(Array(INPUTS).fill(0.5)).map((v) => expect.closeTo(v, 4));
 const quotaEvents = (r: RunResult) => r.events.filter((e) => e.type === 'evicted' || (e.type === 'cache-unavailable'));
 
-describe.each([['persistent profile', launch], ['non-persistent context', launchEphemeral]] as const)('storage quota, %s', (_name, start) => {
+const setups = [['persistent profile', launch], ['non-persistent context', launchEphemeral]] as const;
+describe.each(setups.flatMap(([name, start]) => (['direct', 'worker'] as const).map((mode) => [name, mode, start] as const)))('storage quota, %s, %s mode', (_name, mode, start) => {
   let page: Page;
   beforeEach(async () => {
     server = await startServer();
@@ -56,7 +58,7 @@ describe.each([['persistent profile', launch], ['non-persistent context', launch
     await cdp.send('Storage.overrideQuotaForOrigin', { origin: app.url, quotaSize: usage + room });
   }
   const run = async (id: keyof typeof m) => {
-    const r: RunResult = await page.evaluate((a) => (globalThis as any).delivery.run(a), { manifestUrl: `${server.url}/manifest.json`, id, inputs: INPUTS });
+    const r: RunResult = await page.evaluate((a) => (globalThis as any).delivery.run(a), { manifestUrl: `${server.url}/manifest.json`, id, inputs: INPUTS, worker: mode === 'worker' });
     expect(r.error).toBeUndefined();
     expect(r.data).toEqual(near(id)); // every load predicts right, stored or not
     return r;

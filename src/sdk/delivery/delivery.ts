@@ -244,7 +244,11 @@ export function createDelivery({
     d?.close();
   }
 
-  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose, emit };
+  // Settles (never rejects) once the database is open and the reads load() sends on opening
+  // (stored manifest, the last version's record and files) are sent: those are chained first.
+  const opened = (): Promise<unknown> => db().catch(() => {});
+
+  return { resolve, fetchVersion, load, cached, evict, manifest, installId: getInstallId, dispose, emit, opened };
 }
 
 export type Delivery = ReturnType<typeof createDelivery>;
