@@ -3,7 +3,7 @@
 // variant, minute) plus one page-level row per (app, model, minute) holding what a
 // batch says about the page (web vitals, dropped counts, cache, client families).
 import { Sketch } from '../protocol/sketch.js';
-import type { Batch, SketchJSON, CacheCounts } from '../protocol/wire-types.js';
+import type { Batch, CacheCounts, LoadRecord, ModelAggregate, SketchJSON } from '../protocol/wire-types.js';
 
 export const MINUTE = 60_000;
 
@@ -211,67 +211,150 @@ export function combineDeltas(deltas: Iterable<RowDelta>): RowDelta[] {
 }
 
 /**
- * The row deltas one valid batch contributes. Its minute is the end of the batch window,
- * clamped to `now` so a device with a clock in the future cannot write ahead of time.
+ * How the names of one batch are stored (name-policy.ts batchNames): each call maps one
+ * client-chosen name and counts it against its stored model when it folds. Called while the
+ * rows are built, in the order the batch lists the names (the caps admit first come, first kept).
  */
-export function batchToDeltas(app: string, batch: Batch, now: number, folded?: ReadonlyMap<string, Record<string, number>>): RowDelta[] {
+export interface BatchNames {
+  model(name: string): string;
+  name(model: string, kind: 'version' | 'code' | 'class' | 'feature' | 'importance', name: string): string;
+  /** A free-text reason as a code. */
+  reason(model: string, reason: string): string;
+  browser(name: string): string;
+  os(name: string): string;
+  /** Names folded for a stored model, by kind; undefined when none. */
+  folded(model: string): Dict<number> | undefined;
+}
+
+/** Names stored as sent (tests and tools that build rows without a policy). */
+const AS_SENT: BatchNames = { model: (n) => n, name: (_m, _k, n) => n, reason: (_m, r) => r, browser: (n) => n, os: (n) => n, folded: () => undefined };
+
+/** What /metrics counts from one batch, with stored names (metrics.ts recordBatch). */
+export interface BatchSeries {
+  sampleRate: number;
+  models: Pick<ModelAggregate, 'model' | 'version' | 'backend' | 'predictions' | 'errors' | 'latency'>[];
+  loads: Pick<LoadRecord, 'model' | 'version' | 'backend' | 'source' | 'ms' | 'count'>[];
+}
+
+// Row maps are keyed by text built from names ("browser:chrome", '["3","7"]'). A string built
+// per batch must be hashed and internalized each time it becomes a property key, which cost
+// more than the rest of a page row (CPU profile, #16.9); the same few keys recur in every
+// batch, so they are built once and reused. Bounded: names past the cap are built each time.
+const MAX_MEMO_KEYS = 4096;
+function keyMemo(build: (a: string, b: string) => string): (a: string, b: string) => string {
+  const memo = new Map<string, Map<string, string>>();
+  let size = 0;
+  return (a, b) => {
+    let inner = memo.get(a);
+    const hit = inner?.get(b);
+    if (hit !== undefined) return hit;
+    const key = build(a, b);
+    if (size < MAX_MEMO_KEYS) {
+      if (!inner) memo.set(a, (inner = new Map()));
+      inner.set(b, key);
+      size++;
+    }
+    return key;
+  };
+}
+/** "browser:chrome", "os:linux", "device:desktop". */
+const clientKey = keyMemo((tag, name) => `${tag}:${name}`);
+/** A confusion cell's key: JSON.stringify([predicted, actual]). */
+const cellKey = keyMemo((predicted, actual) => JSON.stringify([predicted, actual]));
+
+// A module-level function, not a closure per batch: under tsx (the CLI) every closure
+// created also gets a __name() call, and a batch makes few rows.
+function rowOf(rows: Map<string, RowDelta>, key: RowKey): AggState {
+  const k = keyString(key);
+  let d = rows.get(k);
+  if (!d) { d = { key, state: emptyState() }; rows.set(k, d); }
+  return d.state;
+}
+
+/** The row deltas one valid batch contributes, names as sent (see batchRows). */
+export const batchToDeltas = (app: string, batch: Batch, now: number): RowDelta[] => batchRows(app, batch, now).deltas;
+
+/**
+ * The row deltas one valid batch contributes and its /metrics series, in one pass over the
+ * batch that maps every name as it goes (no normalized copy of the batch is built first: fewer
+ * short-lived objects, less GC per batch). Its minute is the end of the batch window, clamped
+ * to `now` so a device with a clock in the future cannot write ahead of time.
+ */
+export function batchRows(app: string, batch: Batch, now: number, names: BatchNames = AS_SENT): { deltas: RowDelta[]; series: BatchSeries } {
   const minute = Math.floor(Math.min(batch.window.end, now) / MINUTE) * MINUTE;
   const scale = 1 / batch.sampleRate;
   const rows = new Map<string, RowDelta>();
-  const row = (model: string, version: string, backend: string, variant: string): AggState => {
-    const key: RowKey = { app, model, version, backend, variant, minute };
-    const k = keyString(key);
-    let d = rows.get(k);
-    if (!d) { d = { key, state: emptyState() }; rows.set(k, d); }
-    return d.state;
-  };
+  const series: BatchSeries = { sampleRate: batch.sampleRate, models: [], loads: [] };
+  // Page-level facts go to one row per stored model named in the batch (or the app's '' row).
+  const models = new Set<string>();
   for (const m of batch.models) {
-    const s = row(m.model, m.version, m.backend, m.variant);
+    const model = names.model(m.model);
+    const version = names.name(model, 'version', m.version);
+    models.add(model);
+    const s = rowOf(rows, { app, model, version, backend: m.backend, variant: m.variant, minute });
     s.predictions += m.predictions * scale;
     s.sampled += m.predictions;
-    addMap(s.errors, m.errors, scale);
+    // Summed per stored code before scaling, as a row merge would (the same float result).
+    const errors = dict<number>();
+    for (const c of Object.keys(m.errors)) add(errors, names.name(model, 'code', c), m.errors[c]!);
+    addMap(s.errors, errors, scale);
+    series.models.push({ model, version, backend: m.backend, predictions: m.predictions, errors, latency: m.latency });
     s.latency = mergeSketch(s.latency, m.latency);
     s.scores = addArray(s.scores, m.scores);
-    addMap(s.classes, m.classes);
-    for (const f of Object.keys(m.features ?? {})) s.features[f] = addArray(s.features[f] ?? [], m.features![f]!);
+    for (const c of Object.keys(m.classes)) add(s.classes, names.name(model, 'class', c), m.classes[c]!);
+    if (m.features) for (const f of Object.keys(m.features)) {
+      const n = names.name(model, 'feature', f);
+      s.features[n] = addArray(s.features[n] ?? [], m.features[f]!);
+    }
     if (m.outOfRange) addMap((s.outOfRange ??= {}), m.outOfRange);
-    for (const [p, a, c] of m.confusion ?? []) add(s.confusion, JSON.stringify([p, a]), c);
-    for (const f of Object.keys(m.importance ?? {})) {
-      const cur = (s.importance[f] ??= { sum: 0, n: 0 });
-      cur.sum += m.importance![f]!.sum;
-      cur.n += m.importance![f]!.n;
+    if (m.importance) for (const f of Object.keys(m.importance)) {
+      const cur = (s.importance[names.name(model, 'importance', f)] ??= { sum: 0, n: 0 });
+      cur.sum += m.importance[f]!.sum;
+      cur.n += m.importance[f]!.n;
+    }
+    if (m.confusion) for (const [p, a, c] of m.confusion) {
+      const predicted = names.name(model, 'class', p);
+      add(s.confusion, cellKey(predicted, names.name(model, 'class', a)), c);
     }
   }
   for (const l of batch.loads) {
-    const s = row(l.model, l.version, l.backend ?? 'none', l.variant);
+    const model = names.model(l.model);
+    const version = names.name(model, 'version', l.version);
+    models.add(model);
+    const s = rowOf(rows, { app, model, version, backend: l.backend ?? 'none', variant: l.variant, minute });
+    // Names in the order the policy admits them: reasons, then the error, then the candidate's.
+    const fallbacks = dict<number>();
+    for (const f of l.fallbacks) add(fallbacks, `${f.backend} ${names.reason(model, f.reason)}`, l.count);
+    const error = l.error === undefined ? undefined : names.name(model, 'code', l.error);
+    const candidate = l.candidateFallback === undefined ? undefined : names.reason(model, l.candidateFallback);
     const ms = new Sketch();
     ms.add(l.ms, l.count);
     const load: LoadState = {
-      count: l.count, failed: l.error ? l.count : 0, bytes: l.bytes * l.count, ms: ms.toJSON(),
-      source: dict(), errors: dict(), fallbacks: dict(), candidateFallbacks: dict(),
+      count: l.count, failed: error ? l.count : 0, bytes: l.bytes * l.count, ms: ms.toJSON(),
+      source: dict(), errors: dict(), fallbacks, candidateFallbacks: dict(),
     };
     load.source[l.source] = l.count;
-    if (l.error) load.errors[l.error] = l.count;
-    if (l.candidateFallback) load.candidateFallbacks[l.candidateFallback] = l.count;
-    for (const f of l.fallbacks) add(load.fallbacks, `${f.backend} ${f.reason}`, l.count);
+    if (error) load.errors[error] = l.count;
+    if (candidate) load.candidateFallbacks[candidate] = l.count;
     // `load` is this function's own: the row's first load takes it as it is.
     s.loads = s.loads ? mergeLoads(s.loads, load) : load;
+    series.loads.push({ model, version, backend: l.backend, source: l.source, ms: l.ms, count: l.count });
   }
-  // Page-level facts go to one row per model named in the batch (or the app's '' row).
-  const models = new Set([...batch.models.map((m) => m.model), ...batch.loads.map((l) => l.model)]);
   if (models.size === 0) models.add('');
+  const browser = names.browser(batch.client.browser);
+  const os = names.os(batch.client.os);
   for (const model of models) {
-    const s = row(model, '', '', '');
+    const s = rowOf(rows, { app, model, version: '', backend: '', variant: '', minute });
     s.batches = 1;
     if (batch.vitals) s.vitals = asDict(batch.vitals as Record<string, SketchJSON>);
     s.dropped = { queue: batch.dropped.queue, outbox: batch.dropped.outbox };
     if (batch.cache) s.cache = { ...batch.cache };
-    const f = folded?.get(model);
+    const f = names.folded(model);
     if (f) s.folded = asDict(f);
     s.clients = dict();
-    s.clients[`browser:${batch.client.browser}`] = 1;
-    s.clients[`os:${batch.client.os}`] = 1;
-    s.clients[`device:${batch.client.device}`] = 1;
+    s.clients[clientKey('browser', browser)] = 1;
+    s.clients[clientKey('os', os)] = 1;
+    s.clients[clientKey('device', batch.client.device)] = 1;
   }
-  return [...rows.values()];
+  return { deltas: [...rows.values()], series };
 }

@@ -3,7 +3,7 @@
 // and answer only after the batch is durably merged.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validateBatch } from '../protocol/wire.js';
-import { batchToDeltas } from './aggregate.js';
+import { batchRows } from './aggregate.js';
 import type { AppConfig } from './config.js';
 import { CollectorError } from './errors.js';
 import type { Metrics } from './metrics.js';
@@ -95,12 +95,15 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
     if (!result.ok) throw new CollectorError('SCHEMA', 400, result.message, { field: result.field });
     const appId = req.inferscopeApp!.id;
     const t = now();
-    const { batch, folded, foldedTotal } = names.apply(appId, result.batch);
-    const counted = await writer.write({ app: appId, batchId: storedBatchId(batch.batchId), receivedAt: t, deltas: batchToDeltas(appId, batch, t, folded) })
+    // Names are kept or folded while the rows are built: one pass over the batch (name-policy.ts).
+    const batchNames = names.batchNames(appId);
+    const { deltas, series } = batchRows(appId, result.batch, t, batchNames);
+    const counted = await writer.write({ app: appId, batchId: storedBatchId(result.batch.batchId), receivedAt: t, deltas })
       .catch((err: unknown) => { throw new CollectorError('UNAVAILABLE', 503, 'storage is unavailable; the batch was not stored, retry later', { cause: err }); });
     if (counted) {
-      metrics.recordBatch(appId, batch);
-      for (const kind of Object.keys(foldedTotal)) metrics.inc('inferscope_names_folded_total', { app: appId, kind }, foldedTotal[kind]);
+      metrics.recordBatch(appId, series);
+      const foldedTotal = batchNames.foldedTotal();
+      if (foldedTotal) for (const kind of Object.keys(foldedTotal)) metrics.inc('inferscope_names_folded_total', { app: appId, kind }, foldedTotal[kind]);
     }
     req.inferscopeOutcome = counted ? 'accepted' : 'duplicate';
     return reply.code(200).type('application/json; charset=utf-8').send(okBody(result.batch.batchId, counted));

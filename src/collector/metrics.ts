@@ -4,7 +4,7 @@
 // from the shared database, so every replica reports the same value: use max() over them.
 // Cardinality is capped: models beyond `maxModels` and versions beyond `maxVersions` per
 // model fold into the label value "_overflow".
-import type { Batch } from '../protocol/wire-types.js';
+import type { BatchSeries } from './aggregate.js';
 
 export const OVERFLOW = '_overflow';
 /** Seconds. */
@@ -137,7 +137,7 @@ export class Metrics {
   }
 
   /** Count one batch that was just stored (not a replay). */
-  recordBatch(app: string, batch: Batch): void {
+  recordBatch(app: string, batch: BatchSeries): void {
     const scale = 1 / batch.sampleRate;
     for (const m of batch.models) {
       const series = this.seriesFor(app, m.model, m.version, m.backend);

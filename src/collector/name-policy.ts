@@ -11,8 +11,7 @@
 // may each admit their own first names, which still bounds every row and label set.
 import type { Manifest } from '../protocol/manifest-types.js';
 import { CODE_RE, isStorableName, personalShape, type NameKind as RuleKind } from '../protocol/name-rules.js';
-import type { Batch, ConfusionCell, ModelAggregate } from '../protocol/wire-types.js';
-import { dict, type Dict } from './aggregate.js';
+import { dict, type BatchNames, type Dict } from './aggregate.js';
 
 export type NameKind = 'model' | 'version' | 'feature' | 'class' | 'importance' | 'code';
 
@@ -68,19 +67,17 @@ const REASONS: [RegExp, string][] = [
   [/context lost|device (was )?lost|\blost\b/i, 'CONTEXT_LOST'],
 ];
 
-export interface NormalizedBatch {
-  batch: Batch;
-  /** Per stored model name: names folded into "other", by kind. */
-  folded: Map<string, Dict<number>>;
-  /** Total folded per kind over the batch (for /metrics). */
-  foldedTotal: Dict<number>;
+/** One batch's names (aggregate.ts batchRows calls it while building rows), and what it folded. */
+export interface BatchNamer extends BatchNames {
+  /** Total folded per kind over the batch (for /metrics); undefined when nothing folded. */
+  foldedTotal(): Dict<number> | undefined;
 }
 
 export interface NamePolicy {
   /** Reload the manifest's names (called at start and then at most every `refreshMs`). */
   refresh(): Promise<void>;
-  /** `batch` (already validated) with every name kept or folded, and the folded counts. */
-  apply(app: string, batch: Batch): NormalizedBatch;
+  /** The name mapping for one (already validated) batch of `app`; use it for that batch only. */
+  batchNames(app: string): BatchNamer;
   /** A free-text reason as a code: a leading CODE ("INTEGRITY: …"), else one of REASONS, else OTHER. */
   reasonCode(app: string, model: string, reason: string): string;
 }
@@ -100,7 +97,8 @@ export function createNamePolicy({ manifest, caps = NAME_CAPS, refreshMs = 60_00
     .then((m) => { known = knownNames(m); }, () => { /* keep the last names; reports say why the manifest failed */ })
     .finally(() => { loadedAt = now(); loading = null; }));
 
-  function admit(app: string, model: string, kind: NameKind, name: string, fold: Dict<number>): string {
+  // The stored name: `name` itself, or "other" ("OTHER") when it folds; exactly then it differs.
+  function admit(app: string, model: string, kind: NameKind, name: string): string {
     const listed = kind === 'model' ? known.models.has(name) : kind === 'code' ? KNOWN_CODES.has(name) : known.byModel.get(model)?.[kind].has(name);
     if (listed) return name;
     const other = kind === 'code' ? OTHER_CODE : OTHER;
@@ -113,87 +111,72 @@ export function createNamePolicy({ manifest, caps = NAME_CAPS, refreshMs = 60_00
       set.add(name);
       return name;
     }
-    fold[kind] = (fold[kind] ?? 0) + 1;
     return other;
   }
 
-  function reasonCode(app: string, model: string, reason: string, fold: Dict<number> = dict()): string {
-    const lead = /^([A-Z][A-Z0-9_]{0,47})(?::|$)/.exec(reason);
-    if (lead && CODE_RE.test(lead[1]!) && !personalShape(lead[1]!)) return admit(app, model, 'code', lead[1]!, fold);
-    for (const [re, code] of REASONS) if (re.test(reason)) return code;
-    return OTHER_CODE;
+  function reasonCode(app: string, model: string, reason: string): string {
+    const lead = leadCode(reason);
+    return lead === undefined ? reasonShape(reason) : admit(app, model, 'code', lead);
   }
 
-  /** A count map with its keys admitted (folded keys summed into "other"). */
-  function counts(app: string, model: string, kind: NameKind, from: Record<string, number>, fold: Dict<number>): Record<string, number> {
-    const out = dict<number>();
-    for (const k of Object.keys(from)) { const n = admit(app, model, kind, k, fold); out[n] = (out[n] ?? 0) + from[k]!; }
-    return out;
+  const rules: Rules = { admit };
+  function batchNames(app: string): BatchNamer {
+    if (now() - loadedAt > refreshMs) void refresh();
+    return new OneBatch(rules, app);
   }
 
-  function modelAggregate(app: string, m: ModelAggregate, foldOf: (model: string) => Dict<number>): ModelAggregate {
-    const pre = dict<number>();
-    const model = admit(app, '', 'model', m.model, pre);
-    const fold = foldOf(model);
-    for (const k of Object.keys(pre)) fold[k] = (fold[k] ?? 0) + pre[k]!;
-    const out: ModelAggregate = {
-      ...m, model, version: admit(app, model, 'version', m.version, fold),
-      errors: counts(app, model, 'code', m.errors, fold), classes: counts(app, model, 'class', m.classes, fold),
-    };
-    if (m.features) {
-      const f = dict<number[]>();
-      for (const k of Object.keys(m.features)) {
-        const n = admit(app, model, 'feature', k, fold);
-        const bins = m.features[k]!;
-        const cur = f[n];
-        f[n] = cur ? Array.from({ length: Math.max(cur.length, bins.length) }, (_, i) => (cur[i] ?? 0) + (bins[i] ?? 0)) : bins;
-      }
-      out.features = f;
-    }
-    if (m.importance) {
-      const imp = dict<{ sum: number; n: number }>();
-      for (const k of Object.keys(m.importance)) {
-        const n = admit(app, model, 'importance', k, fold);
-        const cur = (imp[n] ??= { sum: 0, n: 0 });
-        cur.sum += m.importance[k]!.sum;
-        cur.n += m.importance[k]!.n;
-      }
-      out.importance = imp;
-    }
-    if (m.confusion) out.confusion = m.confusion.map(([p, a, c]): ConfusionCell => [admit(app, model, 'class', p, fold), admit(app, model, 'class', a, fold), c]);
-    return out;
+  return { refresh, batchNames, reasonCode };
+}
+
+/** A reason's leading CODE ("INTEGRITY: …"), if it has one that may be stored. */
+function leadCode(reason: string): string | undefined {
+  const lead = /^([A-Z][A-Z0-9_]{0,47})(?::|$)/.exec(reason);
+  return lead && CODE_RE.test(lead[1]!) && !personalShape(lead[1]!) ? lead[1] : undefined;
+}
+
+/** A reason without a leading code, as one of REASONS by its words, else OTHER. */
+function reasonShape(reason: string): string {
+  for (const [re, code] of REASONS) if (re.test(reason)) return code;
+  return OTHER_CODE;
+}
+
+interface Rules { admit(app: string, model: string, kind: NameKind, name: string): string }
+
+// One batch's names. A class, not an object of closures: ingest makes one per batch, and its
+// methods are shared (under tsx each closure made would also cost a __name() call). Folded
+// counts are made only when something folds (most batches: never).
+class OneBatch implements BatchNamer {
+  private byModel: Map<string, Dict<number>> | undefined;
+  private total: Dict<number> | undefined;
+  constructor(private readonly rules: Rules, private readonly app: string) {}
+
+  model(name: string): string {
+    const stored = this.rules.admit(this.app, '', 'model', name);
+    if (stored !== name) this.fold(stored, 'model');
+    return stored;
   }
 
-  return {
-    refresh,
-    reasonCode: (app, model, reason) => reasonCode(app, model, reason),
-    apply(app, batch) {
-      if (now() - loadedAt > refreshMs) void refresh();
-      const folded = new Map<string, Dict<number>>();
-      const foldOf = (model: string) => { let f = folded.get(model); if (!f) folded.set(model, (f = dict())); return f; };
-      const models = batch.models.map((m) => modelAggregate(app, m, foldOf));
-      const loads = batch.loads.map((l) => {
-        const pre = dict<number>();
-        const model = admit(app, '', 'model', l.model, pre);
-        const fold = foldOf(model);
-        for (const k of Object.keys(pre)) fold[k] = (fold[k] ?? 0) + pre[k]!;
-        const out = {
-          ...l, model, version: admit(app, model, 'version', l.version, fold),
-          fallbacks: l.fallbacks.map((f) => ({ backend: f.backend, reason: reasonCode(app, model, f.reason, fold) })),
-        };
-        if (l.error !== undefined) out.error = admit(app, model, 'code', l.error, fold);
-        if (l.candidateFallback !== undefined) out.candidateFallback = reasonCode(app, model, l.candidateFallback, fold);
-        return out;
-      });
-      const client = {
-        ...batch.client,
-        browser: BROWSERS.has(batch.client.browser) ? batch.client.browser : OTHER,
-        os: OSES.has(batch.client.os) ? batch.client.os : OTHER,
-      };
-      const foldedTotal = dict<number>();
-      for (const f of folded.values()) for (const k of Object.keys(f)) foldedTotal[k] = (foldedTotal[k] ?? 0) + f[k]!;
-      for (const [model, f] of folded) if (Object.keys(f).length === 0) folded.delete(model);
-      return { batch: { ...batch, client, models, loads }, folded, foldedTotal };
-    },
-  };
+  name(model: string, kind: Exclude<NameKind, 'model'>, name: string): string {
+    const stored = this.rules.admit(this.app, model, kind, name);
+    if (stored !== name) this.fold(model, kind);
+    return stored;
+  }
+
+  reason(model: string, reason: string): string {
+    const lead = leadCode(reason);
+    return lead === undefined ? reasonShape(reason) : this.name(model, 'code', lead);
+  }
+
+  browser(name: string): string { return BROWSERS.has(name) ? name : OTHER; }
+  os(name: string): string { return OSES.has(name) ? name : OTHER; }
+  folded(model: string): Dict<number> | undefined { return this.byModel?.get(model); }
+  foldedTotal(): Dict<number> | undefined { return this.total; }
+
+  private fold(model: string, kind: NameKind): void {
+    let f = (this.byModel ??= new Map<string, Dict<number>>()).get(model);
+    if (!f) this.byModel.set(model, (f = dict<number>()));
+    f[kind] = (f[kind] ?? 0) + 1;
+    this.total ??= dict<number>();
+    this.total[kind] = (this.total[kind] ?? 0) + 1;
+  }
 }
