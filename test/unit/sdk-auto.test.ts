@@ -222,3 +222,32 @@ test('worker mode: the pass runs in the worker (no requestIdleCallback there); t
   expect(m.backend).toBe(fastest); // reported with the next answer from the worker
   await c.dispose();
 });
+
+test('sampled explanations (explainSampleRate) around the move run on the backend the model serves on, never across backends', async () => {
+  const { createServer } = await import('node:http');
+  const { gunzipSync } = await import('node:zlib');
+  const bodies: string[] = [];
+  const collector = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      bodies.push((req.headers['content-encoding'] === 'gzip' ? gunzipSync(body) : body).toString());
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
+  const endpoint = `http://127.0.0.1:${(collector.address() as { port: number }).port}/v1/batches`;
+  const moved = vi.spyOn(tf.engine(), 'moveData');
+  const { c, passDone, timed } = auto({ testHooks: { timing: { cpu: 1e6 } }, telemetry: { endpoint, appKey: 'pk_test', explainSampleRate: 1, webVitals: false } });
+  const m = await c.load({ url: url() });
+  let n = 0;
+  while (!timed().length || n < 40) { expect(Array.from((await m.predict(image(1))).data)).toEqual(reference.map(close)); n++; await sleep(25); }
+  expect(await passDone()).toMatchObject({ type: 'backend-switched', to: 'wasm' });
+  await sleep(500);
+  await c.flush();
+  expect(bodies.join('')).toContain('"importance"'); // explanations did run
+  expect(moved).not.toHaveBeenCalled();
+  await c.dispose();
+  await new Promise((r) => collector.close(() => r(undefined)));
+}, 120_000);

@@ -2,7 +2,7 @@
 // predict() hands over a copy of one example; the explanation runs when the page is idle
 // (requestIdleCallback, else a timer), never on the predict path, at most one per model at a
 // time (others are dropped), and only its per-feature |attribution| leaves through telemetry.
-import type * as tf from '@tensorflow/tfjs-core';
+import * as tf from '@tensorflow/tfjs-core';
 import type { Telemetry } from '../telemetry/types.js';
 import { internals } from '../model-internal.js';
 
@@ -17,7 +17,11 @@ export function explainWhenIdle(model: object, example: tf.Tensor, telemetry: Te
   const run = async () => {
     try {
       const { explainTensor, importanceOf } = await import('./model-explain.js');
-      const e = await explainTensor(model, example);
+      // The copy lives on the backend its prediction ran on; the model may have moved since
+      // (failover, backendPolicy 'auto'). Rebuilt from its values on the backend the model runs
+      // on now, so no tensor of one backend is used on another (tfjs would copy it implicitly).
+      const values = await example.data();
+      const e = await explainTensor(model, () => tf.tensor(values, example.shape, example.dtype));
       const attributions = importanceOf(e);
       if (attributions) telemetry.recordExplanation({ ...target, backend: internals(model).backend(), attributions });
     } catch {

@@ -47,9 +47,13 @@ export async function explainModel(model: object, input: ModelInput, options: Ex
   });
 }
 
-/** Explain a [1, ...] tensor already on the model's backend (the idle sampler's copy). */
-export async function explainTensor(model: object, x: tf.Tensor, options: ExplainOptions = {}): Promise<Explanation> {
+/** Explain a [1, ...] tensor on the model's backend, or one `x()` builds there (the idle sampler's copy). */
+export async function explainTensor(model: object, x: tf.Tensor | (() => tf.Tensor), options: ExplainOptions = {}): Promise<Explanation> {
   const inner = internals(model);
   const opts = defaults(model, options);
-  return inner.onBackend(() => explain(inner.tfModel().model as ExplainableModel, x, opts));
+  // A thunk builds the input inside the same gated turn, on the backend the model runs on then.
+  return inner.onBackend(async () => {
+    const t = typeof x === 'function' ? x() : x;
+    try { return await explain(inner.tfModel().model as ExplainableModel, t, opts); } finally { if (t !== x) t.dispose(); }
+  });
 }
