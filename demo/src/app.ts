@@ -44,7 +44,12 @@ export interface ClientChoice {
   fallbackToCached?: boolean;
   /** Hears when it did: `failed` could not load (`reason`: "CODE: message"), cached `version` runs. */
   onLastGood?: (e: { failed: string; version: string; reason: string }) => void;
+  /** Hears the verdict of policy "auto"'s idle pass: `from` is set when it moved the model. */
+  onTimed?: (t: Timed) => void;
 }
+
+/** What policy "auto" measured in idle time (ms per prediction on the real model) and where it went. */
+export interface Timed { from?: BackendName; to: BackendName; timings: Partial<Record<BackendName, number>> }
 
 /** Where a client's SDK runs, as its delivery events tell (worker-started / worker-unavailable). */
 export interface Where { inWorker: boolean; note: string }
@@ -54,7 +59,7 @@ export interface Where { inWorker: boolean; note: string }
  * functions stay out of the options (a function cannot cross into a worker): the demo's worker
  * script has its own that do the same jobs (demo-worker.ts). `onWhere` hears where it runs.
  */
-export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true, onLastGood }: ClientChoice, onWhere?: (w: Where) => void): Client {
+export function makeClient(app: App, { backends, policy, telemetry, fallbackToCached = true, onLastGood, onTimed }: ClientChoice, onWhere?: (w: Where) => void): Client {
   const { collectorUrl, appKey } = app.config;
   const inWorker = app.inWorker;
   const client = createClient({
@@ -68,6 +73,8 @@ export function makeClient(app: App, { backends, policy, telemetry, fallbackToCa
       if (e.type === 'worker-started') onWhere?.({ inWorker: true, note: 'in a worker: tfjs, downloads, hashing and telemetry run off the main thread' });
       if (e.type === 'worker-unavailable') onWhere?.({ inWorker: false, note: `on the main thread: the worker did not start (${e.reason})` });
       if (e.type === 'last-good-fallback') onLastGood?.(e);
+      if (e.type === 'backend-switched') onTimed?.({ from: e.from, to: e.to, timings: e.timings });
+      if (e.type === 'backend-timed') onTimed?.({ to: e.backend, timings: e.timings });
     },
     telemetry: telemetry && collectorUrl ? {
       endpoint: `${collectorUrl}/v1/batches`, appKey, flushIntervalMs: 10_000, ...(inWorker ? {} : { fetch: app.telemetryFetch }),

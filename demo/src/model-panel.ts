@@ -2,7 +2,7 @@
 // bar, then say which backend the SDK picked and why, and what it holds in memory.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName, BackendPolicy, LoadProgress, Model } from '../../src/index.js';
-import { loadChoice, makeClient, type App, type Where } from './app.js';
+import { loadChoice, makeClient, type App, type Timed, type Where } from './app.js';
 import { choicesOf, fetchManifest, fetchSamples, type ModelChoice } from './catalog.js';
 import { action, byId, bytes, h, ms, show, table } from './dom.js';
 import { droppedIdProblem, filesOf, registerDrop } from './dropped.js';
@@ -65,13 +65,26 @@ function whereView(where: Where | null): HTMLElement {
     h('span', { class: where?.inWorker ? 'pill' : 'pill bad' }, where?.inWorker ? 'worker' : 'main thread'), ` runs ${where?.note ?? 'where the client has not said'}`);
 }
 
-function info(app: App, ticked: BackendName[], policy: BackendPolicy, where: Where | null): HTMLElement {
+/**
+ * Policy "auto": the model serves on the first working backend at once, and the SDK times the
+ * others in idle time after the first predictions. The page says so, then what the pass measured.
+ */
+function autoView(timed: Timed | null): HTMLElement {
+  if (!timed) return h('p', { class: 'muted', id: 'backend-auto' }, 'Policy "auto" serves on the first backend that works, then times the other ticked backends on this model in idle time after the first predictions and moves to the fastest between predictions; the measured times appear here (a verdict remembered from an earlier visit starts on its backend without timing again).');
+  const list = Object.entries(timed.timings).sort((a, b) => a[1] - b[1]).map(([b, t]) => `${b} ${t.toFixed(2)} ms`).join(', ');
+  return h('p', { class: 'muted', id: 'backend-auto', 'data-timed': list, 'data-backend': timed.to }, timed.from
+    ? `Policy "auto" timed the model in idle time (per prediction: ${list}) and moved it from ${timed.from} to ${timed.to} between predictions.`
+    : `Policy "auto" timed the model in idle time (per prediction: ${list}); ${timed.to} was already the fastest and stays.`);
+}
+
+function info(app: App, ticked: BackendName[], policy: BackendPolicy, where: Where | null, timed: Timed | null = null): HTMLElement {
   const m = app.model!;
   const fallbacks = why(app, ticked, policy);
   return h('div', {},
     h('p', {}, h('span', { class: 'big' }, m.backend), ` runs ${m.id}@${m.version} (${m.format}), loaded in ${ms(app.loadMs)}.`),
     whereView(where),
     fallbacks,
+    policy === 'auto' ? autoView(timed) : null,
     // In a worker the tensors live in the worker's tfjs engine, which this page cannot read.
     h('p', { id: 'memory' }, where?.inWorker ? h('span', { class: 'muted' }, "the model's tensors are in the worker's tfjs engine; the page's own holds none of them") : memoryView()));
 }
@@ -174,7 +187,11 @@ export async function initModelPanel(app: App): Promise<void> {
     // of a pick that fails; then the page says so, and the picker shows what runs.
     let where: Where | null = null;
     let lastGood: LastGood | null = null;
-    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model, onLastGood: (e) => { lastGood = e; } }, (w) => { where = w; });
+    let timed: Timed | null = null;
+    // The idle pass reports after the first predictions, long after this handler returned: the
+    // panel is drawn again then, if this client still serves the page.
+    const onTimed = (t: Timed) => { timed = t; if (app.client === client) show(byId('model-info'), info(app, backends, policy, where, timed)); };
+    const client = makeClient(app, { backends, policy, telemetry, fallbackToCached: !app.model, onLastGood: (e) => { lastGood = e; }, onTimed }, (w) => { where = w; });
     const t0 = performance.now();
     let model: Model;
     try {
@@ -195,7 +212,7 @@ export async function initModelPanel(app: App): Promise<void> {
     const closing = app.client?.dispose();
     Object.assign(app, { client, model, loadMs, choice, samples });
     show(status, dropped ? (telemetry ? `telemetry for this model goes to the collector as ${droppedId}@${choice.dropped?.version}` : 'no telemetry is sent for this dropped model') : '');
-    show(byId('model-info'), info(app, backends, policy, where));
+    show(byId('model-info'), info(app, backends, policy, where, timed));
     app.changed();
     await closing;
   });

@@ -93,4 +93,29 @@ describe('draw pad', () => {
     expect(await page.textContent('#digit-status')).toBe('');
     expect(await page.locator('#try canvas[title^="saliency"]').count()).toBe(0);
   });
+  it('with policy "auto" (the default), shows what the idle pass measured and runs on the fastest it found', async () => {
+    expect(await page.inputValue('#policy')).toBe('auto');
+    await page.check('#backend-wasm');
+    await page.check('#backend-webgl'); // SwiftShader here: the pass has a slower backend to time
+    await page.uncheck('#backend-webgpu');
+    await page.uncheck('#backend-cpu');
+    const before = await page.textContent('#model-info');
+    await page.click('#load');
+    await page.waitForFunction((old) => document.querySelector('#model-info')?.textContent !== old, before, { timeout: 120_000 });
+    expect(await page.textContent('#backend-auto')).toMatch(/times the other ticked backends .* in idle time/);
+    await page.locator('#digit-pad').scrollIntoViewIfNeeded();
+    const [three] = drawings({ perStyle: 1 }).filter((d) => d.digit === '3');
+    expect(await draw(three!)).toBe('3'); // the first prediction; the pass starts after it
+    await page.waitForSelector('#backend-auto[data-timed]', { timeout: 180_000 });
+    const timed = (await page.getAttribute('#backend-auto', 'data-timed'))!;
+    const times = new Map([...timed.matchAll(/(\w+) ([\d.]+) ms/g)].map((m) => [m[1]!, Number(m[2])]));
+    expect([...times.keys()].sort()).toEqual(['wasm', 'webgl']);
+    const fastest = [...times].sort((a, b) => a[1] - b[1])[0]![0];
+    // What the page says runs the model is what the pass measured fastest, and it still reads digits.
+    expect(await page.getAttribute('#backend-auto', 'data-backend')).toBe(fastest);
+    expect(await page.textContent('#model-info .big')).toBe(fastest);
+    expect(await page.textContent('#backend-auto')).toMatch(new RegExp(`moved it from \\w+ to ${fastest}|${fastest} was already the fastest and stays`));
+    expect(await draw(three!)).toBe('3');
+    await page.screenshot({ path: 'artifacts/demo-auto.png', fullPage: true });
+  }, 400_000);
 });
