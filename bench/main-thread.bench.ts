@@ -33,6 +33,12 @@ const WARM_REPS = Number(process.env.BENCH_WARM_REPS ?? 3);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
 const EARLY_WAIT_MS = Number(process.env.BENCH_EARLY_WAIT_MS ?? 1000);
 const SIZE = 224;
+// Filter-count multiplier of the synthetic model. At 1 (16-64 filters) one direct-mode wasm
+// prediction took 13.6 ms on a quiet machine: no long task at all in either mode, so the long-task
+// ratio had nothing to compare (0 / 0). 2.5 (40-160 filters, ~0.7 GMAC) takes ~60-90 ms quiet,
+// over the 50 ms long-task threshold as a real image model on a phone would be.
+const WIDTH = Number(process.env.BENCH_MODEL_WIDTH ?? 2.5);
+const filters = (n: number) => Math.max(8, Math.round((n * WIDTH) / 8) * 8);
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 
 requireSystem('main-thread', ['chromium']);
@@ -40,17 +46,17 @@ if (!existsSync(join(REPO_ROOT, 'dist/inferscope.iife.js')) || !existsSync(join(
   execFileSync('node', ['scripts/build.mjs', 'cdn', 'worker'], { cwd: REPO_ROOT, stdio: 'inherit' });
 }
 
-/** The synthetic image model: strided 3x3 convolutions down to 14x14x64, pooled, 10 classes. */
+/** The synthetic image model: strided 3x3 convolutions down to 14x14 (64 x WIDTH filters), pooled, 10 classes. */
 async function buildImageModel(): Promise<Map<string, Uint8Array>> {
   await tf.setBackend('cpu');
   const init = (seed: number) => tfl.initializers.glorotUniform({ seed });
   const model = tfl.sequential({
     layers: [
-      tfl.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: 16, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
-      tfl.layers.conv2d({ filters: 32, kernelSize: 3, strides: 1, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
-      tfl.layers.conv2d({ filters: 32, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(3) }),
-      tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(4) }),
-      tfl.layers.conv2d({ filters: 64, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(5) }),
+      tfl.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: filters(16), kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      tfl.layers.conv2d({ filters: filters(32), kernelSize: 3, strides: 1, padding: 'same', activation: 'relu', kernelInitializer: init(2) }),
+      tfl.layers.conv2d({ filters: filters(32), kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(3) }),
+      tfl.layers.conv2d({ filters: filters(64), kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(4) }),
+      tfl.layers.conv2d({ filters: filters(64), kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', kernelInitializer: init(5) }),
       tfl.layers.globalAveragePooling2d({}),
       tfl.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: init(6) }),
     ],
