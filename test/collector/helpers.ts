@@ -108,3 +108,13 @@ export async function until<T>(fn: () => Promise<T | undefined>, what: string, m
     await new Promise((r) => setTimeout(r, stepMs));
   }
 }
+
+/** What a store holds for `model`, summed over its rows: predictions, batches, latency samples. */
+export async function storeTotals(store: import('../../src/collector/store/types.js').Store, model: string): Promise<{ predictions: number; batches: number; latency: number }> {
+  const rows = await store.rows({ model, from: 0, to: Date.now() + 3600_000 });
+  return rows.reduce((a, r) => ({
+    predictions: a.predictions + r.state.predictions,
+    batches: a.batches + r.state.batches,
+    latency: a.latency + (r.state.latency?.count ?? 0),
+  }), { predictions: 0, batches: 0, latency: 0 });
+}

@@ -12,7 +12,7 @@ import { openPostgresStore } from '../../src/collector/store/postgres.js';
 import type { IngestItem, Store } from '../../src/collector/store/types.js';
 import { validateBatch } from '../../src/protocol/wire.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
-import { batchId, latencySketch, makeBatch, modelAggregate } from './helpers.js';
+import { batchId, latencySketch, makeBatch, modelAggregate, storeTotals } from './helpers.js';
 
 let db: TestPostgres;
 let replicas: Store[] = [];
@@ -33,15 +33,6 @@ function item(model: string, predictions: number): IngestItem {
   if (!v.ok) throw new Error(v.message);
   const now = Date.now();
   return { app: 'shop', batchId: batchId(), receivedAt: now, deltas: batchToDeltas('shop', v.batch, now) };
-}
-
-async function totals(store: Store, model: string): Promise<{ predictions: number; batches: number; latency: number }> {
-  const rows = await store.rows({ model, from: 0, to: Date.now() + 3600_000 });
-  return rows.reduce((a, r) => ({
-    predictions: a.predictions + r.state.predictions,
-    batches: a.batches + r.state.batches,
-    latency: a.latency + (r.state.latency?.count ?? 0),
-  }), { predictions: 0, batches: 0, latency: 0 });
 }
 
 let run = 0;
@@ -69,7 +60,7 @@ describe('PostgreSQL store: insert-only parts and roll-up', () => {
         expect(db.log().slice(logFrom).split('\n').filter((l) => /\bERROR:/.test(l))).toEqual([]);
         expect(counted.size).toBe(sent.size);
         const expected = [...sent].reduce((a, i) => a + sizes[i]!, 0);
-        for (const store of replicas) expect(await totals(store, model)).toEqual({ predictions: expected, batches: sent.size, latency: expected });
+        for (const store of replicas) expect(await storeTotals(store, model)).toEqual({ predictions: expected, batches: sent.size, latency: expected });
       },
     ), { numRuns: 25 });
     // Once every part is rolled up, the aggregates alone hold the same totals.
@@ -83,7 +74,7 @@ describe('PostgreSQL store: insert-only parts and roll-up', () => {
       const { rows } = await c.query("SELECT state FROM aggregates WHERE model LIKE 'm%' AND version <> ''");
       const fromAggregates = rows.reduce((a, r: { state: string }) => a + (JSON.parse(r.state) as { predictions: number }).predictions, 0);
       let fromReads = 0;
-      for (let i = 0; i < run; i++) fromReads += (await totals(replicas[1]!, `m${i}`)).predictions;
+      for (let i = 0; i < run; i++) fromReads += (await storeTotals(replicas[1]!, `m${i}`)).predictions;
       expect(fromAggregates).toBe(fromReads);
       expect(fromReads).toBeGreaterThan(0);
     } finally {

@@ -10,9 +10,9 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { batchToDeltas, MINUTE } from '../../src/collector/aggregate.js';
 import { openSqliteStore } from '../../src/collector/store/sqlite.js';
-import type { IngestItem, Store } from '../../src/collector/store/types.js';
+import type { IngestItem } from '../../src/collector/store/types.js';
 import { validateBatch } from '../../src/protocol/wire.js';
-import { batchId, latencySketch, makeBatch, modelAggregate } from './helpers.js';
+import { batchId, latencySketch, makeBatch, modelAggregate, storeTotals } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'inferscope-sqlite-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,15 +26,6 @@ function item(model: string, predictions: number): IngestItem {
   const v = validateBatch(JSON.parse(JSON.stringify(b)));
   if (!v.ok) throw new Error(v.message);
   return { app: 'shop', batchId: batchId(), receivedAt: end, deltas: batchToDeltas('shop', v.batch, Date.now()) };
-}
-
-async function totals(store: Store, model: string): Promise<{ predictions: number; batches: number; latency: number }> {
-  const rows = await store.rows({ model, from: 0, to: Date.now() + 3600_000 });
-  return rows.reduce((a, r) => ({
-    predictions: a.predictions + r.state.predictions,
-    batches: a.batches + r.state.batches,
-    latency: a.latency + (r.state.latency?.count ?? 0),
-  }), { predictions: 0, batches: 0, latency: 0 });
 }
 
 let run = 0;
@@ -78,7 +69,7 @@ describe('SQLite store: rows kept in memory between groups', () => {
             want.latency += n;
           }
           // Each store reads the file, not its memory.
-          for (const s of stores) expect(await totals(s, model)).toEqual(want);
+          for (const s of stores) expect(await storeTotals(s, model)).toEqual(want);
         } finally {
           await Promise.all(stores.map((s) => s.close()));
         }

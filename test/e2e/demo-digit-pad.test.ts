@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pickModel, startDemoStack, type DemoStack } from '../support/demo-server.js';
+import { drawOnPad, pickModel, startDemoStack, type DemoStack } from '../support/demo-server.js';
 import { drawings, type Drawing } from '../support/digit-strokes.js';
 
 const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
@@ -31,22 +31,8 @@ beforeAll(async () => {
 
 afterAll(async () => { await stack?.close(); });
 
-/** Draw on the pad with the mouse, stroke by stroke; resolves with the label the page shows for it. */
-async function draw(d: Drawing): Promise<string> {
-  await page.click('#digit-clear');
-  const box = (await page.locator('#digit-pad').boundingBox())!;
-  const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
-  for (const stroke of d.strokes) {
-    await page.mouse.move(...at(stroke[0]!));
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...at(p));
-    await page.mouse.up();
-  }
-  // The prediction shown is the one for this drawing (the pad counts strokes and clears).
-  const gen = await page.getAttribute('#digit-pad', 'data-gen');
-  await page.waitForSelector(`#digit-result[data-gen="${gen}"] .big`, { timeout: 20_000 });
-  return (await page.textContent('#digit-result .big'))!;
-}
+/** Draw one generated drawing on the pad; the digit the page reads. */
+const draw = (d: Drawing) => drawOnPad(page, d.strokes);
 
 describe('draw pad', () => {
   it('reads at least 90% of generated handwriting right, every digit and 7 included', async () => {

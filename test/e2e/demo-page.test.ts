@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright';
 import type { Manifest } from '../../src/protocol/manifest-types.js';
 import type { RunningCollector } from '../../src/collector/server.js';
-import { pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
+import { drawOnPad, pickModel, startDemoStack, type DemoServer, type DemoStack } from '../support/demo-server.js';
 
 const ADMIN = 'demo-admin-token-0123456789abcdef';
 /** The models served (default the repo's models/; INFERSCOPE_MODELS_DIR to try another set). */
@@ -35,6 +35,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
+
+/** A vertical stroke down the middle of the pad (280x280 pad coordinates): a new prediction. */
+const ONE = Array.from({ length: 9 }, (_, i): [number, number] => [140, 56 + i * 21]);
 
 const percent = (s: string | null) => Number(/([\d.]+)%/.exec(s ?? '')?.[1]);
 
@@ -111,13 +114,7 @@ describe('evaluation page', () => {
   it('does not count a send that failed as bytes on the wire', async () => {
     const summary = async () => (await page.textContent('#telemetry-summary'))!;
     const wire = (t: string) => /([\d.]+ (?:B|KiB|MiB)) on the wire for (\d+)/.exec(t)!.slice(1);
-    await page.click('#digit-clear'); // a new prediction for the next batch
-    const box = (await page.locator('#digit-pad').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 8 });
-    await page.mouse.up();
-    await page.waitForSelector('#digit-result .big', { timeout: 20_000 });
+    await drawOnPad(page, [ONE]); // a new prediction for the next batch
     const before = wire(await summary());
     const rows = await page.locator('#telemetry-list tbody tr').count();
     await page.route(`${collector.url}/v1/batches**`, (r) => r.abort('internetdisconnected'));
@@ -132,13 +129,7 @@ describe('evaluation page', () => {
   });
 
   it('counts the predictions of a batch the collector refused as bytes sent, not as predictions delivered', async () => {
-    await page.click('#digit-clear');
-    const box = (await page.locator('#digit-pad').boundingBox())!;
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.8, { steps: 8 });
-    await page.mouse.up();
-    await page.waitForSelector('#digit-result .big', { timeout: 20_000 });
+    await drawOnPad(page, [ONE]);
     const rows = await page.locator('#telemetry-list tbody tr').count();
     await page.route(`${collector.url}/v1/batches**`, (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"UNAVAILABLE","message":"try later"}}' }));
     await page.click('#telemetry-flush');

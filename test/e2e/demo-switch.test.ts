@@ -11,7 +11,7 @@ import { resolve } from 'node:path';
 import fc from 'fast-check';
 import type { BrowserContext, Page, Route } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pickModel, startDemoStack, type DemoStack } from '../support/demo-server.js';
+import { drawOnPad, pickModel, startDemoStack, type DemoStack } from '../support/demo-server.js';
 import { drawings, type Drawing } from '../support/digit-strokes.js';
 
 const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
@@ -33,22 +33,8 @@ beforeAll(async () => {
 
 afterAll(async () => { await stack?.close(); });
 
-/** Draw on the pad; resolves with the digit the page reads. */
-async function draw(d: Drawing): Promise<string> {
-  await page.click('#digit-clear');
-  await page.locator('#digit-pad').scrollIntoViewIfNeeded();
-  const box = (await page.locator('#digit-pad').boundingBox())!;
-  const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
-  for (const stroke of d.strokes) {
-    await page.mouse.move(...at(stroke[0]!));
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...at(p));
-    await page.mouse.up();
-  }
-  const gen = await page.getAttribute('#digit-pad', 'data-gen');
-  await page.waitForSelector(`#digit-result[data-gen="${gen}"] .big`, { timeout: 30_000 });
-  return (await page.textContent('#digit-result .big'))!;
-}
+/** Draw one generated drawing on the pad; the digit the page reads. */
+const draw = (d: Drawing) => drawOnPad(page, d.strokes);
 
 /** Press Load and wait until the button is back (the load finished, either way). */
 async function load(): Promise<void> {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/protocol/manifest-types.js';
-import { pickModel, startDemoStack, type DemoStack } from '../support/demo-server.js';
+import { drawOnPad, pickModel, startDemoStack, type DemoStack } from '../support/demo-server.js';
 import { drawings, type Drawing } from '../support/digit-strokes.js';
 
 const MODELS = resolve(process.env.INFERSCOPE_MODELS_DIR ?? 'models');
@@ -44,21 +44,8 @@ async function loadPicked(): Promise<void> {
   expect(await page.isHidden('#model-error'), (await page.textContent('#model-error')) ?? '').toBe(true); // the switch did not fail
 }
 
-async function draw(d: Drawing): Promise<string> {
-  await page.locator('#digit-pad').scrollIntoViewIfNeeded();
-  await page.click('#digit-clear');
-  const box = (await page.locator('#digit-pad').boundingBox())!;
-  const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
-  for (const stroke of d.strokes) {
-    await page.mouse.move(...at(stroke[0]!));
-    await page.mouse.down();
-    for (const p of stroke.slice(1)) await page.mouse.move(...at(p));
-    await page.mouse.up();
-  }
-  const gen = await page.getAttribute('#digit-pad', 'data-gen');
-  await page.waitForSelector(`#digit-result[data-gen="${gen}"] .big`, { timeout: 30_000 });
-  return (await page.textContent('#digit-result .big'))!;
-}
+/** Draw one generated drawing on the pad; the digit the page reads. */
+const draw = (d: Drawing) => drawOnPad(page, d.strokes);
 
 async function compare(): Promise<void> {
   await page.fill('#compare-runs', '10');

@@ -96,3 +96,24 @@ export async function pickModel(page: import('playwright').Page, id: string, cha
   await page.selectOption('#model-select', option.value);
   return option.text;
 }
+
+/**
+ * Draw `strokes` (in the pad's 280x280 coordinates) on the evaluation page's digit pad with the
+ * mouse, as a person does; resolves with the digit the page shows for this drawing (the pad
+ * counts strokes in `data-gen`, so an answer for an older drawing is never taken).
+ */
+export async function drawOnPad(page: import('playwright').Page, strokes: [number, number][][]): Promise<string> {
+  await page.locator('#digit-pad').scrollIntoViewIfNeeded();
+  await page.click('#digit-clear');
+  const box = (await page.locator('#digit-pad').boundingBox())!;
+  const at = ([x, y]: [number, number]) => [box.x + (x * box.width) / 280, box.y + (y * box.height) / 280] as const;
+  for (const stroke of strokes) {
+    await page.mouse.move(...at(stroke[0]!));
+    await page.mouse.down();
+    for (const p of stroke.slice(1)) await page.mouse.move(...at(p));
+    await page.mouse.up();
+  }
+  const gen = await page.getAttribute('#digit-pad', 'data-gen');
+  await page.waitForSelector(`#digit-result[data-gen="${gen}"] .big`, { timeout: 30_000 });
+  return (await page.textContent('#digit-result .big'))!;
+}
