@@ -6,7 +6,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vite
 import { createDelivery, type DeliveryEvent, type DeliveryOptions } from '../../src/sdk/delivery/index.js';
 import type { Fetched } from '../../src/sdk/delivery/fetch-version.js';
 import { isInferScopeError } from '../../src/sdk/errors.js';
-import { buildModel, manifestOf, predictWith, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
+import { buildModel, corruptStored, manifestOf, predictWith, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
 
 const x = Array.from({ length: 16 }, (_, i) => (i % 5) / 5);
 const compile = predictWith(x);
@@ -170,18 +170,7 @@ describe('integrity', () => {
 });
 
 describe('a cached copy corrupted on disk', () => {
-  const corrupt = async (path: string, mutate: (b: Uint8Array) => void) => {
-    const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
-    const sha = versionEntry('', v1).files.find((f) => f.path === path)!.sha256;
-    const bytes = new Uint8Array(v1.files.get(path)!.slice(0));
-    mutate(bytes);
-    await new Promise((res) => {
-      const tx = db.transaction('files', 'readwrite');
-      tx.objectStore('files').put({ sha256: sha, bytes: bytes.byteLength, data: bytes.buffer });
-      tx.oncomplete = res;
-    });
-    db.close();
-  };
+  const corrupt = (path: string, mutate: (b: Uint8Array) => void) => corruptStored(idb, v1, path, mutate);
 
   // The warm path builds while the digests run (a pipeline), so the bad copy may be built; what
   // was built from it is disposed, never returned.

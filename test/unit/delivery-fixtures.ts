@@ -131,3 +131,17 @@ export async function startServer(): Promise<TestServer> {
   s.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return s;
 }
+
+/** Writes other bytes of the same size under one of `m`'s stored files (its SHA-256 key), as a disk fault would. */
+export async function corruptStored(idb: IDBFactory, m: FixtureModel, path: string, mutate: (b: Uint8Array) => void): Promise<void> {
+  const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
+  const sha = versionEntry('', m).files.find((f) => f.path === path)!.sha256;
+  const bytes = new Uint8Array(m.files.get(path)!.slice(0));
+  mutate(bytes);
+  await new Promise((res) => {
+    const tx = db.transaction('files', 'readwrite');
+    tx.objectStore('files').put({ sha256: sha, bytes: bytes.byteLength, data: bytes.buffer });
+    tx.oncomplete = res;
+  });
+  db.close();
+}

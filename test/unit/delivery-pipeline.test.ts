@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient } from '../../src/sdk/client.js';
 import type { DeliveryEvent } from '../../src/sdk/delivery/index.js';
-import { buildModel, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
+import { buildModel, corruptStored, manifestOf, startServer, versionEntry, type FixtureModel, type TestServer } from './delivery-fixtures.js';
 
 const x = Float32Array.from({ length: 16 }, (_, i) => (i % 4) / 4);
 let v1: FixtureModel;
@@ -24,19 +24,7 @@ beforeEach(async () => {
 });
 afterEach(async () => { vi.restoreAllMocks(); await server.close(); });
 
-/** Writes other bytes of the same size under a file's SHA-256 key, as a disk fault would. */
-async function corrupt(idb: IDBFactory, path: string, mutate: (b: Uint8Array) => void) {
-  const db = await new Promise<IDBDatabase>((res) => { const q = idb.open('inferscope-delivery'); q.onsuccess = () => res(q.result); });
-  const sha = versionEntry('', v1).files.find((f) => f.path === path)!.sha256;
-  const bytes = new Uint8Array(v1.files.get(path)!.slice(0));
-  mutate(bytes);
-  await new Promise((res) => {
-    const tx = db.transaction('files', 'readwrite');
-    tx.objectStore('files').put({ sha256: sha, bytes: bytes.byteLength, data: bytes.buffer });
-    tx.oncomplete = res;
-  });
-  db.close();
-}
+const corrupt = (idb: IDBFactory, path: string, mutate: (b: Uint8Array) => void) => corruptStored(idb, v1, path, mutate);
 
 /**
  * Digests answer only once `gate` opens; `log` gets 'digest' as each held one answers. The gates
