@@ -42,15 +42,16 @@ export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | '
 export type WireLoadOptions = Omit<IdLoadOptions, 'onProgress' | 'signal'>;
 export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
 
-/** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through Comlink. */
+/** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through src/sdk/proxy/rpc.ts. */
 export interface WorkerHost {
   /** `onPending`: the open telemetry window, after each change, for the page's unload send. */
   /** Resolves the collector URL (with ?key=) when telemetry is on, for the page's unload send. */
   init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): string | undefined;
   load(target: string | WireUrlTarget, options: WireLoadOptions, onProgress?: (p: LoadProgress) => void, abortId?: number): Promise<ModelInfo>;
   abort(abortId: number): void;
-  predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state: ModelState }>;
-  explain(handle: number, input: unknown, options?: ExplainOptions): Promise<{ explanation: Explanation; state: ModelState }>;
+  /** `state` only when it changed since the page last heard it. */
+  predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state?: ModelState }>;
+  explain(handle: number, input: unknown, options?: ExplainOptions): Promise<{ explanation: Explanation; state?: ModelState }>;
   disposeModel(handle: number): void;
   cached(): Promise<CachedModel[]>;
   evict(id: string, version?: string): Promise<number>;
