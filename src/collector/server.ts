@@ -1,17 +1,17 @@
-// Builds and starts the collector: Fastify with CORS (per app) and rate limiting (per
+// Builds and starts the collector: Fastify with CORS (per app, cors.ts) and rate limiting (per
 // client), one storage backend, the group-commit writer, retention and all routes.
 // Timeouts: a request's headers and body must arrive within requestTimeoutMs (Node's own
 // requestTimeout answers 408 and closes); close() lets in-flight requests finish for
 // shutdownGraceMs, then cuts what is left (a stalled body must not keep a SIGTERM'd
 // process alive), then commits what the writer holds.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { registerAdminRoutes } from './admin-routes.js';
 import { adminOnly, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
 import { clientKeyer } from './client-key.js';
-import type { AppConfig, CollectorConfig, LogLevel } from './config.js';
+import { registerCors } from './cors.js';
+import type { CollectorConfig, LogLevel } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
 import { clientErrorHandler, errorBody, frameworkErrors, methodsByPath } from './http-errors.js';
@@ -153,38 +153,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     return reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method.slice(0, 16)} ${path.slice(0, 120)}; see deploy/openapi.json`));
   });
 
-  // CORS: only the ingest route is cross-origin, and only for origins of the app whose key
-  // is in the URL (or, when the key travels in the body, any configured app's origin; the
-  // route itself then checks the origin against the key's app).
-  const allOrigins = new Set(config.apps.flatMap((a) => a.origins));
-  const noCors = { origin: false };
-  const corsFor = (origins: Set<string>, origin: string | undefined) => ({
-    origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
-    methods: ['POST'],
-    allowedHeaders: ['content-type', 'content-encoding'],
-    // Without this a page on another origin reads null for Retry-After on 429/503 and retries early.
-    exposedHeaders: ['retry-after'],
-    maxAge: 600,
-  });
-  const originSets = new Map(config.apps.map((a) => [a, new Set(a.origins)]));
-  await app.register(cors, {
-    strictPreflight: false,
-    delegator: (req, cb) => {
-      const origin = req.headers.origin;
-      // No Origin header: not a browser's cross-origin request, so no CORS headers to add
-      // (and no per-request URL parsing on the server-to-server hot path).
-      if (typeof origin !== 'string') return cb(null, noCors);
-      const url = (req as unknown as FastifyRequest).url ?? '';
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      // The live manifest is read by every app's pages, with If-None-Match, and they read its ETag.
-      if (path === '/v1/manifest') return cb(null, { ...corsFor(allOrigins, origin), methods: ['GET', 'HEAD'], allowedHeaders: ['if-none-match'], exposedHeaders: ['etag'] });
-      if (path !== '/v1/batches') return cb(null, noCors);
-      const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
-      const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
-      cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, origin));
-    },
-  });
+  registerCors(app, { apps: config.apps, keys });
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this client (app key + address) reached; retry after the Retry-After seconds`),
