@@ -4,10 +4,11 @@
 // first test. Classes: Object.prototype names in every path/query/body name, numbers out of
 // range in every numeric query parameter, the error shape of every refusal (Fastify's own
 // 404/405/414/415/413 and bad escapes included), admin auth checked before the body is read,
-// personal data in every string input never stored or exposed, and two admins acting at once
-// (no lost or doubled transitions).
+// personal data in every string input never stored or exposed, a stalled request timed out on
+// every route, and two admins acting at once (no lost or doubled transitions).
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -250,6 +251,43 @@ describe('admin auth', () => {
     expect(await Promise.all(both.map((b) => decisions(b.url)))).toEqual(before);
     for (const key of adminRoutes) for (const { url } of both) expect(ROUTES[key]!.ok, key).toContain((await call(url, key)).status);
   }, 120_000);
+});
+
+describe('slow clients on every route', () => {
+  /** Sends `text` on a raw socket and stalls; resolves with what came back and when the socket closed. */
+  function stall(url: string, text: string): Promise<{ received: string; ms: number }> {
+    const { hostname, port } = new URL(url);
+    return new Promise((resolve) => {
+      const t0 = Date.now();
+      const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(text));
+      let received = '';
+      socket.on('data', (d: Buffer) => { received += d.toString(); });
+      socket.on('error', () => {}); // a cut connection is an expected outcome
+      socket.once('close', () => resolve({ received, ms: Date.now() - t0 }));
+    });
+  }
+
+  it('a request whose headers or body stop arriving gets a shaped 408 and is closed, whatever the route', async () => {
+    const c = await startTestCollector({ config, manifest: writeManifest(), rateLimit, requestTimeoutMs: 800 });
+    try {
+      const cases = Object.entries(ROUTES).flatMap(([key, spec]) => (key.startsWith('POST') ? ['headers', 'body'] : ['headers']).map((part) => ({ key, spec, part })));
+      const results = await Promise.all(cases.map(async ({ key, spec, part }) => {
+        const path = `${pathOf(key, spec.params)}${spec.validQuery ? `?${spec.validQuery}` : ''}`;
+        const head = `${key.slice(0, key.indexOf(' '))} ${path} HTTP/1.1\r\nHost: collector\r\nAuthorization: Bearer ${ADMIN}\r\n`;
+        const text = part === 'headers' ? `${head}X-Slow: ` : `${head}Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{"reason":`;
+        return { key, part, ...(await stall(c.url, text)) };
+      }));
+      for (const r of results) {
+        expect(r.received, `${r.key} (${r.part})`).toMatch(/^HTTP\/1\.1 408 /);
+        const body = r.received.slice(r.received.indexOf('\r\n\r\n') + 4);
+        expect(JSON.parse(body).error.code, `${r.key} (${r.part})`).toBe('TIMEOUT');
+        // Node checks deadlines every connectionsCheckingInterval (here 200 ms): generous slack for a loaded machine.
+        expect(r.ms, `${r.key} (${r.part})`).toBeLessThan(800 + 10_000);
+      }
+    } finally {
+      await c.close();
+    }
+  }, 60_000);
 });
 
 describe('personal data in every string input', () => {
