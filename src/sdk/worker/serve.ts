@@ -33,6 +33,7 @@ export function serve(endpoint: Endpoint = globalThis as unknown as Endpoint, lo
     return typeof n === 'number' ? (...args: unknown[]) => { try { post([0, n, args]); } catch { /* see above */ } } : a;
   };
   endpoint.addEventListener('message', async ({ data }) => {
+    if (!Array.isArray(data)) return; // not a call from rpc.ts
     const [id, method, args] = data as [number, keyof WorkerHost, unknown[]];
     let ok = 1;
     let value: unknown;
