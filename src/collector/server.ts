@@ -1,20 +1,20 @@
-// Builds and starts the collector: Fastify with CORS (per app) and rate limiting (per
+// Builds and starts the collector: Fastify with CORS (per app, cors.ts) and rate limiting (per
 // client), one storage backend, the group-commit writer, retention and all routes.
 // Timeouts: a request's headers and body must arrive within requestTimeoutMs (Node's own
 // requestTimeout answers 408 and closes); close() lets in-flight requests finish for
 // shutdownGraceMs, then cuts what is left (a stalled body must not keep a SIGTERM'd
 // process alive), then commits what the writer holds.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import { registerAdminRoutes } from './admin-routes.js';
-import { assertAdmin, keyIndex } from './auth.js';
+import { adminOnly, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
 import { clientKeyer } from './client-key.js';
-import type { AppConfig, CollectorConfig, LogLevel } from './config.js';
+import { registerCors } from './cors.js';
+import type { CollectorConfig, LogLevel } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
-import { clientErrorHandler, errorBody, frameworkErrors } from './http-errors.js';
+import { clientErrorHandler, errorBody, frameworkErrors, methodsByPath } from './http-errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { createNamePolicy } from './name-policy.js';
@@ -121,6 +121,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   app.addHook('onRoute', (r) => { for (const m of [r.method].flat()) routes.push({ method: m, url: r.url }); });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw, done) => {
+    // Fastify parses bodies sent to no route too: the 404/405 answer must not cost a
+    // decompression or a parse (nor turn into a 400/415 about a body no route reads).
+    if ((req as FastifyRequest).is404) return done(null, undefined);
     parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4).then((v) => done(null, v), (err: Error) => done(err, undefined));
   });
 
@@ -132,46 +135,25 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     }
     const mapped = err.code ? ERROR_BY_FASTIFY_CODE[err.code] : undefined;
     if (mapped) {
-      const msg = mapped[1] === 413 ? `request body exceeds ${bodyLimitBytes} bytes; send smaller batches` : err.message;
+      const limit = req.routeOptions.bodyLimit ?? bodyLimitBytes;
+      const msg = mapped[1] === 413 ? `request body exceeds ${limit} bytes${limit === bodyLimitBytes ? '; send smaller batches' : ''}` : err.message;
       return reply.code(mapped[1]).send(errorBody(mapped[0], msg));
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'internal error' : err.message));
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 120)}; see deploy/openapi.json`)));
+  // A known path asked with another method is a 405 with Allow, not a 404 (http-errors.ts).
+  const allowed = methodsByPath(routes);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const methods = allowed(path);
+    if (methods.length) {
+      return reply.code(405).header('allow', methods.join(', ')).send(errorBody('METHOD_NOT_ALLOWED', `${req.method.slice(0, 16)} is not allowed on ${path.slice(0, 120)}; use ${methods.join(' or ')}`));
+    }
+    return reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method.slice(0, 16)} ${path.slice(0, 120)}; see deploy/openapi.json`));
+  });
 
-  // CORS: only the ingest route is cross-origin, and only for origins of the app whose key
-  // is in the URL (or, when the key travels in the body, any configured app's origin; the
-  // route itself then checks the origin against the key's app).
-  const allOrigins = new Set(config.apps.flatMap((a) => a.origins));
-  const noCors = { origin: false };
-  const corsFor = (origins: Set<string>, origin: string | undefined) => ({
-    origin: origins.has('*') ? true : typeof origin === 'string' && origins.has(origin) ? origin : false,
-    methods: ['POST'],
-    allowedHeaders: ['content-type', 'content-encoding'],
-    // Without this a page on another origin reads null for Retry-After on 429/503 and retries early.
-    exposedHeaders: ['retry-after'],
-    maxAge: 600,
-  });
-  const originSets = new Map(config.apps.map((a) => [a, new Set(a.origins)]));
-  await app.register(cors, {
-    strictPreflight: false,
-    delegator: (req, cb) => {
-      const origin = req.headers.origin;
-      // No Origin header: not a browser's cross-origin request, so no CORS headers to add
-      // (and no per-request URL parsing on the server-to-server hot path).
-      if (typeof origin !== 'string') return cb(null, noCors);
-      const url = (req as unknown as FastifyRequest).url ?? '';
-      const q = url.indexOf('?');
-      const path = q < 0 ? url : url.slice(0, q);
-      // The live manifest is read by every app's pages, with If-None-Match, and they read its ETag.
-      if (path === '/v1/manifest') return cb(null, { ...corsFor(allOrigins, origin), methods: ['GET', 'HEAD'], allowedHeaders: ['if-none-match'], exposedHeaders: ['etag'] });
-      if (path !== '/v1/batches') return cb(null, noCors);
-      const key = q < 0 ? null : new URLSearchParams(url.slice(q + 1)).get('key');
-      const appCfg: AppConfig | undefined = key ? keys.get(key) : undefined;
-      cb(null, corsFor(appCfg ? originSets.get(appCfg)! : allOrigins, origin));
-    },
-  });
+  registerCors(app, { apps: config.apps, keys });
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this client (app key + address) reached; retry after the Retry-After seconds`),
@@ -188,7 +170,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   await names.refresh();
   registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer(), names });
   registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
-  registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
+  await registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: adminOnly(config.adminToken, keys) });
   registerDashboard(app);
 
   // Batch ids have their own window: they only catch replays from the SDK's outbox (7 days at

@@ -8,7 +8,6 @@ import type { BackendName } from '../protocol/wire-types.js';
 import type { Capabilities } from './capabilities.js';
 import { exclusive, onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
-import { selfTest } from './self-test.js';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'wasm', 'webgl', 'cpu']);
 
@@ -25,6 +24,8 @@ export interface BackendContext {
   assetsUrl?: string;
   initTimeoutMs: number;
   selfTest: boolean;
+  /** Remember a self-test pass on this device (self-test-memory.ts); false with `idbFactory: false`. */
+  remember?: boolean;
   fetch: typeof fetch;
   hooks?: BackendTestHooks;
 }
@@ -107,10 +108,12 @@ const passed = new WeakMap<object, Promise<string | null>>();
 function selfTestOnce(name: BackendName, corrupt: boolean, hooks?: BackendTestHooks): Promise<string | null> {
   hooks?.onSelfTest?.(name);
   const instance = tf.engine().registry[name];
-  if (corrupt || !instance) return onBackend(name, () => selfTest(corrupt)); // test hook: never shared
+  // Its own chunk: a warm visit with a remembered pass never downloads it.
+  const run = (bad: boolean) => import('./self-test.js').then((m) => onBackend(name, () => m.selfTest(bad)));
+  if (corrupt || !instance) return run(corrupt); // test hook: never shared
   let p = passed.get(instance);
   if (!p) {
-    const mine = (p = onBackend(name, () => selfTest(false)));
+    const mine = (p = run(false));
     const drop = () => { if (passed.get(instance) === mine) passed.delete(instance); };
     mine.then((wrong) => { if (wrong) drop(); }, drop);
     passed.set(instance, mine);
@@ -119,7 +122,8 @@ function selfTestOnce(name: BackendName, corrupt: boolean, hooks?: BackendTestHo
 }
 
 /**
- * Make `name` ready: imported, initialized (bounded by initTimeoutMs) and self-tested (once per page).
+ * Make `name` ready: imported, initialized (bounded by initTimeoutMs) and self-tested (once per page,
+ * and not at all while a pass is remembered on this device: self-test-memory.ts).
  * Memoized per client in `cache`; a failed attempt is remembered too, because re-running a
  * hung GPU init would hang again. `after`: the self-test (milliseconds of main thread, run in
  * the call in a browser) starts only once it settles, see prestart in place.ts.
@@ -127,12 +131,18 @@ function selfTestOnce(name: BackendName, corrupt: boolean, hooks?: BackendTestHo
 export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map<BackendName, Promise<Readiness>>, after?: Promise<unknown>): Promise<Readiness> {
   let p = cache.get(name);
   if (!p) {
+    // A pass remembered on this device skips the self-test (self-test-memory.ts says when);
+    // its chunk loads alongside the backend's own.
+    const memory = ctx.selfTest && ctx.remember ? import('./self-test-memory.js').catch(() => null) : null;
     p = (async (): Promise<Readiness> => {
       const init = await exclusive(() => initialize(name, ctx));
       if (!init.ok || !ctx.selfTest) return init;
-      await after;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
+      const m = await memory;
+      if (!corrupt && m?.rememberedPass(name)) return init;
+      await after;
       const wrong = await selfTestOnce(name, corrupt, ctx.hooks);
+      if (wrong) m?.forgetPass(name); else m?.rememberPass(name);
       return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {
       // Not remembered: the site may fix its files, and the next load should look again.
@@ -142,6 +152,11 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
     cache.set(name, p);
   }
   return p;
+}
+
+/** `name` failed at load, warm-up or predict: a pass remembered for it no longer holds. */
+export function forgetSelfTest(name: BackendName, ctx: BackendContext): void {
+  if (ctx.remember) import('./self-test-memory.js').then((m) => m.forgetPass(name), () => {});
 }
 
 export function assertBackendNames(names: readonly string[]): asserts names is BackendName[] {

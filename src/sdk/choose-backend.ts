@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec } from '../protocol/manifest-types.js';
 import type { BackendName } from '../protocol/wire-types.js';
-import { ensureBackend, type BackendContext, type Readiness } from './backends.js';
+import { ensureBackend, forgetSelfTest, type BackendContext, type Readiness } from './backends.js';
 import { onBackend } from './engine-gate.js';
 import { isInferScopeError } from './errors.js';
 import { createTfModel, type TensorInfo, type TfModel } from './tf-model.js';
@@ -85,6 +85,7 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
   } catch (err) {
     if (isInferScopeError(err, 'MODEL_INVALID')) throw err;
     try { tfm?.dispose(); } catch { /* backend may be gone */ }
+    forgetSelfTest(backend, o.ctx);
     return `${tfm ? 'running the model' : 'building the model'} failed: ${reasonOf(err)}`;
   }
 }

@@ -119,7 +119,7 @@ export function createClient(options: ClientOptions = {}): Client {
     throw new InferScopeError('BACKEND_UNAVAILABLE', `backendPolicy must be 'auto', 'first-working' or 'fastest'; got ${JSON.stringify(backendPolicy)}`);
   }
   const caps = detectCapabilities();
-  const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, fetch: fetchFn, hooks: testHooks };
+  const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, remember: idbFactory !== false, fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
   // In worker mode the first backend (import, init, self-test) starts with the client: off the
   // page's main thread, so the app's own start-up before load() pays for it instead of the load.

@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec, OutputSpec } from '../protocol/manifest-types.js';
 import { randomHex } from '../protocol/random-hex.js';
 import type { BackendName } from '../protocol/wire-types.js';
+import { forgetSelfTest } from './backends.js';
 import { tryBackend, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
 import { exclusive, onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
@@ -84,6 +85,7 @@ export function createModel(deps: ModelDeps): Model {
     if (gen !== generation) return Promise.resolve(true);
     switching ??= (async () => {
       fallbacks.push({ backend, reason });
+      forgetSelfTest(backend, place.ctx);
       try { tfm.dispose(); } catch { /* the backend may be gone */ }
       while (remaining.length) {
         const next = remaining.shift()!;

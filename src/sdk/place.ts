@@ -76,7 +76,9 @@ type Placed = { placement: Placement | null; fallbacks: Fallback[]; afterFirst?:
 export async function placeBy(policy: BackendPolicy, artifacts: tf.io.ModelArtifacts, opts: PolicyOptions): Promise<Placed> {
   // 'fastest' times every backend in the caller's order, so it needs no adapter probe.
   const { order, notes } = policy === 'fastest' ? { order: opts.backends, notes: [] } : await orderOf(opts.backends, opts.ctx);
-  if (policy === 'first-working') return firstWorking(order, artifacts, opts, [...notes]);
+  // One backend to try: 'auto' has nothing to choose or time, so its verdict (an IndexedDB open
+  // and read, after the model's bytes arrived and before the build) could only name that backend.
+  if (policy === 'first-working' || (policy === 'auto' && order.length < 2)) return firstWorking(order, artifacts, opts, [...notes]);
   const o: Remembered = { ...opts, store: opts.verdicts(createVerdictStore), verdictKey: `${opts.id}@${opts.version}|${opts.backends.join(',')}` };
   const verdict = await o.store.get(o.verdictKey);
   if (verdict && order.includes(verdict.backend)) {

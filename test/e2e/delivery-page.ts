@@ -18,17 +18,24 @@ export interface RunResult {
   ms: number;
   /** ms since load() at which each phase:source was first and last reported, and 'predict' ended. */
   timeline: Record<string, [number, number]>;
+  /** Backends whose self-test ran in this load (testHooks.onSelfTest). */
+  selfTests: string[];
   error?: { code?: string; message: string };
 }
 
+/** Faults for the self-test memory test: the cpu self-test answers wrong, or predict fails on cpu. */
+export interface Faults { corruptSelfTest?: boolean; failPredict?: boolean }
+
 /** `worker`: run the client in worker mode, the worker served at /worker.js (delivery-harness.ts). */
-async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worker = false }: { manifestUrl: string; id: string; maxAgeMs?: number; inputs?: number; cache?: boolean; worker?: boolean }): Promise<RunResult> {
+async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worker = false, faults = {} }: { manifestUrl: string; id: string; maxAgeMs?: number; inputs?: number; cache?: boolean; worker?: boolean; faults?: Faults }): Promise<RunResult> {
   const events: DeliveryEvent[] = [];
+  const selfTests: string[] = [];
   const progress: LoadProgress[] = [];
   const timeline: Record<string, [number, number]> = {};
   const t0 = performance.now(); // createClient is part of the app's path to its first prediction
   const client = createClient({
     backends: ['cpu'], manifestUrl, manifestMaxAgeMs: maxAgeMs, cache: cache ? {} : false, onDeliveryEvent: (e) => events.push(e),
+    ...(worker ? {} : { testHooks: { onSelfTest: (name) => selfTests.push(name), corruptSelfTest: faults.corruptSelfTest ? ['cpu'] : [] } }),
     ...(worker ? { worker: new URL('/worker.js', location.href).href, workerFallback: false } : {}),
   });
   try {
@@ -40,6 +47,8 @@ async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worke
       },
     });
     timeline.loaded = [performance.now() - t0, performance.now() - t0];
+    // The cpu backend loses its data reads, as a backend whose device was lost would.
+    if (faults.failPredict) Object.assign(tf.engine().registry.cpu!, { read: () => Promise.reject(new Error('cpu backend lost (test fault)')) });
     const r = await model.predict(new Float32Array(inputs).fill(0.5));
     const ms = performance.now() - t0;
     const t1 = performance.now();
@@ -47,11 +56,11 @@ async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worke
     timeline.secondPredict = [0, performance.now() - t1];
     return {
       version: model.version, backend: model.backend, data: Array.from(r.data), events, ms, timeline,
-      phases: [...new Set(progress.map((p) => `${p.phase}:${p.source}`))], cached: await client.cached(),
+      phases: [...new Set(progress.map((p) => `${p.phase}:${p.source}`))], cached: await client.cached(), selfTests,
     };
   } catch (err) {
     const e = err as { code?: string; message: string };
-    return { version: '', backend: '', data: [], events, phases: [], cached: [], ms: 0, timeline, error: { code: e.code, message: e.message } };
+    return { version: '', backend: '', data: [], events, phases: [], cached: [], ms: 0, timeline, selfTests, error: { code: e.code, message: e.message } };
   } finally {
     await client.dispose();
   }

@@ -251,3 +251,16 @@ test('sampled explanations (explainSampleRate) around the move run on the backen
   await c.dispose();
   await new Promise((r) => collector.close(() => r(undefined)));
 }, 120_000);
+
+test("one backend listed: 'auto' places the model without opening the verdict database (nothing to choose)", async () => {
+  const names = async (f: IDBFactory) => (await f.databases()).map((d) => d.name);
+  for (const [backends, opened] of [[['cpu'], false], [['cpu', 'wasm'], true]] as const) {
+    const idbFactory = new IDBFactory();
+    const c = createClient({ backends: [...backends], assetsUrl: WASM_DIR, idbFactory, cache: false });
+    const m = await c.load({ url: url() });
+    expect(m.backend).toBe('cpu');
+    expect(Array.from((await m.predict(image(1))).data)).toEqual(reference.map(close));
+    expect((await names(idbFactory)).includes('inferscope-backend-verdicts')).toBe(opened);
+    await c.dispose();
+  }
+});
