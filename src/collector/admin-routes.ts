@@ -1,10 +1,10 @@
 // Read side: model list, model report, Prometheus /metrics, health. Reports need the
 // admin token; /metrics and /healthz are meant for the scraper and the load balancer
 // and expose aggregates only.
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { classification } from '../protocol/classification.js';
 import type { AppConfig } from './config.js';
-import { assertAdmin } from './auth.js';
+import { adminOnly } from './auth.js';
 import { CollectorError } from './errors.js';
 import type { ManifestSource } from './manifest.js';
 import type { GaugeSample, Metrics } from './metrics.js';
@@ -12,8 +12,7 @@ import { buildReport } from './report.js';
 import type { Store } from './store/types.js';
 import { emptyState, mergeState, type AggState } from './aggregate.js';
 import type { ConfusionCell } from '../protocol/wire-types.js';
-import { MODEL_ID_MAX } from '../protocol/name-rules.js';
-import { excerpt } from '../protocol/wire.js';
+import { intParam, pathName, textParam, timeParam } from './query.js';
 
 export interface AdminDeps {
   store: Store;
@@ -29,54 +28,30 @@ export interface AdminDeps {
 }
 
 const DAY = 86_400_000;
-/** Latest time a report may name: the year 9999, well inside a BIGINT and a JS Date. */
-export const MAX_TIME_MS = 253_402_300_799_999;
-
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
-
-function time(v: unknown, field: string, fallback: number): number {
-  if (v === undefined || v === '') return fallback;
-  if (typeof v !== 'string') throw new CollectorError('BAD_REQUEST', 400, `${field} must be given once`, { field });
-  // Digits are ms since epoch; anything else must be an ISO date (Date.parse alone reads "-1" as 2001).
-  const n = /^\d+$/.test(v) ? Number(v) : ISO_DATE.test(v) ? Date.parse(v) : NaN;
-  if (!Number.isFinite(n)) throw new CollectorError('BAD_REQUEST', 400, `${field} must be ms since epoch or an ISO date, got ${excerpt(v)}`, { field });
-  // Checked here, not left to the database: PostgreSQL refuses BIGINT overflow (a 500), SQLite does not.
-  if (n < 0 || n > MAX_TIME_MS) throw new CollectorError('BAD_REQUEST', 400, `${field} is out of range (${excerpt(v)}): give ms since epoch between 0 and ${MAX_TIME_MS}, or an ISO date`, { field });
-  return n;
-}
-
-function optText(v: unknown, field: string): string | undefined {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !v || v.length > MODEL_ID_MAX) throw new CollectorError('BAD_REQUEST', 400, `${field} must be given once, as 1-${MODEL_ID_MAX} characters`, { field });
-  return v;
-}
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
   const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000, extraGauges } = deps;
-  const admin = async (req: FastifyRequest) => assertAdmin(req, adminToken, keys);
+  const admin = adminOnly(adminToken, keys);
 
   app.get('/healthz', async () => {
     await store.migrations();
     return { ok: true, storage: store.kind };
   });
 
-  app.get('/v1/models', { preHandler: admin }, async () => {
+  app.get('/v1/models', { onRequest: admin }, async () => {
     const rows = await store.models(Date.now() - retentionMs);
     return { models: rows };
   });
 
-  app.get('/v1/models/:id/report', { preHandler: admin }, async (req) => {
+  app.get('/v1/models/:id/report', { onRequest: admin }, async (req) => {
     const q = req.query as Record<string, unknown>;
-    const model = (req.params as { id: string }).id;
-    // The same limit as ingest (name-rules.ts), so every id a batch may carry has a report.
-    if (!model || model.length > MODEL_ID_MAX) throw new CollectorError('BAD_REQUEST', 400, `model id must be 1-${MODEL_ID_MAX} characters (the ingest limit), got ${model.length}`, { field: 'id' });
-    const to = time(q.to, 'to', Date.now());
-    const from = time(q.from, 'from', to - DAY);
+    const model = pathName((req.params as { id: string }).id, 'id');
+    const to = timeParam(q.to, 'to', Date.now());
+    const from = timeParam(q.from, 'from', to - DAY);
     if (from >= to) throw new CollectorError('BAD_REQUEST', 400, '"from" must be before "to"', { field: 'from' });
     if (to - from > 400 * DAY) throw new CollectorError('BAD_REQUEST', 400, 'a report spans at most 400 days', { field: 'from' });
-    const shortMin = q.shortMinutes === undefined ? 60 : typeof q.shortMinutes === 'string' && /^\d{1,6}$/.test(q.shortMinutes) ? Number(q.shortMinutes) : NaN;
-    if (!(shortMin > 0 && shortMin <= 400 * 1440)) throw new CollectorError('BAD_REQUEST', 400, `shortMinutes must be given once, as a whole number of minutes from 1 to ${400 * 1440}`, { field: 'shortMinutes' });
-    const filters = { version: optText(q.version, 'version'), backend: optText(q.backend, 'backend'), app: optText(q.app, 'app') };
+    const shortMin = intParam(q.shortMinutes, 'shortMinutes', { min: 1, max: 400 * 1440, fallback: 60 });
+    const filters = { version: textParam(q.version, 'version'), backend: textParam(q.backend, 'backend'), app: textParam(q.app, 'app') };
     const rows = await store.rows({ model, from, to, ...filters });
     return buildReport(rows, manifest, { model, from, to, shortMs: shortMin * 60_000, filters });
   });

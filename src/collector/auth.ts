@@ -26,6 +26,15 @@ export function bearerToken(req: FastifyRequest): string | null {
   return m ? m[1]! : null;
 }
 
+/**
+ * The admin check as an onRequest hook: it runs before the body is read, decompressed or
+ * parsed, so a request without the token gets its 401 (not a 400/413/415 that tells an
+ * unauthenticated client how its body was read) and costs no parsing.
+ */
+export function adminOnly(adminToken: string, keys: Map<string, AppConfig>): (req: FastifyRequest) => Promise<void> {
+  return async (req) => assertAdmin(req, adminToken, keys);
+}
+
 /** Throws 401 unless the request carries the admin token. */
 export function assertAdmin(req: FastifyRequest, adminToken: string, keys: Map<string, AppConfig>): void {
   const token = bearerToken(req);

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
+import { errorBody } from './http-errors.js';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
@@ -85,7 +86,7 @@ export function registerDashboard(app: FastifyInstance): void {
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(html));
   app.get('/assets/:name', async (req, reply) => {
     const a = assets.get((req.params as { name: string }).name);
-    if (!a) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'no such asset' } });
+    if (!a) return reply.code(404).send(errorBody('NOT_FOUND', 'no such asset; the dashboard serves uplot.iife.min.js and uplot.min.css'));
     let body = cache.get(a.file);
     if (!body) cache.set(a.file, (body = readFileSync(a.file)));
     return reply.type(a.type).header('cache-control', 'public, max-age=3600').send(body);

@@ -3,7 +3,7 @@
 // { error: { code, message, field? } }.
 export type CollectorErrorCode =
   | 'BAD_REQUEST' | 'SCHEMA' | 'UNAUTHORIZED' | 'FORBIDDEN_ORIGIN' | 'NOT_FOUND' | 'PAYLOAD_TOO_LARGE'
-  | 'UNSUPPORTED_MEDIA_TYPE' | 'CONFLICT' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'CONFIG' | 'INTERNAL';
+  | 'UNSUPPORTED_MEDIA_TYPE' | 'METHOD_NOT_ALLOWED' | 'CONFLICT' | 'RATE_LIMITED' | 'UNAVAILABLE' | 'CONFIG' | 'INTERNAL';
 
 export class CollectorError extends Error {
   readonly code: CollectorErrorCode;

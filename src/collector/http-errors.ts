@@ -16,6 +16,28 @@ export function errorBody(code: string, message: string, field?: string): { erro
   return { error: { code, message: m, ...(field ? { field: field.slice(0, 200) } : {}) } };
 }
 
+/**
+ * The methods the collector serves on a request path, from the route table (Fastify answers a
+ * wrong method with its not-found handler; RFC 9110 section 15.5.6 wants 405 with Allow). The
+ * CORS preflight catch-all (OPTIONS *) does not count. Built on first use: routes are final then.
+ */
+export function methodsByPath(routes: readonly { method: string; url: string }[]): (path: string) => string[] {
+  let table: { segments: string[]; methods: Set<string> }[] | null = null;
+  const build = () => {
+    const byUrl = new Map<string, Set<string>>();
+    for (const r of routes) if (!r.url.includes('*')) byUrl.set(r.url, (byUrl.get(r.url) ?? new Set()).add(r.method));
+    return [...byUrl].map(([url, methods]) => ({ segments: url.split('/'), methods }));
+  };
+  // A ':param' segment matches any non-empty segment; the rest must be equal.
+  const matches = (segments: string[], parts: string[]) => segments.length === parts.length
+    && segments.every((s, i) => (s.startsWith(':') ? parts[i] !== '' : s === parts[i]));
+  return (path) => {
+    table ??= build();
+    const parts = path.split('/');
+    return [...table.find((t) => matches(t.segments, parts))?.methods ?? []].sort();
+  };
+}
+
 /** Fastify's `frameworkErrors` option: bad URL escapes and over-long path parameters. */
 export function frameworkErrors(err: Error & { code?: string }, _req: FastifyRequest, reply: FastifyReply): void {
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {

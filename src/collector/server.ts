@@ -6,14 +6,14 @@
 // process alive), then commits what the writer holds.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { registerAdminRoutes } from './admin-routes.js';
-import { assertAdmin, keyIndex } from './auth.js';
+import { adminOnly, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
 import { clientKeyer } from './client-key.js';
 import { registerCors } from './cors.js';
 import type { CollectorConfig, LogLevel } from './config.js';
 import { registerDashboard } from './dashboard.js';
 import { CollectorError } from './errors.js';
-import { clientErrorHandler, errorBody, frameworkErrors } from './http-errors.js';
+import { clientErrorHandler, errorBody, frameworkErrors, methodsByPath } from './http-errors.js';
 import { registerIngest } from './ingest.js';
 import { manifestSource } from './manifest.js';
 import { createNamePolicy } from './name-policy.js';
@@ -120,6 +120,9 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   app.addHook('onRoute', (r) => { for (const m of [r.method].flat()) routes.push({ method: m, url: r.url }); });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (req, raw, done) => {
+    // Fastify parses bodies sent to no route too: the 404/405 answer must not cost a
+    // decompression or a parse (nor turn into a 400/415 about a body no route reads).
+    if ((req as FastifyRequest).is404) return done(null, undefined);
     parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4).then((v) => done(null, v), (err: Error) => done(err, undefined));
   });
 
@@ -131,13 +134,23 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     }
     const mapped = err.code ? ERROR_BY_FASTIFY_CODE[err.code] : undefined;
     if (mapped) {
-      const msg = mapped[1] === 413 ? `request body exceeds ${bodyLimitBytes} bytes; send smaller batches` : err.message;
+      const limit = req.routeOptions.bodyLimit ?? bodyLimitBytes;
+      const msg = mapped[1] === 413 ? `request body exceeds ${limit} bytes${limit === bodyLimitBytes ? '; send smaller batches' : ''}` : err.message;
       return reply.code(mapped[1]).send(errorBody(mapped[0], msg));
     }
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     return reply.code(status).send(errorBody(status === 500 ? 'INTERNAL' : 'BAD_REQUEST', status === 500 ? 'internal error' : err.message));
   });
-  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]!.slice(0, 120)}; see deploy/openapi.json`)));
+  // A known path asked with another method is a 405 with Allow, not a 404 (http-errors.ts).
+  const allowed = methodsByPath(routes);
+  app.setNotFoundHandler((req, reply) => {
+    const path = req.url.split('?')[0]!;
+    const methods = allowed(path);
+    if (methods.length) {
+      return reply.code(405).header('allow', methods.join(', ')).send(errorBody('METHOD_NOT_ALLOWED', `${req.method.slice(0, 16)} is not allowed on ${path.slice(0, 120)}; use ${methods.join(' or ')}`));
+    }
+    return reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method.slice(0, 16)} ${path.slice(0, 120)}; see deploy/openapi.json`));
+  });
 
   registerCors(app, { apps: config.apps, keys });
 
@@ -152,7 +165,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   await names.refresh();
   registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer(), names });
   registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
-  registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: async (req) => assertAdmin(req, config.adminToken, keys) });
+  await registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: adminOnly(config.adminToken, keys) });
   registerDashboard(app);
 
   // Batch ids have their own window: they only catch replays from the SDK's outbox (7 days at

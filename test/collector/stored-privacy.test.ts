@@ -7,22 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Batch } from '../../src/protocol/wire-types.js';
+import { secret, type Secret } from './secrets.js';
 import { admin, latencySketch, makeBatch, modelAggregate, startTestCollector, type TestCollector } from './helpers.js';
-
-const alnum = fc.stringMatching(/^[a-z][a-z0-9]{5,10}$/);
-const digits = (min: number, max: number) => fc.integer({ min, max }).chain((n) => fc.stringMatching(new RegExp(`^[1-9][0-9]{${n - 1}}$`)));
-// Each secret carries a unique marker (its local part, token or digits) the scan looks for.
-const secret = fc.oneof(
-  fc.tuple(alnum, alnum).map(([u, d]) => ({ text: `${u}@${d}.example`, needle: `${u}@${d}` })),
-  fc.tuple(alnum, alnum).map(([h, t]) => ({ text: `https://${h}.example/cb?token=${t}X`, needle: `${t}X` })),
-  fc.tuple(alnum, alnum).map(([h, t]) => ({ text: `${h}.example/reset?t=${t}Q`, needle: `${t}Q` })),
-  fc.tuple(fc.integer({ min: 11, max: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 11, max: 254 })).map((q) => ({ text: q.join('.'), needle: q.join('.') })),
-  fc.tuple(fc.integer({ min: 11, max: 254 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), fc.integer({ min: 11, max: 254 })).map((q) => ({ text: `ip-${q.join('-')}`, needle: q.join('-') })),
-  digits(9, 19).map((d) => ({ text: d, needle: d })),
-  digits(9, 16).map((d) => ({ text: `acct${d}`, needle: d })),
-  digits(4, 4).chain((a) => digits(4, 4).map((b) => ({ text: `${a} ${b} ${a} ${b}`, needle: `${a} ${b} ${a}` }))),
-);
-type Secret = { text: string; needle: string };
 
 // Every string field of a batch, as a setter.
 const FIELDS: Record<string, (b: Batch, s: string) => void> = {

@@ -2,6 +2,8 @@
 // server.ts), the admin view of a model's releases with their decisions, and admin actions.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CollectorError } from '../errors.js';
+import { intParam, pathName } from '../query.js';
+import { ACTION_BODY_MAX, actionReason, useActionBodyParser } from './action-body.js';
 import type { ManifestSource } from '../manifest.js';
 import type { GaugeSample } from '../metrics.js';
 import type { Store } from '../store/types.js';
@@ -24,12 +26,15 @@ export async function currentManifest({ store, manifest, config }: Pick<ReleaseR
   return manifestBody(liveManifest(base.manifest, config ? await store.releases.states() : [], config));
 }
 
-function name(v: unknown, field: string): string {
-  if (typeof v !== 'string' || !v || v.length > 128) throw new CollectorError('BAD_REQUEST', 400, `${field} must be 1-128 characters`, { field });
-  return v;
+/** Registers the release routes in their own plugin scope (their body parser is not ingest's). */
+export async function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): Promise<void> {
+  await app.register(async (scope) => {
+    useActionBodyParser(scope);
+    releaseRoutes(scope, deps);
+  });
 }
 
-export function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): void {
+function releaseRoutes(app: FastifyInstance, deps: ReleaseRouteDeps): void {
   const { store, config, controller, admin } = deps;
   const maxAge = config?.manifestMaxAgeSeconds ?? 60;
   // Every device revalidates this route: one database read per second per replica at most.
@@ -53,11 +58,9 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDe
     return reply.type('application/json; charset=utf-8').send(body);
   });
 
-  app.get('/v1/releases/:model', { preHandler: admin }, async (req) => {
-    const model = name((req.params as { model: string }).model, 'model');
-    const q = req.query as Record<string, unknown>;
-    const limit = q.limit === undefined ? 100 : Number(q.limit);
-    if (!(Number.isInteger(limit) && limit > 0 && limit <= 1000)) throw new CollectorError('BAD_REQUEST', 400, 'limit must be an integer 1-1000', { field: 'limit' });
+  app.get('/v1/releases/:model', { onRequest: admin }, async (req) => {
+    const model = pathName((req.params as { model: string }).model, 'model');
+    const limit = intParam((req.query as Record<string, unknown>).limit, 'limit', { min: 1, max: 1000, fallback: 100 });
     const managed = (await controller.managed()).filter((m) => m.model === model);
     const current = new Set(managed.map((m) => releaseKey(m.model, m.channel, m.ch.candidate.version)));
     const states = (await store.releases.states()).filter((s) => s.model === model);
@@ -77,14 +80,14 @@ export function registerReleaseRoutes(app: FastifyInstance, deps: ReleaseRouteDe
     };
   });
 
-  app.post('/v1/releases/:model/:channel/:action', { preHandler: admin }, async (req) => {
+  app.post('/v1/releases/:model/:channel/:action', { onRequest: admin, bodyLimit: ACTION_BODY_MAX }, async (req) => {
     const p = req.params as { model: string; channel: string; action: string };
     if (!ADMIN_ACTIONS.includes(p.action as AdminAction)) {
       throw new CollectorError('NOT_FOUND', 404, `unknown release action "${String(p.action).slice(0, 32)}"; use one of ${ADMIN_ACTIONS.join(', ')}`, { field: 'action' });
     }
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const reason = body && typeof body === 'object' && typeof body.reason === 'string' ? body.reason.slice(0, 200) : '';
-    return controller.act(name(p.model, 'model'), name(p.channel, 'channel'), p.action as AdminAction, reason);
+    const model = pathName(p.model, 'model');
+    const channel = pathName(p.channel, 'channel');
+    return controller.act(model, channel, p.action as AdminAction, actionReason(req.body));
   });
 }
 
