@@ -84,10 +84,11 @@ console.log(JSON.stringify({
   bench: 'size', case: 'worker-mode-main-thread-proxy-core', value: proxy.core, unit: 'bytes (min+brotli)', baseline: 4096, ratio: +(proxy.core / 4096).toFixed(3),
   target: '<= 4 KB (ratio <= 1.0)', pass: proxy.core <= 4096, note: "entry 'inferscope/proxy' + static imports: createClient({ worker }), load, predict; the direct-mode fallback is a lazy chunk", lazyChunks: proxy.lazy,
 }));
-// The worker script itself (dist/worker.js = dist/inferscope.worker.js): not main-thread code, but
-// every worker-mode visit compiles it in the worker before the first call is answered, and module
-// worker scripts get no V8 code cache in Chromium (see BENCHMARKS.md main-thread). Judged on being
-// fully minified: esbuild's minifier must find less than 2 % left to take out.
+// The npm worker script itself (dist/worker.js, one file; the CDN's dist/inferscope.worker.js is an
+// entry that import()s chunks): not main-thread code, but every worker-mode visit compiles it in the
+// worker before the first call is answered, and a module worker's own script gets no V8 code cache
+// in Chromium (see BENCHMARKS.md main-thread). Judged on being fully minified: esbuild's minifier must
+// find less than 2 % left to take out.
 const workerFile = 'dist/worker.js';
 if (!existsSync(workerFile)) execFileSync('node', ['scripts/build.mjs', 'worker'], { stdio: 'inherit' });
 const workerCode = readFileSync(workerFile, 'utf8');

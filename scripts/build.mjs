@@ -2,14 +2,16 @@
 // `npm run build`: every artefact the package ships.
 //   dist/index.js, dist/protocol.js      ESM library (tfjs external)      vite.config.ts
 //   dist/inferscope.iife.js + *.wasm     CDN bundle (global InferScope)   vite.cdn.config.ts
-//   dist/worker.js = inferscope.worker.js  worker-mode worker (self-contained) vite.worker.config.ts
+//   dist/inferscope.worker.js            worker-mode worker (CDN): entry     vite.worker.config.ts
+//     + dist/worker-chunks/*.js            what it import()s (tfjs, SDK, one chunk per backend)
+//   dist/worker.js                       worker-mode worker (npm): one file  vite.worker.config.ts
 //   dist/node/cli.js, collector.js       Node CLI and collector           vite.node.config.ts
 //   dist/types/                          declarations                     tsconfig.build.json
 // Prints the SRI hashes of the CDN files (the bundle's goes in <script integrity>; a Worker has no
-// integrity attribute, so the worker's is for whoever mirrors the files to check them).
+// integrity attribute, so the worker's and its chunks' are for whoever mirrors the files to check them).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -28,10 +30,12 @@ if (want('cdn')) {
   }
 }
 if (want('worker')) {
+  rmSync('dist/worker-chunks', { recursive: true, force: true }); // hashed names: no stale chunk
   run('npx', ['vite', 'build', '--config', 'vite.worker.config.ts', '--logLevel', 'warn']);
-  copyFileSync('dist/worker.js', 'dist/inferscope.worker.js');
+  execFileSync('npx', ['vite', 'build', '--config', 'vite.worker.config.ts', '--logLevel', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, INFERSCOPE_WORKER: 'single' } });
 }
-for (const f of ['dist/inferscope.iife.js', 'dist/inferscope.worker.js']) {
+const chunks = existsSync('dist/worker-chunks') ? readdirSync('dist/worker-chunks').sort().map((f) => `dist/worker-chunks/${f}`) : [];
+for (const f of ['dist/inferscope.iife.js', 'dist/inferscope.worker.js', ...chunks]) {
   if (!existsSync(f) || !(want('cdn') || want('worker'))) continue;
   const bytes = readFileSync(f);
   const sri = `sha384-${createHash('sha384').update(bytes).digest('base64')}`;

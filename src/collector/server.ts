@@ -1,11 +1,10 @@
 // Builds and starts the collector: Fastify with CORS (per app, cors.ts) and rate limiting (per
-// client), one storage backend, the group-commit writer, retention and all routes.
+// client, rate-limit.ts), one storage backend, the group-commit writer, retention and all routes.
 // Timeouts: a request's headers and body must arrive within requestTimeoutMs (Node's own
 // requestTimeout answers 408 and closes); close() lets in-flight requests finish for
 // shutdownGraceMs, then cuts what is left (a stalled body must not keep a SIGTERM'd
 // process alive), then commits what the writer holds.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
-import rateLimit from '@fastify/rate-limit';
 import { registerAdminRoutes } from './admin-routes.js';
 import { ADMIN_FAILURES, adminOnly, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
@@ -157,10 +156,6 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   });
 
   registerCors(app, { apps: config.apps, keys });
-  await app.register(rateLimit, {
-    global: false,
-    errorResponseBuilder: (_req, ctx) => new CollectorError('RATE_LIMITED', 429, `rate limit of ${ctx.max} requests per ${ctx.after} for this client (app key + address) reached; retry after the Retry-After seconds`),
-  });
 
   const base = manifestSource({ location: manifest });
   const releases = createReleaseController({

@@ -5,7 +5,7 @@
 // with dist/inferscope.worker.js beside the bundle.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ensureFixtures } from '../support/fixtures.js';
@@ -88,7 +88,13 @@ describe.each([
     const fetched = isolated.requests.slice(before).filter((r) => r.endsWith('.wasm'));
     expect(fetched).toContain('/dist/tfjs-backend-wasm-threaded-simd.wasm');
     // Worker mode: the worker beside the script started (no fallback to direct mode).
-    expect(isolated.requests.slice(before).includes('/dist/inferscope.worker.js')).toBe(worker);
+    const asked = isolated.requests.slice(before);
+    expect(asked.includes('/dist/inferscope.worker.js')).toBe(worker);
+    // ...and fetched only the chunks a wasm run of a layers model needs: no other backend, no
+    // graph-model converter, no explain (src/worker.ts says why).
+    const chunks = asked.filter((r) => r.startsWith('/dist/worker-chunks/')).map((r) => r.slice(20).replace(/-[\w-]{8}\.js$/, ''));
+    if (worker) expect(chunks).toEqual(expect.arrayContaining(['main', 'wasm', 'layers']));
+    expect(chunks.filter((c) => /^(webgl|webgpu|converter|explain)$/.test(c))).toEqual([]);
     expect(result.events.filter((e: { type: string }) => e.type === 'worker-unavailable')).toEqual([]);
     // The client said where it ran: worker-started only in worker mode.
     expect(result.events.some((e: { type: string }) => e.type === 'worker-started')).toBe(worker);
@@ -166,9 +172,19 @@ describe('CDN bundle, direct mode only', () => {
     expect(src).toMatch(/InferScope/);
   });
 
-  test('the worker file is self-contained (no import statements), so it starts from any URL', () => {
-    const src = readFileSync(WORKER, 'utf8');
-    expect(src).not.toMatch(/^\s*(import|export)\s/m);
-    expect(src).toMatch(/tfjs-backend-wasm/);
+  test('the worker is a small entry whose chunks all sit in worker-chunks/ beside it, one per backend', () => {
+    const entry = readFileSync(WORKER, 'utf8');
+    expect(entry.length).toBeLessThan(4096); // tfjs is in the chunks, not in the script the worker starts from
+    // Every file the entry can reach through static or dynamic relative imports exists.
+    const seen = new Set<string>();
+    const walk = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, rel] of readFileSync(file, 'utf8').matchAll(/(?:from|import\()\s*["'`](\.\.?\/[^"'`]+)["'`]/g)) walk(join(dirname(file), rel!));
+    };
+    walk(WORKER);
+    const names = [...seen].map((f) => relative(join(REPO_ROOT, 'dist'), f));
+    for (const b of ['wasm', 'webgl', 'webgpu', 'layers', 'converter', 'main']) expect(names.some((n) => n.startsWith(`worker-chunks/${b}-`))).toBe(true);
+    expect(names.every((n) => n === 'inferscope.worker.js' || n.startsWith('worker-chunks/'))).toBe(true);
   });
 });
