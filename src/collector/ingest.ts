@@ -10,6 +10,7 @@ import type { Metrics } from './metrics.js';
 import type { NamePolicy } from './name-policy.js';
 import type { Writer } from './writer.js';
 import { sha256 } from './client-key.js';
+import { createRateLimiter, longDuration } from './rate-limit.js';
 
 export interface IngestDeps {
   keys: Map<string, AppConfig>;
@@ -49,6 +50,7 @@ const okBody = (batchId: string, counted: boolean) => `{"ok":true,"batchId":"${b
 export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
   const { keys, writer, metrics, defaultRateLimit, clientKey, names, now = Date.now } = deps;
   const limitOf = (req: FastifyRequest) => req.inferscopeApp?.rateLimit ?? defaultRateLimit;
+  const limit = createRateLimiter();
   // One counter cell per outcome, looked up once instead of per request.
   const outcomes = new Map<string, { value: number }>();
   const countOutcome = (status: string) => {
@@ -59,15 +61,6 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
 
   // Hooks are plain callbacks (no async): each async hook costs promise hops per request.
   app.post('/v1/batches', {
-    config: {
-      rateLimit: {
-        hook: 'preHandler',
-        // Per client, not per app key: one client exhausting its budget must not 429 the others.
-        keyGenerator: (req: FastifyRequest) => clientKey(req.inferscopeKey ?? 'anonymous', req.ip),
-        max: (req: FastifyRequest) => limitOf(req).max,
-        timeWindow: (req: FastifyRequest) => limitOf(req).windowSeconds * 1000,
-      },
-    },
     preValidation: (req, _reply, done) => {
       const key = keyFrom(req);
       const q = (req.query as Record<string, unknown> | undefined)?.key;
@@ -84,6 +77,13 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
       }
       req.inferscopeApp = appCfg;
       req.inferscopeKey = key;
+      done();
+    },
+    // Per client, not per app key: one client exhausting its budget must not 429 the others.
+    preHandler: (req, reply, done) => {
+      const { max, windowSeconds } = limitOf(req);
+      const v = limit(reply, clientKey(req.inferscopeKey ?? 'anonymous', req.ip), max, windowSeconds * 1000);
+      if (v.exceeded) throw new CollectorError('RATE_LIMITED', 429, `rate limit of ${max} requests per ${longDuration(v.resetSeconds * 1000)} for this client (app key + address) reached; retry after the Retry-After seconds`);
       done();
     },
     onResponse: (req, reply, done) => {

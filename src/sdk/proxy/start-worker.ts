@@ -5,8 +5,7 @@
 import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { DeliveryEvent } from '../delivery/types.js';
 import { InferScopeError } from '../errors.js';
-import type { OutboxItem } from '../telemetry/outbox.js';
-import type { WorkerClientOptions, WorkerHost } from '../worker/wire.js';
+import type { PageInitArgs, WorkerClientOptions, WorkerHost } from '../worker/wire.js';
 import { call } from './call.js';
 
 export interface Started { remote: Remote<WorkerHost>; close(): void; telemetryUrl?: string }
@@ -15,7 +14,7 @@ export const unavailable = (url: string, reason: string, cause?: unknown) =>
   new InferScopeError('WORKER_UNAVAILABLE', `the InferScope worker ${url} did not start: ${reason}`, { cause: cause ?? { url, reason } });
 
 /** Start `spec` (a URL, or a Worker the app made) and initialize its client; WORKER_UNAVAILABLE when it cannot run. */
-export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): Promise<Started> {
+export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, page: PageInitArgs = []): Promise<Started> {
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
   const csp: string[] = [];
   const onCsp = (e: SecurityPolicyViolationEvent) => { if (typeof spec !== 'string' || spec.startsWith(e.blockedURI)) csp.push(e.effectiveDirective); };
@@ -33,7 +32,7 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
   const failed = new Promise<never>((_, reject) => { onError = (e) => { e.preventDefault(); reject(e); }; });
   worker.addEventListener('error', onError);
   try {
-    const telemetryUrl = await Promise.race([call(remote.init(options, onEvent && proxy(onEvent), onPending && options.telemetry ? proxy(onPending) : undefined)), failed]);
+    const telemetryUrl = await Promise.race([call(remote.init(options, onEvent && proxy(onEvent), ...page)), failed]);
     return { remote, telemetryUrl, close: () => { remote[releaseProxy](); worker.terminate(); } };
   } catch (err) {
     worker.terminate();

@@ -10,7 +10,6 @@ import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
 import { call } from './call.js';
-import type { OutboxItem } from '../telemetry/outbox.js';
 import { remoteModel } from './remote-model.js';
 import { startWorker, unavailable } from './start-worker.js';
 
@@ -37,16 +36,15 @@ function wireOptions(o: ClientOptions): WorkerClientOptions | string {
  * const client = await createWorkerClient({ worker: true }, createClient);
  */
 export async function createWorkerClient(options: ClientOptions, direct: (o: ClientOptions) => Client | Promise<Client>): Promise<Client> {
-  const { worker = true, workerFallback = true, onDeliveryEvent, telemetry } = options;
+  const { worker = true, workerFallback = true, onDeliveryEvent } = options;
   const spec = typeof worker === 'object' && !(worker instanceof URL) ? worker : absolute(String(worker === true ? new URL('./worker.js', import.meta.url) : worker));
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
-  let started;
-  // The worker's open telemetry window: kept here until the forwarding chunk has loaded.
-  const held: { last?: OutboxItem | null; to?: (item: OutboxItem | null) => void } = {};
+  let started, page;
   try {
     const wire = wireOptions(options);
     if (typeof wire === 'string') throw unavailable(url, `option ${wire} cannot cross into a worker; leave it out or use direct mode`);
-    started = await startWorker(spec, wire, onDeliveryEvent, (item) => { held.last = item; held.to?.(item); });
+    page = wire.telemetry ? (await import('./page-telemetry.js')).pageTelemetry(wire.telemetry) : undefined;
+    started = await startWorker(spec, wire, onDeliveryEvent, page?.args);
   } catch (err) {
     if (!workerFallback || !isInferScopeError(err, 'WORKER_UNAVAILABLE')) throw err;
     onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });
@@ -57,12 +55,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
   const models = new Map<number, ReturnType<typeof remoteModel>>();
   let disposed = false;
   let loads = 0;
-  // Its own chunk: a page without telemetry never downloads the forwarding and unload-send code.
-  const events = telemetry && telemetryUrl
-    ? (await import('./forward-page-events.js')).forwardPageEvents(remote, { webVitals: telemetry.webVitals !== false, isActive: () => !disposed, url: telemetryUrl })
-    : null;
-  held.to = events?.hold;
-  if (held.last) held.to?.(held.last);
+  const events = page?.attach(remote, telemetryUrl, () => !disposed);
 
   const gone = () => new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
 

@@ -58,8 +58,8 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
   }
 
   return {
-    init(options, onEvent, onPending) {
-      page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
+    init(options, onEvent, onPending, stash, release) {
+      page = relayedPageEvents(onPending && ((...a) => { void onPending(...a); }), stash && release && { ...stash, release: (ids) => void Promise.resolve(release(ids)).catch(() => {}) });
       const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
       client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
