@@ -4,7 +4,7 @@
 // calls run in worker mode: telemetry in /tel-worker.js (telemetry-worker.ts) with the page's
 // events forwarded by the SDK's proxy code, and createClient({ worker: '/worker.js' }).
 import '@tensorflow/tfjs-backend-cpu';
-import { wrap } from 'comlink';
+import { proxy, wrap } from 'comlink';
 import { createClient } from '../../src/sdk/client.js';
 import { pageTelemetry } from '../../src/sdk/proxy/page-telemetry.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
@@ -32,7 +32,8 @@ const tel = {
     if (!inWorker) { t = createTelemetry({ webVitals: false, ...options }); return; }
     remote = wrap<TelemetryWorkerApi>(new Worker('/tel-worker.js', { type: 'module' }));
     const page = pageTelemetry({ webVitals: false, ...options }); // the SDK's page half, as createClient({ worker }) starts it
-    await remote.start(options, ...page.args);
+    // (the SDK's own worker gets these functions through its message layer; this test worker through Comlink)
+    await remote.start(options, ...(page.args.map((a) => (typeof a === 'function' ? proxy(a) : a)) as typeof page.args));
     page.attach(remote, checkTelemetryOptions(options as TelemetryOptions & { endpoint: string }), () => true);
   },
   /** Give the page something to paint (FCP, LCP need contentful paint), and a click handler

@@ -2,7 +2,6 @@
 // downloads it. Loaded before the worker starts, so init() carries what earlier pages stashed
 // at unload (page-stash.ts) and the callback through which the worker keeps the page up to date
 // with what an unload would lose; attach() starts the page-event forwarding once the worker runs.
-import { proxy } from 'comlink';
 import type { PageEvents, TelemetryOptions } from '../telemetry/options.js';
 import type { PageInitArgs } from '../worker/wire.js';
 import { forwardPageEvents, type PageEventTarget } from './forward-page-events.js';
@@ -18,7 +17,8 @@ export function pageTelemetry(telemetry: TelemetryOptions) {
   let to: Hold | undefined;
   const hold: Hold = (...a) => { last = a; to?.(...a); };
   return {
-    args: [proxy(hold), stash?.stash, stash && proxy(stash.release)] as PageInitArgs,
+    // (start-worker.ts makes the functions callable from the worker)
+    args: [hold, stash?.stash, stash?.release] as PageInitArgs,
     /** `url`: the collector URL init() answered (none: telemetry has no endpoint, nothing to forward). */
     attach(remote: PageEventTarget, url: string | undefined, isActive: () => boolean) {
       if (!url) return null;

@@ -4,12 +4,10 @@
 // pagehide/visibilitychange and web-vitals forwarding, and the delivery/progress callbacks.
 // A worker that cannot start gives WORKER_UNAVAILABLE; by default the client then runs in
 // direct mode and says so with a 'worker-unavailable' delivery event.
-import { proxy } from 'comlink';
 import type { Client, ClientOptions } from '../client.js';
 import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
-import { call } from './call.js';
 import { remoteModel } from './remote-model.js';
 import { startWorker, unavailable } from './start-worker.js';
 
@@ -50,7 +48,8 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });
     return direct({ ...options, worker: false });
   }
-  const { remote, close, telemetryUrl } = started;
+  const { rpc, close, telemetryUrl } = started;
+  const { remote } = rpc;
   onDeliveryEvent?.({ type: 'worker-started', url });
   const models = new Map<number, ReturnType<typeof remoteModel>>();
   let disposed = false;
@@ -66,22 +65,24 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     const abortId = signal ? ++loads : undefined;
     const onAbort = () => void remote.abort(abortId!).catch(() => {});
     signal?.addEventListener('abort', onAbort);
+    const progress = onProgress && rpc.fn(onProgress);
     try {
-      const pending = remote.load(byId ? target : { ...(rest as WireUrlTarget), url: absolute((rest as WireUrlTarget).url) }, byId ? rest : {}, onProgress && proxy(onProgress), abortId);
+      const pending = remote.load(byId ? target : { ...(rest as WireUrlTarget), url: absolute((rest as WireUrlTarget).url) }, byId ? rest : {}, progress, abortId);
       if (signal?.aborted) onAbort();
-      const info = await call(pending);
+      const info = await pending;
       let r = models.get(info.handle);
       if (r) r.set(info);
-      else models.set(info.handle, r = remoteModel(info, remote, () => models.delete(info.handle)));
+      else models.set(info.handle, r = remoteModel(info, rpc, () => models.delete(info.handle)));
       return r.model;
     } finally {
+      rpc.drop(progress);
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
   // After dispose() the worker is gone: answer here, as a direct-mode client would.
   const live = <T>(run: () => Promise<T>, after: T | InferScopeError): Promise<T> =>
-    (!disposed ? call(run()) : after instanceof InferScopeError ? Promise.reject(after) : Promise.resolve(after));
+    (!disposed ? run() : after instanceof InferScopeError ? Promise.reject(after) : Promise.resolve(after));
   return {
     load: load as Client['load'],
     cached: () => live(() => remote.cached(), gone()),
@@ -93,7 +94,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
       disposed = true;
       events?.stop();
       for (const r of [...models.values()]) r.model.dispose();
-      try { await call(remote.dispose()); } finally { close(); }
+      try { await remote.dispose(); } finally { close(gone()); }
     },
   };
 }

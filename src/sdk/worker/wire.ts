@@ -47,7 +47,7 @@ export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
 /** init()'s telemetry arguments from the page (src/sdk/proxy/page-telemetry.ts). */
 export type PageInitArgs = [onPending?: PageEvents['pending'], stash?: Stash, release?: (ids: string[]) => void];
 
-/** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through Comlink. */
+/** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through src/sdk/proxy/rpc.ts. */
 export interface WorkerHost {
   /** `onPending`: the open telemetry window, after each change, for the page's unload send;
    *  `stash`, `release`: the page's unload stash, which telemetry here moves into the outbox.
@@ -55,8 +55,9 @@ export interface WorkerHost {
   init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, ...page: PageInitArgs): string | undefined;
   load(target: string | WireUrlTarget, options: WireLoadOptions, onProgress?: (p: LoadProgress) => void, abortId?: number): Promise<ModelInfo>;
   abort(abortId: number): void;
-  predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state: ModelState }>;
-  explain(handle: number, input: unknown, options?: ExplainOptions): Promise<{ explanation: Explanation; state: ModelState }>;
+  /** `state` only when it changed since the page last heard it. */
+  predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state?: ModelState }>;
+  explain(handle: number, input: unknown, options?: ExplainOptions): Promise<{ explanation: Explanation; state?: ModelState }>;
   disposeModel(handle: number): void;
   cached(): Promise<CachedModel[]>;
   evict(id: string, version?: string): Promise<number>;
