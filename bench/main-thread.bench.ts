@@ -117,13 +117,13 @@ window.bench = {
     return { ms: now() - t0, backend: model.backend };
   },
   // The worker script alone: inferscope.worker.js started as the SDK starts it, asked for one
-  // property through Comlink's wire format: it answers once its entry has imported, compiled and
+  // no-op call in the SDK's wire format (src/sdk/proxy/rpc.ts): it answers once its entry has imported, compiled and
   // evaluated the chunks that serve the page (tfjs-core + SDK), before any backend or model.
   scriptStart() {
     return new Promise((resolve, reject) => {
       const t0 = now(), w = new Worker('/dist/inferscope.worker.js', { type: 'module' });
       w.onmessage = () => { resolve(now() - t0); w.terminate(); };
-      w.postMessage({ id: 'ping', type: 'GET', path: ['hidden', 'length'] });
+      w.postMessage([1, 'abort', [0]]);
       w.onerror = (e) => reject(new Error('worker script: ' + e.message));
     });
   },

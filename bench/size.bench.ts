@@ -77,7 +77,7 @@ for (const m of own.modules) console.log(JSON.stringify({ bench: 'size', case: '
 line('sdk-own-code-all-chunks', own.all, false, { chunks: own.chunks, lazyChunks: own.lazy });
 line('sdk-with-idb-core', withDeps.core, false, {});
 line('sdk-with-idb-web-vitals-all-chunks', withDeps.all, false, { chunks: withDeps.chunks, lazyChunks: withDeps.lazy });
-// Worker mode: what the page downloads when it imports 'inferscope/proxy' (the proxy, Comlink, the
+// Worker mode: what the page downloads when it imports 'inferscope/proxy' (the proxy, its rpc.ts, the
 // error class, page-event forwarding); tfjs and the SDK run in dist/worker.js. DESIGN target: 4 KB.
 const proxy = await bundle('src/proxy.ts', [/^@tensorflow\//, 'idb', /^web-vitals/]);
 console.log(JSON.stringify({

@@ -1,5 +1,5 @@
 // Entry of the worker script (dist/worker.js for npm, dist/inferscope.worker.js beside the CDN
-// bundle): tfjs and the whole direct-mode SDK, answering the page proxy through Comlink.
+// bundle): tfjs and the whole direct-mode SDK, answering the page proxy (src/sdk/worker/serve.ts).
 //
 // This file stays tiny and loads everything else with import(), for two reasons measured in
 // Chromium 156 (BENCHMARKS.md `main-thread`, "worker code cache"):
@@ -10,7 +10,7 @@
 // - The backends the device does not use (webgl, webgpu, cpu), the converter or layers code the
 //   model's format does not need, and explain stay lazy chunks (backends.ts, tf-model.ts import()
 //   them by name), neither downloaded nor compiled on a visit that does not run them.
-// Messages the page posts meanwhile (Comlink's init) are held and replayed once serve() listens.
+// Messages the page posts meanwhile (the client's init call) are held and replayed once serve() listens.
 const held: MessageEvent[] = [];
 const hold = (e: MessageEvent) => { held.push(e); };
 addEventListener('message', hold);

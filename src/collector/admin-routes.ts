@@ -1,10 +1,8 @@
 // Read side: model list, model report, Prometheus /metrics, health. Reports need the
 // admin token; /metrics and /healthz are meant for the scraper and the load balancer
 // and expose aggregates only.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { classification } from '../protocol/classification.js';
-import type { AppConfig } from './config.js';
-import { adminOnly } from './auth.js';
 import { CollectorError } from './errors.js';
 import type { ManifestSource } from './manifest.js';
 import type { GaugeSample, Metrics } from './metrics.js';
@@ -18,8 +16,8 @@ export interface AdminDeps {
   store: Store;
   manifest: ManifestSource;
   metrics: Metrics;
-  adminToken: string;
-  keys: Map<string, AppConfig>;
+  /** The admin check (auth.ts adminOnly), shared by every admin route. */
+  admin: (req: FastifyRequest) => Promise<void>;
   retentionMs: number;
   /** Cache for the database-backed gauges on /metrics. */
   gaugeTtlMs?: number;
@@ -30,8 +28,7 @@ export interface AdminDeps {
 const DAY = 86_400_000;
 
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
-  const { store, manifest, metrics, adminToken, keys, retentionMs, gaugeTtlMs = 15_000, extraGauges } = deps;
-  const admin = adminOnly(adminToken, keys);
+  const { store, manifest, metrics, admin, retentionMs, gaugeTtlMs = 15_000, extraGauges } = deps;
 
   app.get('/healthz', async () => {
     await store.migrations();

@@ -9,11 +9,14 @@ export class CollectorError extends Error {
   readonly code: CollectorErrorCode;
   readonly statusCode: number;
   readonly field?: string;
-  constructor(code: CollectorErrorCode, statusCode: number, message: string, options: { field?: string; cause?: unknown } = {}) {
+  /** Seconds for a Retry-After header (429, 503). */
+  readonly retryAfter?: number;
+  constructor(code: CollectorErrorCode, statusCode: number, message: string, options: { field?: string; cause?: unknown; retryAfter?: number } = {}) {
     super(message, { cause: options.cause });
     this.name = 'CollectorError';
     this.code = code;
     this.statusCode = statusCode;
     if (options.field) this.field = options.field;
+    if (options.retryAfter) this.retryAfter = options.retryAfter;
   }
 }

@@ -6,7 +6,7 @@
 // process alive), then commits what the writer holds.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { registerAdminRoutes } from './admin-routes.js';
-import { adminOnly, keyIndex } from './auth.js';
+import { ADMIN_FAILURES, adminOnly, keyIndex } from './auth.js';
 import { parseBody } from './body.js';
 import { clientKeyer } from './client-key.js';
 import { registerCors } from './cors.js';
@@ -31,7 +31,9 @@ export interface CollectorOptions extends Pick<CollectorConfig, 'port' | 'host' 
   config: CollectorConfig;
   /** Default per-client rate limit when an app sets none. */
   rateLimit?: { max: number; windowSeconds: number };
-  /** Where the JSON log lines go (default stdout). */
+  /** Wrong admin tokens per client and window before 429 (auth.ts ADMIN_FAILURES). */
+  adminFailures?: { max: number; windowSeconds: number };
+    /** Where the JSON log lines go (default stdout). */
   logStream?: { write(line: string): void };
 }
 
@@ -71,7 +73,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     db = config.db ?? 'inferscope.sqlite', manifest = config.manifest, retentionDays = config.retentionDays ?? 30, dedupeDays = config.dedupeDays ?? 7,
     bodyLimitBytes = config.bodyLimitBytes ?? 256 * 1024, rateLimit: defaultRateLimit = { max: 600, windowSeconds: 60 },
     logLevel = config.logLevel ?? 'warn', requestTimeoutMs = config.requestTimeoutMs ?? 15_000,
-    shutdownGraceMs = config.shutdownGraceMs ?? 10_000, logStream,
+    shutdownGraceMs = config.shutdownGraceMs ?? 10_000, logStream, adminFailures = ADMIN_FAILURES,
   } = options;
   const store = postgres ? await openPostgresStore({ url: postgres }) : openSqliteStore({ file: db });
   const writer = createWriter({ store });
@@ -129,7 +131,8 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; field?: string }, req, reply) => {
     errorsByRequest.set(req, err);
     if (err instanceof CollectorError) {
-      if (err.statusCode === 503) reply.header('retry-after', '5');
+      if (err.retryAfter) reply.header('retry-after', String(err.retryAfter));
+      else if (err.statusCode === 503) reply.header('retry-after', '5');
       return reply.code(err.statusCode).send(errorBody(err.code, err.message, err.field));
     }
     const mapped = err.code ? ERROR_BY_FASTIFY_CODE[err.code] : undefined;
@@ -164,8 +167,10 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const names = createNamePolicy({ manifest: async () => (await base.manifest()).manifest });
   await names.refresh();
   registerIngest(app, { keys, writer, metrics, defaultRateLimit, clientKey: clientKeyer(), names });
-  registerAdminRoutes(app, { store, manifest: base, metrics, adminToken: config.adminToken, keys, retentionMs, extraGauges: () => releaseGauges(releases, store) });
-  await registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin: adminOnly(config.adminToken, keys) });
+  // One guard for every admin route, so wrong tokens count together.
+  const admin = adminOnly(config.adminToken, keys, adminFailures);
+  registerAdminRoutes(app, { store, manifest: base, metrics, admin, retentionMs, extraGauges: () => releaseGauges(releases, store) });
+  await registerReleaseRoutes(app, { store, manifest: base, config: config.releases, controller: releases, admin });
   registerDashboard(app);
 
   // Batch ids have their own window: they only catch replays from the SDK's outbox (7 days at

@@ -10,6 +10,7 @@
 // never run inside one. The move itself is model.moveTo (between predictions). dispose() cancels
 // the pending slice, and a step that was running frees what it built and stops.
 import type { BackendName } from '../protocol/wire-types.js';
+import { forgetSelfTest } from './backends.js';
 import { runOnce, tryBackend } from './choose-backend.js';
 import { internals } from './model-internal.js';
 import { median, type Remembered } from './place.js';
@@ -83,6 +84,7 @@ export async function autoPass(model: object, o: AutoPassOptions, stop: Stop): P
       } catch (err) {
         r.dispose();
         m.fallbacks.push({ backend, reason: `timing the model failed: ${reasonOf(err)}` });
+        forgetSelfTest(backend, o.ctx);
         continue;
       }
       timings[backend] = ms;

@@ -6,7 +6,7 @@
 // load() while delivery downloads and verifies the model, so the core stays small.
 import type * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../protocol/wire-types.js';
-import { ensureBackend, type BackendContext, type Readiness } from './backends.js';
+import { ensureBackend, forgetSelfTest, type BackendContext, type Readiness } from './backends.js';
 import { runOnce, tryBackend, type BackendPolicy, type Fallback, type Placement, type PlaceOptions } from './choose-backend.js';
 import type { DeliveryEvent } from './delivery/types.js';
 import type { TfModel } from './tf-model.js';
@@ -114,6 +114,7 @@ async function placeFastest(artifacts: tf.io.ModelArtifacts, candidates: Backend
     } catch (err) {
       r.dispose();
       fallbacks.push({ backend, reason: `timing the model failed: ${reasonOf(err)}` });
+      forgetSelfTest(backend, o.ctx);
     }
   }
   if (!best) return { placement: null, fallbacks };

@@ -7,8 +7,8 @@
 // test runs again.
 //
 // Only passes are stored. A failed self-test removes the entry, and so does a backend that later
-// fails where it counts (building or warming up the model, predict's failover: choose-backend.ts,
-// model.ts), so the next load tests it again. Where a webgl/webgpu backend cannot name its GPU,
+// fails where it counts (building or warming up the model, predict's failover, a timed run of
+// 'auto' or 'fastest': choose-backend.ts, model.ts, auto-pass.ts, place.ts), so the next load tests it again. Where a webgl/webgpu backend cannot name its GPU,
 // nothing is remembered.
 //
 // localStorage, because it answers synchronously (an IndexedDB open would cost what the self-test
@@ -54,8 +54,11 @@ function gpuOf(backend: BackendName): string {
   if (backend === 'webgl') {
     const gl = b?.gpgpu?.gl as WebGLRenderingContext | undefined;
     if (!gl) return '';
-    const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    return [ext ? ext.UNMASKED_VENDOR_WEBGL : gl.VENDOR, ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER, gl.VERSION].map((p) => String(gl.getParameter(p) ?? '')).join('|');
+    const get = (p: number) => String(gl.getParameter(p) ?? '');
+    // Chromium masks RENDERER ('WebKit WebGL') and names the GPU through WEBGL_debug_renderer_info;
+    // Firefox names it in RENDERER and warns that the extension is deprecated.
+    const ext = /^WebKit/.test(get(gl.RENDERER)) ? gl.getExtension('WEBGL_debug_renderer_info') : null;
+    return [ext ? ext.UNMASKED_VENDOR_WEBGL : gl.VENDOR, ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER, gl.VERSION].map(get).join('|');
   }
   const info = (b?.device?.adapterInfo ?? b?.adapterInfo) as Record<string, unknown> | undefined;
   const parts = ['vendor', 'architecture', 'device', 'description'].map((k) => String(info?.[k] ?? ''));

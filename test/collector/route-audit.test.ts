@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { validateReleases } from '../../src/collector/releases/policy.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
-import { ADMIN, KEY_BLOG, KEY_SHOP, makeBatch, startTestCollector, testConfig, type TestCollector } from './helpers.js';
+import { ADMIN, KEY_BLOG, KEY_SHOP, makeBatch, startTestCollector, testConfig, until, type TestCollector } from './helpers.js';
 import { releaseBatch, writeManifest } from './release-support.js';
 import { ROUTES, auditedRoutes, pathOf, type RouteSpec } from './route-classes.js';
 import { secret } from './secrets.js';
@@ -28,6 +28,8 @@ const protoBefore = Object.getOwnPropertyNames(Object.prototype).map((k) => Obje
 // (the automatic holds race the admins' actions too).
 const config = testConfig({ releases: validateReleases({ intervalSeconds: 0.2, manifestMaxAgeSeconds: 1, defaults: { start: 'admin', steps: [10, 50, 100], minPredictions: 1_000_000, minStepSeconds: 3600 } }) });
 const rateLimit = { max: 1_000_000, windowSeconds: 60 };
+// The audit sends far more wrong admin tokens than a client may (auth.ts); that limit has its own test below.
+const adminFailures = { max: 1_000_000, windowSeconds: 60 };
 
 let sqlite: TestCollector;
 let pgServer: TestPostgres;
@@ -36,8 +38,8 @@ let both: { name: string; url: string }[];
 
 beforeAll(async () => {
   const manifest = writeManifest();
-  [sqlite, pgServer] = await Promise.all([startTestCollector({ config, manifest, rateLimit }), startPostgres()]);
-  replicas = await Promise.all([0, 1].map(() => startCollector({ config, port: 0, postgres: pgServer.url, manifest, rateLimit })));
+  [sqlite, pgServer] = await Promise.all([startTestCollector({ config, manifest, rateLimit, adminFailures }), startPostgres()]);
+  replicas = await Promise.all([0, 1].map(() => startCollector({ config, port: 0, postgres: pgServer.url, manifest, rateLimit, adminFailures })));
   both = [{ name: 'sqlite', url: sqlite.url }, { name: 'postgres', url: replicas[0]!.url }];
   for (const { url } of both) {
     const r = await fetch(`${url}/v1/batches?key=${KEY_SHOP}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(releaseBatch({ n: 30 }, { n: 0 })) });
@@ -115,7 +117,7 @@ describe('route table', () => {
       expect(op, key).toBeDefined();
       // The refusals this audit provokes on the route are documented for it.
       const spec = ROUTES[key]!;
-      const want = ['405', ...(spec.auth === 'admin' ? ['401'] : []), ...(spec.body !== 'none' ? ['400', '413', '415'] : []), ...(Object.keys(spec.query).length || Object.keys(spec.params).length ? ['400'] : [])];
+      const want = ['405', ...(spec.auth === 'admin' ? ['401', '429'] : []), ...(spec.body !== 'none' ? ['400', '413', '415'] : []), ...(Object.keys(spec.query).length || Object.keys(spec.params).length ? ['400'] : [])];
       for (const status of want) expect(op!.responses, `${key} documents ${status}`).toHaveProperty(status);
     }
   });
@@ -253,6 +255,45 @@ describe('admin auth', () => {
   }, 120_000);
 });
 
+describe('guessing the admin token', () => {
+  it('after max wrong tokens a client gets 429 with Retry-After on every admin route, the right token too; other clients are unaffected', async () => {
+    const max = 5;
+    // A window far longer than the test, so no count expires in the middle of a run on a loaded machine.
+    const opts = { config: testConfig({ trustProxy: ['127.0.0.1'], releases: config.releases }), manifest: writeManifest(), rateLimit };
+    const c = await startTestCollector({ ...opts, adminFailures: { max, windowSeconds: 600 } });
+    const short = await startTestCollector({ ...opts, adminFailures: { max, windowSeconds: 1 } });
+    const adminRoutes = Object.entries(ROUTES).filter(([, s]) => s.auth === 'admin').map(([k]) => k);
+    let client = 0;
+    try {
+      await fc.assert(fc.asyncProperty(fc.integer({ min: 0, max: 2 * max }), fc.array(fc.constantFrom(...adminRoutes), { minLength: 2 * max + 2, maxLength: 2 * max + 2 }), async (wrong, routes) => {
+        const from = (n: number) => ({ 'x-forwarded-for': `198.51.${Math.floor(n / 250)}.${(n % 250) + 1}` });
+        const me = from(++client);
+        // Requests without any token guess nothing and do not count.
+        for (let i = 0; i < max + 1; i++) await expectRefusal(await call(c.url, routes[i]!, { auth: null, headers: me }), 401, 'no token');
+        for (let i = 0; i < wrong; i++) {
+          const r = await call(c.url, routes[i]!, { auth: `Bearer guess-${i}-0123456789abcdef`, headers: me });
+          await expectRefusal(r, i < max ? 401 : 429, `wrong token ${i + 1}`);
+        }
+        const right = await call(c.url, routes[wrong]!, { headers: me });
+        if (wrong >= max) {
+          expect((await expectRefusal(right, 429, 'right token while limited')).code).toBe('RATE_LIMITED');
+          expect(Number(right.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+          expect(Number(right.headers.get('retry-after'))).toBeLessThanOrEqual(600);
+        } else {
+          expect(ROUTES[routes[wrong]!]!.ok).toContain(right.status);
+        }
+        expect(ROUTES[routes[wrong + 1]!]!.ok).toContain((await call(c.url, routes[wrong + 1]!, { headers: from(++client) })).status);
+      }), { numRuns: 12 });
+      // The window ends: the limited client is served again with the right token.
+      const limited = { 'x-forwarded-for': '203.0.113.9' };
+      for (let i = 0; i < max; i++) await call(short.url, 'GET /v1/models', { auth: 'Bearer wrong-wrong-wrong-wrong', headers: limited });
+      await until(async () => ((await call(short.url, 'GET /v1/models', { headers: limited })).status === 200 ? true : undefined), 'the end of the window');
+    } finally {
+      await Promise.all([c.close(), short.close()]);
+    }
+  }, 90_000);
+});
+
 describe('slow clients on every route', () => {
   /** Sends `text` on a raw socket and stalls; resolves with what came back and when the socket closed. */
   function stall(url: string, text: string): Promise<{ received: string; ms: number }> {
@@ -268,7 +309,7 @@ describe('slow clients on every route', () => {
   }
 
   it('a request whose headers or body stop arriving gets a shaped 408 and is closed, whatever the route', async () => {
-    const c = await startTestCollector({ config, manifest: writeManifest(), rateLimit, requestTimeoutMs: 800 });
+    const c = await startTestCollector({ config, manifest: writeManifest(), rateLimit, adminFailures, requestTimeoutMs: 800 });
     try {
       const cases = Object.entries(ROUTES).flatMap(([key, spec]) => (key.startsWith('POST') ? ['headers', 'body'] : ['headers']).map((part) => ({ key, spec, part })));
       const results = await Promise.all(cases.map(async ({ key, spec, part }) => {

@@ -3,6 +3,9 @@
 // fault-proxy.ts). Every case: predictions made == predictions the collector's report
 // counts, no batch counted twice (the proxy sees each batch id counted at most once), and
 // the time from recovery to full delivery is printed. Timers are compressed via options.
+// Worker mode (describe.each below): the same cases with telemetry in a module worker and the
+// page's events (pagehide, visibilitychange, web-vitals) forwarded by the SDK's proxy code, as in
+// telemetry-chromium.test.ts; each mode counts its own models (suffix) in the one collector.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,7 +13,7 @@ import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
-import { bundlePage, launch, openPage, startApp, type Browser } from './telemetry-harness.js';
+import { bundlePage, launch, openPage as open, startApp, type Browser } from './telemetry-harness.js';
 
 declare const tel: any; // window.tel in the page (telemetry-page.ts)
 
@@ -51,8 +54,10 @@ async function proxy(fault: Fault | ((n: number) => Fault) = 'pass'): Promise<Fa
 /** Each case has its own proxy (so its own endpoint, outbox and stash) and its own model. */
 const start = (page: Page, p: FaultProxy, extra: object = {}) =>
   page.evaluate((o) => tel.start(o), { endpoint: `${p.url}/v1/batches`, ...fast, ...extra });
+// Awaits the recording: in worker mode it is a message to the worker, which must have recorded
+// before the test closes the page (as an app's awaited predict() has).
 const record = (page: Page, model: string, n: number, from = 0, flush = true, labelChars = 0) =>
-  page.evaluate(([m, k, f, fl, lc]) => { tel.record(k, f, m, lc); if (fl) return tel.flush(); }, [model, n, from, flush, labelChars] as const);
+  page.evaluate(async ([m, k, f, fl, lc]) => { await tel.record(k, f, m, lc); if (fl) await tel.flush(); }, [model, n, from, flush, labelChars] as const);
 async function reload(page: Page, p: FaultProxy, extra: object = {}) {
   await page.reload();
   await page.waitForFunction(() => 'tel' in globalThis);
@@ -86,18 +91,21 @@ async function delivered(name: string, p: FaultProxy, model: string, made: numbe
   return ms;
 }
 
-describe('telemetry matrix: Chromium, real collector on another origin, fault proxy', () => {
+describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', query: '?mode=worker', suffix: '-w' }])('telemetry matrix: Chromium, real collector on another origin, fault proxy, $mode mode', ({ query, suffix }) => {
+  const openPage = (context: Parameters<typeof open>[0], url: string) => open(context, url, query);
+  /** This mode's name of a case's model. */
+  const m = (name: string) => name + suffix;
   test('500 for a while: retried until it works; accepted POSTs raise no requestfailed', async () => {
     const p = await proxy({ status: 500 });
     const page = await openPage(browser.context, app.url);
     const failed: string[] = [];
     page.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()} ${r.failure()?.errorText}`));
     await start(page, p);
-    for (let i = 0; i < 4; i++) await record(page, 'm-500', 25, i * 25);
+    for (let i = 0; i < 4; i++) await record(page, m('m-500'), 25, i * 25);
     await sleep(1500);
     expect(p.posts.every((x) => x.answer === 500)).toBe(true);
     await p.set('pass');
-    await delivered('500 for a while', p, 'm-500', 100, Date.now());
+    await delivered('500 for a while', p, m('m-500'), 100, Date.now());
     expect(failed).toEqual([]); // the transport reads each answer's body instead of cancelling it
     await page.close();
   });
@@ -106,12 +114,12 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy((n) => (n === 0 ? { status: 429, headers: { 'retry-after': '3' } } : 'pass'));
     const page = await openPage(browser.context, app.url);
     await start(page, p);
-    await record(page, 'm-429', 20);
+    await record(page, m('m-429'), 20);
     const told = p.posts[0]!.answeredAt;
-    await record(page, 'm-429', 20, 20); // during the wait: to the outbox
+    await record(page, m('m-429'), 20, 20); // during the wait: to the outbox
     await reload(page, p);
-    await record(page, 'm-429', 20, 40); // a new page inherits the wait
-    await delivered('429 Retry-After across a reload', p, 'm-429', 60, told + 3000);
+    await record(page, m('m-429'), 20, 40); // a new page inherits the wait
+    await delivered('429 Retry-After across a reload', p, m('m-429'), 60, told + 3000);
     const later = p.posts.slice(1).map((x) => x.at);
     expect(later.length).toBeGreaterThan(0);
     expect(Math.min(...later) - told, 'ms from the 429 to the next POST').toBeGreaterThanOrEqual(3000 - 20);
@@ -122,19 +130,19 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy('refuse');
     const a = await openPage(browser.context, app.url);
     await start(a, p);
-    await record(a, 'm-refused', 40, 0, false);
+    await record(a, m('m-refused'), 40, 0, false);
     await a.close({ runBeforeUnload: true });
     const b = await openPage(browser.context, app.url);
     await start(b, p);
-    await record(b, 'm-refused', 30, 40); // fails: into the outbox
-    await record(b, 'm-refused', 20, 70, false); // still in memory at close
+    await record(b, m('m-refused'), 30, 40); // fails: into the outbox
+    await record(b, m('m-refused'), 20, 70, false); // still in memory at close
     await b.close({ runBeforeUnload: true });
     await sleep(500);
     await p.set('pass');
     const t = Date.now();
     const c = await openPage(browser.context, app.url);
     await start(c, p);
-    await delivered('refused while pages close', p, 'm-refused', 90, t);
+    await delivered('refused while pages close', p, m('m-refused'), 90, t);
     await c.close();
   });
 
@@ -142,10 +150,10 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy('pass');
     const page = await openPage(browser.context, app.url);
     await start(page, p);
-    await record(page, 'm-close', 333, 0, false);
+    await record(page, m('m-close'), 333, 0, false);
     const t = Date.now();
     await page.close({ runBeforeUnload: true });
-    await delivered('close right after predicting', p, 'm-close', 333, t);
+    await delivered('close right after predicting', p, m('m-close'), 333, t);
   });
 
   test('three tabs, collector flapping (500 / refused / up): each batch sent until accepted, then never again', async () => {
@@ -156,12 +164,12 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     let k = 0;
     const flap = setInterval(() => void p.set(faults[k++ % faults.length]!), 300);
     for (let round = 0; round < 6; round++) {
-      await Promise.all(tabs.map((t, i) => t.evaluate(([f]) => { tel.record(10, f, 'm-tabs'); void tel.flush(); }, [i * 1000 + round * 10] as const)));
+      await Promise.all(tabs.map((t, i) => t.evaluate(async ([f, model]) => { await tel.record(10, f, model); void tel.flush(); }, [i * 1000 + round * 10, m('m-tabs')] as const)));
       await sleep(250);
     }
     clearInterval(flap);
     await p.set('pass');
-    await delivered('three tabs, flapping', p, 'm-tabs', 180, Date.now());
+    await delivered('three tabs, flapping', p, m('m-tabs'), 180, Date.now());
     // One tab drains the shared outbox at a time (Web Locks): no accepted batch is sent again.
     const accepted = p.posts.filter((x) => typeof x.answer === 'number' && x.answer < 300).map((x) => x.batchId);
     expect(new Set(accepted).size, 'batch ids sent again after the collector accepted them').toBe(accepted.length);
@@ -174,13 +182,13 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     await start(page, p, { retry: { baseMs: 30_000, maxMs: 60_000 } }); // a first retry 15-30 s out
     await browser.context.setOffline(true);
     try {
-      await record(page, 'm-offline', 25);
-      await record(page, 'm-offline', 25, 25);
+      await record(page, m('m-offline'), 25);
+      await record(page, m('m-offline'), 25, 25);
       expect(p.posts).toHaveLength(0);
     } finally {
       await browser.context.setOffline(false); // the later cases share this browser
     }
-    await delivered('offline then online', p, 'm-offline', 50, Date.now(), 10_000); // the backoff alone: >= 15 s
+    await delivered('offline then online', p, m('m-offline'), 50, Date.now(), 10_000); // the backoff alone: >= 15 s
     await page.close();
   });
 
@@ -188,14 +196,14 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy({ status: 500 });
     const page = await openPage(browser.context, app.url);
     await start(page, p);
-    await record(page, 'm-reload', 30);
+    await record(page, m('m-reload'), 30);
     await reload(page, p);
-    await record(page, 'm-reload', 30, 30);
+    await record(page, m('m-reload'), 30, 30);
     await reload(page, p);
-    await record(page, 'm-reload', 30, 60, false); // still in memory when the page reloads
+    await record(page, m('m-reload'), 30, 60, false); // still in memory when the page reloads
     await reload(page, p);
     await p.set('pass');
-    await delivered('reloads during a backoff', p, 'm-reload', 90, Date.now());
+    await delivered('reloads during a backoff', p, m('m-reload'), 90, Date.now());
     await page.close();
   });
 
@@ -203,10 +211,10 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy((n) => (n < 2 ? 'cut' : 'pass'));
     const page = await openPage(browser.context, app.url);
     await start(page, p);
-    await record(page, 'm-cut', 50);
-    await record(page, 'm-cut', 50, 50);
+    await record(page, m('m-cut'), 50);
+    await record(page, m('m-cut'), 50, 50);
     while (p.posts.length < 2) await sleep(50);
-    await delivered('connection cut after storing', p, 'm-cut', 100, p.posts[1]!.answeredAt);
+    await delivered('connection cut after storing', p, m('m-cut'), 100, p.posts[1]!.answeredAt);
     expect(p.posts.some((x) => x.counted === false)).toBe(true); // the collector saw a batch again
     await page.close();
   });
@@ -215,13 +223,13 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy('pass');
     const page = await openPage(browser.context, app.url);
     await start(page, p);
-    await record(page, 'm-big', 900, 0, false, 80); // one label per prediction: ~90 KB of JSON
+    await record(page, m('m-big'), 900, 0, false, 80); // one label per prediction: ~90 KB of JSON
     const t = Date.now();
     await page.close({ runBeforeUnload: true });
     await sleep(500);
     const next = await openPage(browser.context, app.url);
     await start(next, p);
-    await delivered('over the keepalive budget at unload', p, 'm-big', 900, t);
+    await delivered('over the keepalive budget at unload', p, m('m-big'), 900, t);
     // The fallback ran: keepalive was skipped (over budget) and sendBeacon was asked.
     const beacons = await next.evaluate(() => tel.beacons());
     console.log(`[telemetry matrix] over the keepalive budget: sendBeacon calls ${JSON.stringify(beacons)}, POSTs ${JSON.stringify(p.posts.map((x) => x.contentType))}`);
@@ -233,16 +241,16 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     const p = await proxy({ slowMs: 3000 });
     const page = await openPage(browser.context, app.url);
     await start(page, p);
-    await record(page, 'm-exhausted', 400, 0, false, 80);
+    await record(page, m('m-exhausted'), 400, 0, false, 80);
     void page.evaluate(() => tel.flush()).catch(() => {}); // ~36 KB in flight, answered only after 3 s
     while (p.posts.length < 1) await sleep(50);
-    await record(page, 'm-exhausted', 400, 400, false, 80); // another ~36 KB: over the budget with the first
+    await record(page, m('m-exhausted'), 400, 400, false, 80); // another ~36 KB: over the budget with the first
     await page.close({ runBeforeUnload: true });
     await p.set('pass');
     const t = Date.now();
     const next = await openPage(browser.context, app.url);
     await start(next, p);
-    await delivered('keepalive exhausted at unload', p, 'm-exhausted', 800, t);
+    await delivered('keepalive exhausted at unload', p, m('m-exhausted'), 800, t);
     const beacons = await next.evaluate(() => tel.beacons());
     console.log(`[telemetry matrix] keepalive exhausted: sendBeacon calls ${JSON.stringify(beacons)}, POSTs ${JSON.stringify(p.posts.map((x) => [x.contentType, x.bytes]))}`);
     expect(beacons.length).toBeGreaterThan(0);
@@ -257,14 +265,14 @@ describe('telemetry matrix: Chromium, real collector on another origin, fault pr
     await page.waitForTimeout(1000); // web-vitals is imported lazily
     await page.mouse.click(5, 5);
     await page.waitForTimeout(300);
-    await record(page, 'm-vitals', 5, 0, false);
+    await record(page, m('m-vitals'), 5, 0, false);
     await page.close({ runBeforeUnload: true }); // Chromium: pagehide, then visibilitychange (INP, CLS)
     await sleep(500);
     await p.set('pass');
     const t = Date.now();
     const next = await openPage(browser.context, app.url);
     await start(next, p);
-    await delivered('final vitals at a tab close', p, 'm-vitals', 5, t);
+    await delivered('final vitals at a tab close', p, m('m-vitals'), 5, t);
     const names = new Set(p.posts.filter((x) => x.counted === true).flatMap((x) => x.vitals));
     expect([...names].sort()).toEqual(expect.arrayContaining(['CLS', 'INP', 'LCP']));
     await next.close();

@@ -6,7 +6,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import { proxy, wrap } from 'comlink';
 import { createClient } from '../../src/sdk/client.js';
-import { forwardPageEvents } from '../../src/sdk/proxy/forward-page-events.js';
+import { pageTelemetry } from '../../src/sdk/proxy/page-telemetry.js';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
 import { checkTelemetryOptions } from '../../src/sdk/telemetry/options.js';
 import { recordSynthetic } from './telemetry-synthetic.js';
@@ -31,8 +31,10 @@ const tel = {
   async start(options: TelemetryOptions) {
     if (!inWorker) { t = createTelemetry({ webVitals: false, ...options }); return; }
     remote = wrap<TelemetryWorkerApi>(new Worker('/tel-worker.js', { type: 'module' }));
-    const events = forwardPageEvents(remote, { webVitals: options.webVitals ?? false, isActive: () => true, url: checkTelemetryOptions(options as TelemetryOptions & { endpoint: string }) });
-    await remote.start(options, proxy(events.hold));
+    const page = pageTelemetry({ webVitals: false, ...options }); // the SDK's page half, as createClient({ worker }) starts it
+    // (the SDK's own worker gets these functions through its message layer; this test worker through Comlink)
+    await remote.start(options, ...(page.args.map((a) => (typeof a === 'function' ? proxy(a) : a)) as typeof page.args));
+    page.attach(remote, checkTelemetryOptions(options as TelemetryOptions & { endpoint: string }), () => true);
   },
   /** Give the page something to paint (FCP, LCP need contentful paint), and a click handler
    *  slow enough (80 ms) to be an interaction INP reports. */

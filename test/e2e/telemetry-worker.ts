@@ -4,7 +4,7 @@
 // page for its unload send, as createClient({ worker }) wires it.
 import { expose } from 'comlink';
 import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../src/sdk/telemetry/index.js';
-import type { OutboxItem } from '../../src/sdk/telemetry/outbox.js';
+import type { PageInitArgs } from '../../src/sdk/worker/wire.js';
 import { relayedPageEvents } from '../../src/sdk/worker/page-events.js';
 import { recordSynthetic } from './telemetry-synthetic.js';
 
@@ -12,8 +12,8 @@ let page = relayedPageEvents();
 let t: Telemetry | undefined;
 
 const api = {
-  start(options: TelemetryOptions, hold: (item: OutboxItem | null) => void) {
-    page = relayedPageEvents((item) => void hold(item));
+  start(options: TelemetryOptions, ...[hold, stash, release]: PageInitArgs) {
+    page = relayedPageEvents(hold && ((...a) => void hold(...a)), stash && release && { ...stash, release: (ids) => void release(ids) });
     t = createTelemetry({ webVitals: false, ...options, pageEvents: page });
   },
   record(n: number, from = 0, model = 'synthetic', labelChars = 0) { recordSynthetic(t!, n, from, model, labelChars); },

@@ -1,6 +1,6 @@
 // Worker mode in Node tests: a "worker" that is one end of a MessageChannel, the SDK's worker side
-// (serve(), the same code src/worker.ts runs) served on the other. Comlink, transfer lists,
-// proxied callbacks and the error wire format are the real ones; only the Worker is a port (and
+// (serve(), the same code src/worker.ts runs) served on the other. The message layer, transfer
+// lists, callbacks and the error wire format are the real ones; only the Worker is a port (and
 // tfjs is this process's, shared with direct mode).
 import type { ClientOptions } from '../../src/sdk/client.js';
 import { serve } from '../../src/sdk/worker/serve.js';

@@ -160,4 +160,19 @@ describe('through createClient (localStorage double, a browser user agent)', () 
     expect(stored('wasm')).toBeNull();
     expect((await load({ backends })).selfTests).toEqual(['wasm']);
   });
+
+  test("a backend that fails while 'auto' times it in idle time loses its pass; serving goes on", async () => {
+    expect((await load({ backends: ['wasm'] })).selfTests).toEqual(['wasm']);
+    const timed = new Promise((resolve) => {
+      const c = createClient({
+        backends: ['cpu', 'wasm'], assetsUrl: WASM_DIR, cache: false, idbFactory: undefined,
+        testHooks: { timing: { wasm: 'throw' } }, onDeliveryEvent: (e) => { if (e.type === 'backend-timed') resolve(c); },
+      });
+      c.load({ url: url('graph-float32') }).then((m) => m.predict(X));
+    });
+    const c = (await timed) as ReturnType<typeof createClient>;
+    await vi.waitFor(() => expect(stored('wasm')).toBeNull()); // forgetting loads its chunk first
+    expect(stored('cpu')).not.toBeNull();
+    await c.dispose();
+  });
 });

@@ -1,7 +1,7 @@
 // Worker mode's page <-> worker protocol in Node: the page-side client (createClient({ worker }))
 // talks through a real MessageChannel to the worker side (serve(), the same code the worker
-// script runs), so Comlink, transfer lists, proxied callbacks and the error wire format are the
-// real ones; only the Worker is a MessagePort. The cases run in both modes and must agree.
+// script runs), so the message layer (rpc.ts / serve.ts), transfer lists, callbacks and the
+// error wire format are the real ones; only the Worker is a MessagePort. The cases run in both modes and must agree.
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import fc from 'fast-check';
@@ -101,6 +101,17 @@ describe('worker mode only', () => {
     await expect(strict.load({ url })).rejects.toMatchObject({ code: 'WORKER_UNAVAILABLE' });
   });
 
+  test('dispose() settles calls the worker never answered: they reject with DISPOSED instead of waiting forever', async () => {
+    const never: typeof fetch = () => new Promise(() => {}); // the model's server never answers
+    const client = createClient({ backends: ['cpu'], cache: false, idbFactory: false, worker: channelWorker({ fetch: never }), workerFallback: false });
+    const stuck = client.load({ url }).catch((e) => e);
+    await client.flush(); // the load is in the worker now
+    await client.dispose();
+    const err = await Promise.race([stuck, new Promise((r) => setTimeout(() => r('still waiting'), 5_000))]);
+    expect(err).toBeInstanceOf(InferScopeError);
+    expect(err).toMatchObject({ code: 'DISPOSED' });
+  });
+
   test('an option the worker refuses is the caller\'s error, not a fallback', async () => {
     const events: DeliveryEvent[] = [];
     const client = createClient({ backends: ['tpu' as never], worker: channelWorker(), onDeliveryEvent: (e) => events.push(e) });
@@ -185,12 +196,11 @@ describe('what crosses the boundary (generated cases)', () => {
     const codes: ErrorCode[] = ['MANIFEST_FETCH', 'INPUT_SHAPE', 'INTEGRITY', 'DISPOSED', 'WORKER_UNAVAILABLE', 'BACKEND_UNAVAILABLE'];
     fc.assert(fc.property(fc.constantFrom(...codes), fc.string(), (code, message) => {
       const wire = structuredClone(toWireError(new InferScopeError(code, message, { cause: new Error('why') })));
-      const asComlinkGivesIt = Object.assign(new Error(wire.message), wire); // comlink's 'throw' deserializer
-      const back = reviveError(asComlinkGivesIt) as InferScopeError;
+      const back = reviveError(wire) as InferScopeError; // the answer [id, 0, wire] (rpc.ts)
       expect(back).toBeInstanceOf(InferScopeError);
       expect([back.code, back.message, back.cause]).toEqual([code, message, 'why']);
     }));
-    const plain = reviveError(Object.assign(new Error('x'), toWireError(new TypeError('x'))));
+    const plain = reviveError(structuredClone(toWireError(new TypeError('x'))));
     expect(plain).not.toBeInstanceOf(InferScopeError);
     expect(reviveError(new DOMException('could not be cloned', 'DataCloneError'))).toMatchObject({ code: 'INPUT_INVALID' });
   });

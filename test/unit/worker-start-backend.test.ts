@@ -2,7 +2,7 @@
 // the worker has no page to slow down, so the app's time between createClient() and load()
 // pays for the backend's import, init and self-test. Observed through the .wasm request the
 // wasm backend makes while it starts (served from a path that answers HTML, so tfjs's own wasm
-// init is never reached and the process's engine stays clean). Node, real HTTP, real Comlink
+// init is never reached and the process's engine stays clean). Node, real HTTP, the real message layer
 // over a MessageChannel (the worker side is serve(), the code the worker script runs).
 import '@tensorflow/tfjs-backend-cpu';
 import { afterAll, beforeAll, expect, test } from 'vitest';

@@ -1,7 +1,7 @@
-// Every call into the worker goes through call(): errors come back as the page's own
-// InferScopeError (instanceof and `code` work), and a value postMessage cannot clone becomes
-// INPUT_INVALID instead of a DOMException. The worker side sends { name, message, code }
-// (src/worker.ts); Comlink rebuilds that as a plain Error carrying those fields.
+// Every error of a call into the worker goes through reviveError() (rpc.ts): errors come back as
+// the page's own InferScopeError (instanceof and `code` work), and a value postMessage cannot
+// clone becomes INPUT_INVALID instead of a DOMException. The worker side sends a WireError
+// { name, message, code, cause } (src/sdk/worker/serve.ts).
 import { InferScopeError, type ErrorCode } from '../errors.js';
 
 export function reviveError(err: unknown): unknown {
@@ -14,5 +14,3 @@ export function reviveError(err: unknown): unknown {
   }
   return err;
 }
-
-export const call = <T>(p: Promise<T>): Promise<T> => p.catch((err) => { throw reviveError(err); });

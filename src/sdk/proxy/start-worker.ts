@@ -2,20 +2,19 @@
 // (404, HTML served instead of JavaScript, blocked by Content-Security-Policy) only fires a bare
 // `error` event: the browser gives no reason. So the page listens for a CSP violation naming the
 // URL while it starts, and diagnose.ts (loaded only on failure) says what came back.
-import { proxy, releaseProxy, wrap, type Remote } from 'comlink';
 import type { DeliveryEvent } from '../delivery/types.js';
 import { InferScopeError } from '../errors.js';
-import type { OutboxItem } from '../telemetry/outbox.js';
-import type { WorkerClientOptions, WorkerHost } from '../worker/wire.js';
-import { call } from './call.js';
+import type { PageInitArgs, WorkerClientOptions } from '../worker/wire.js';
+import { connect, type Rpc } from './rpc.js';
 
-export interface Started { remote: Remote<WorkerHost>; close(): void; telemetryUrl?: string }
+/** `close(reason)`: calls still waiting reject with `reason`, and the worker stops. */
+export interface Started { rpc: Rpc; close(reason: unknown): void; telemetryUrl?: string }
 
 export const unavailable = (url: string, reason: string, cause?: unknown) =>
   new InferScopeError('WORKER_UNAVAILABLE', `the InferScope worker ${url} did not start: ${reason}`, { cause: cause ?? { url, reason } });
 
 /** Start `spec` (a URL, or a Worker the app made) and initialize its client; WORKER_UNAVAILABLE when it cannot run. */
-export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): Promise<Started> {
+export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, page: PageInitArgs = []): Promise<Started> {
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
   const csp: string[] = [];
   const onCsp = (e: SecurityPolicyViolationEvent) => { if (typeof spec !== 'string' || spec.startsWith(e.blockedURI)) csp.push(e.effectiveDirective); };
@@ -28,14 +27,17 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
     doc?.removeEventListener('securitypolicyviolation', onCsp);
     throw unavailable(url, `new Worker() threw ${(err as Error).name}: ${(err as Error).message}`, err);
   }
-  const remote = wrap<WorkerHost>(worker);
+  const rpc = connect(worker);
   let onError!: (e: Event) => void;
   const failed = new Promise<never>((_, reject) => { onError = (e) => { e.preventDefault(); reject(e); }; });
   worker.addEventListener('error', onError);
   try {
-    const telemetryUrl = await Promise.race([call(remote.init(options, onEvent && proxy(onEvent), onPending && options.telemetry ? proxy(onPending) : undefined)), failed]);
-    return { remote, telemetryUrl, close: () => { remote[releaseProxy](); worker.terminate(); } };
+    // The page's telemetry callbacks (page-telemetry.ts) become functions the worker can call.
+    const args = page.map((a) => (typeof a === 'function' ? rpc.fn(a) : a)) as PageInitArgs;
+    const telemetryUrl = await Promise.race([rpc.remote.init(options, onEvent && rpc.fn(onEvent), ...args), failed]);
+    return { rpc, telemetryUrl, close: (reason) => { rpc.close(reason); worker.terminate(); } };
   } catch (err) {
+    rpc.close(err);
     worker.terminate();
     if (!(err instanceof Event)) throw err; // the worker ran and refused the options: the caller's error
     throw unavailable(url, await (await import('./diagnose.js')).diagnose(url, err, csp));

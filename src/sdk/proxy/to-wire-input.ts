@@ -57,7 +57,6 @@ function walk(x: unknown, moved: Set<Transferable>): unknown {
   return changed ? out : x;
 }
 
-/** `input` ready for postMessage; the ArrayBuffers and ImageBitmaps to transfer are added to `moved`. */
-export async function toWireInput(input: unknown, moved: Set<Transferable>): Promise<unknown> {
-  return walk(input, moved);
-}
+/** `input` ready for postMessage (a promise only when an image must become an ImageBitmap first);
+ *  the ArrayBuffers and ImageBitmaps to transfer are added to `moved`. */
+export const toWireInput: (input: unknown, moved: Set<Transferable>) => unknown = walk;

@@ -4,13 +4,10 @@
 // pagehide/visibilitychange and web-vitals forwarding, and the delivery/progress callbacks.
 // A worker that cannot start gives WORKER_UNAVAILABLE; by default the client then runs in
 // direct mode and says so with a 'worker-unavailable' delivery event.
-import { proxy } from 'comlink';
 import type { Client, ClientOptions } from '../client.js';
 import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
-import { call } from './call.js';
-import type { OutboxItem } from '../telemetry/outbox.js';
 import { remoteModel } from './remote-model.js';
 import { startWorker, unavailable } from './start-worker.js';
 
@@ -37,32 +34,27 @@ function wireOptions(o: ClientOptions): WorkerClientOptions | string {
  * const client = await createWorkerClient({ worker: true }, createClient);
  */
 export async function createWorkerClient(options: ClientOptions, direct: (o: ClientOptions) => Client | Promise<Client>): Promise<Client> {
-  const { worker = true, workerFallback = true, onDeliveryEvent, telemetry } = options;
+  const { worker = true, workerFallback = true, onDeliveryEvent } = options;
   const spec = typeof worker === 'object' && !(worker instanceof URL) ? worker : absolute(String(worker === true ? new URL('./worker.js', import.meta.url) : worker));
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
-  let started;
-  // The worker's open telemetry window: kept here until the forwarding chunk has loaded.
-  const held: { last?: OutboxItem | null; to?: (item: OutboxItem | null) => void } = {};
+  let started, page;
   try {
     const wire = wireOptions(options);
     if (typeof wire === 'string') throw unavailable(url, `option ${wire} cannot cross into a worker; leave it out or use direct mode`);
-    started = await startWorker(spec, wire, onDeliveryEvent, (item) => { held.last = item; held.to?.(item); });
+    page = wire.telemetry ? (await import('./page-telemetry.js')).pageTelemetry(wire.telemetry) : undefined;
+    started = await startWorker(spec, wire, onDeliveryEvent, page?.args);
   } catch (err) {
     if (!workerFallback || !isInferScopeError(err, 'WORKER_UNAVAILABLE')) throw err;
     onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });
     return direct({ ...options, worker: false });
   }
-  const { remote, close, telemetryUrl } = started;
+  const { rpc, close, telemetryUrl } = started;
+  const { remote } = rpc;
   onDeliveryEvent?.({ type: 'worker-started', url });
   const models = new Map<number, ReturnType<typeof remoteModel>>();
   let disposed = false;
   let loads = 0;
-  // Its own chunk: a page without telemetry never downloads the forwarding and unload-send code.
-  const events = telemetry && telemetryUrl
-    ? (await import('./forward-page-events.js')).forwardPageEvents(remote, { webVitals: telemetry.webVitals !== false, isActive: () => !disposed, url: telemetryUrl })
-    : null;
-  held.to = events?.hold;
-  if (held.last) held.to?.(held.last);
+  const events = page?.attach(remote, telemetryUrl, () => !disposed);
 
   const gone = () => new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
 
@@ -73,22 +65,24 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     const abortId = signal ? ++loads : undefined;
     const onAbort = () => void remote.abort(abortId!).catch(() => {});
     signal?.addEventListener('abort', onAbort);
+    const progress = onProgress && rpc.fn(onProgress);
     try {
-      const pending = remote.load(byId ? target : { ...(rest as WireUrlTarget), url: absolute((rest as WireUrlTarget).url) }, byId ? rest : {}, onProgress && proxy(onProgress), abortId);
+      const pending = remote.load(byId ? target : { ...(rest as WireUrlTarget), url: absolute((rest as WireUrlTarget).url) }, byId ? rest : {}, progress, abortId);
       if (signal?.aborted) onAbort();
-      const info = await call(pending);
+      const info = await pending;
       let r = models.get(info.handle);
       if (r) r.set(info);
-      else models.set(info.handle, r = remoteModel(info, remote, () => models.delete(info.handle)));
+      else models.set(info.handle, r = remoteModel(info, rpc, () => models.delete(info.handle)));
       return r.model;
     } finally {
+      rpc.drop(progress);
       signal?.removeEventListener('abort', onAbort);
     }
   }
 
   // After dispose() the worker is gone: answer here, as a direct-mode client would.
   const live = <T>(run: () => Promise<T>, after: T | InferScopeError): Promise<T> =>
-    (!disposed ? call(run()) : after instanceof InferScopeError ? Promise.reject(after) : Promise.resolve(after));
+    (!disposed ? run() : after instanceof InferScopeError ? Promise.reject(after) : Promise.resolve(after));
   return {
     load: load as Client['load'],
     cached: () => live(() => remote.cached(), gone()),
@@ -100,7 +94,7 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
       disposed = true;
       events?.stop();
       for (const r of [...models.values()]) r.model.dispose();
-      try { await call(remote.dispose()); } finally { close(); }
+      try { await remote.dispose(); } finally { close(gone()); }
     },
   };
 }

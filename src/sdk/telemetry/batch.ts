@@ -36,10 +36,13 @@ export function buildBatch(snap: RecorderSnapshot, ctx: BatchContext): Batch {
     batch.models = snap.models.map((m) => noisyAggregate(m, eps));
     // Vitals are page timings, not counts of user behaviour, but their bucket counts
     // still reveal how many page views a device had: noised the same way.
-    if (snap.vitals) batch.vitals = Object.fromEntries(Object.entries(snap.vitals).map(([k, s]) => [k, noisySketch(s!, eps)]));
+    if (snap.vitals) batch.vitals = noisyVitals(snap.vitals, eps);
   }
   return batch;
 }
+
+export const noisyVitals = (v: NonNullable<Batch['vitals']>, eps: number): Batch['vitals'] =>
+  Object.fromEntries(Object.entries(v).map(([k, s]) => [k, noisySketch(s!, eps)]));
 
 const noisyRecord = (r: Record<string, number>, eps: number) =>
   Object.fromEntries(Object.entries(r).map(([k, n]) => [k, noisyCount(n, eps)]));

@@ -9,7 +9,7 @@
 import { backoffDelay, parseRetryAfter, type BackoffOptions } from './backoff.js';
 import { lostWith, type Outbox, type OutboxItem, type Wait } from './outbox.js';
 import { beacon, sendBatch, type SendResult } from './transport.js';
-import { editStash } from './unload-stash.js';
+import { editStash, type HandedStash } from './unload-stash.js';
 
 export interface DeliveryOptions {
   url: string;
@@ -23,6 +23,10 @@ export interface DeliveryOptions {
   now?: () => number;
   /** localStorage key of the unload stash (one per endpoint); without it, no stash. */
   stashKey?: string;
+  /** Worker mode: what the page's stash held at start (a worker has no localStorage). */
+  handedStash?: HandedStash;
+  /** Called when the batches an unload would lose (looseItems) change: worker mode mirrors them to the page. */
+  onLooseChange?: () => void;
   /** Web Locks for draining the outbox one tab at a time (default navigator.locks; null: none). */
   locks?: Pick<LockManager, 'request'> | null;
 }
@@ -50,6 +54,8 @@ export interface Delivery {
   /** Drops since the last call, for the next batch's `dropped` field (resets them). */
   takeDropped(): { queue: number; outbox: number };
   readonly stats: DeliveryStats;
+  /** Batches neither delivered nor yet in the outbox: what an unload would lose. */
+  looseItems(): OutboxItem[];
   /** Forget unload sends, when the page becomes visible again. */
   resetUnload(): void;
   dispose(): void;
@@ -86,9 +92,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   const outbox = opts.outbox.then(async (o) => {
     // What the last page stashed at unload joins the outbox (then leaves the stash, so a
     // page that dies meanwhile loses nothing), and its drop counts are reported.
-    const stash = stashKey ? editStash(stashKey, (s) => { addDropped(s.dropped); s.dropped = { queue: 0, outbox: 0 }; }) : null;
+    const handed = opts.handedStash;
+    if (handed) addDropped(handed.dropped);
+    const stash = handed ?? (stashKey ? editStash(stashKey, (s) => { addDropped(s.dropped); s.dropped = { queue: 0, outbox: 0 }; }) : null);
     for (const item of stash?.items ?? []) await o.put(item).catch(() => addDropped(lostWith([item])));
-    if (stash?.items.length) unstash(new Set(stash.items.map((i) => i.id)));
+    const ids = (stash?.items ?? []).map((i) => i.id);
+    if (handed) { try { handed.release(ids); } catch { /* the page keeps it: the next start sends it again, deduplicated */ } }
+    else if (ids.length) unstash(new Set(ids));
     // Resume after a reload: respect the wait an earlier page (or another tab) is in.
     await syncWait(o);
     addDropped(await o.takeDropped().catch(() => ({ queue: 0, outbox: 0 })));
@@ -108,7 +118,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   /** The batch is delivered, refused, or safely in the outbox: an unload no longer needs it. */
   function done(id: string): void {
-    loose.delete(id);
+    if (loose.delete(id)) opts.onLooseChange?.();
     if (stashed.delete(id)) unstash(new Set([id]));
   }
 
@@ -256,6 +266,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     send(item) {
       queue.push(item);
       loose.set(item.id, item);
+      opts.onLooseChange?.();
       if (queue.length > maxQueueBatches) {
         // The batch itself is a queue drop; the drops it carried keep their kind.
         const old = queue.splice(0, 1);
@@ -310,6 +321,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       return d;
     },
     stats,
+    looseItems: () => [...loose.values()],
     resetUnload() {
       unloadSent.clear();
       // The page is back: report the drops stashed at hide with this page's next batch.

@@ -11,6 +11,7 @@ import { createRecorder, type RecorderSnapshot } from './recorder.js';
 import { randomHex } from '../../protocol/random-hex.js';
 import { checkTelemetryOptions, TELEMETRY_OFF, type TelemetryOptions } from './options.js';
 import type { Telemetry } from './types.js';
+import { stashKeyOf } from './unload-stash.js';
 import { observeVitals } from './vitals.js';
 
 export type { TelemetryOptions } from './options.js';
@@ -43,7 +44,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
   const delivery = createDelivery({
     url, fetch, maxQueueBatches, retry, compress, timeoutMs: requestTimeoutMs,
     outbox: openOutbox({ idbFactory, dbName: `inferscope-telemetry ${url}`, ...outbox }),
-    stashKey: `inferscope-telemetry ${url}`,
+    stashKey: stashKeyOf(url), handedStash: pageEvents.stash, onLooseChange: () => changed(),
   });
   let disposed: Promise<void> | null = null;
   let sizeFlush = false;
@@ -64,7 +65,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
     mirroring = true; // once per task, however many events it records
     queueMicrotask(() => {
       mirroring = false;
-      try { const snap = recorder.peek(); pageEvents.pending!(snap && toItem(snap, { queue: 0, outbox: 0 })); } catch { /* a copy only */ }
+      try { const snap = recorder.peek(); pageEvents.pending!(snap && toItem(snap, { queue: 0, outbox: 0 }), recorder.countedVitals(), delivery.looseItems()); } catch { /* a copy only */ }
     });
   };
 

@@ -4,6 +4,7 @@
 import { InferScopeError } from '../errors.js';
 import type { LifecycleHandlers } from './lifecycle.js';
 import type { OutboxItem } from './outbox.js';
+import type { HandedStash } from './unload-stash.js';
 import type { Telemetry } from './types.js';
 import type { VitalSink } from './vitals.js';
 
@@ -53,8 +54,12 @@ export interface PageEvents {
   watch(handlers: LifecycleHandlers): () => void;
   vitals(sink: VitalSink, isActive: () => boolean): Promise<boolean>;
   /** Worker mode: the open window as a batch (null when empty), after each change, for the page
-   *  to send itself at unload: a worker may be stopped before it hears of the page's pagehide. */
-  pending?(item: OutboxItem | null): void;
+   *  to send itself at unload: a worker may be stopped before it hears of the page's pagehide.
+   *  `countedVitals`: vital ids in closed windows (the page adds the others it saw at hide);
+   *  `loose`: closed batches not yet delivered nor in the outbox, which the page sends too. */
+  pending?(item: OutboxItem | null, countedVitals: string[], loose: OutboxItem[]): void;
+  /** Worker mode: the page's unload stash at start, moved into the outbox here (see unload-stash.ts). */
+  stash?: HandedStash;
 }
 
 /** What the runtime gets when telemetry is off or has no endpoint. */

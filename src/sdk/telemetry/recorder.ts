@@ -66,6 +66,8 @@ export interface Recorder {
   take(): RecorderSnapshot | null;
   /** What take() would return now, without closing the window. */
   peek(): RecorderSnapshot | null;
+  /** Ids of web-vitals already in a closed window (later reports of them are ignored). */
+  countedVitals(): string[];
 }
 
 // The collector refuses these as map keys (they would reach Object.prototype).
@@ -271,6 +273,7 @@ export function createRecorder({ sampleRate = 1, feedback = {}, now = Date.now, 
     get pending() { return predictions; },
     peek,
     take,
+    countedVitals: () => [...countedVitals],
   };
 }
 

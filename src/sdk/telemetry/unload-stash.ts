@@ -13,6 +13,13 @@ export interface Stash {
   dropped: { queue: number; outbox: number };
 }
 
+/** A stash handed over by the page to telemetry that runs without localStorage (worker mode):
+ *  `release` removes the items (and the drop counts given) once they are in the outbox. */
+export interface HandedStash extends Stash { release(ids: string[]): void }
+
+/** The localStorage key of the stash for one collector URL (the same in both modes). */
+export const stashKeyOf = (url: string) => `inferscope-telemetry ${url}`;
+
 /** Default bound on the stash, in body characters (localStorage holds about 5M per origin). */
 export const MAX_STASH_CHARS = 512 * 1024;
 

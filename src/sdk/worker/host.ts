@@ -2,13 +2,12 @@
 // explain: the same code as on the page) behind the calls of WorkerHost. Models are numbered
 // handles; the page keeps a thin Model per handle (src/sdk/proxy/remote-model.ts).
 import * as tf from '@tensorflow/tfjs-core';
-import { releaseProxy, transfer } from 'comlink';
 import { createClient, type Client } from '../client.js';
 import { InferScopeError } from '../errors.js';
 import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/options.js';
-import type { LoadProgress } from '../fetch-model.js';
 import type { Model } from '../model.js';
 import { relayedPageEvents } from './page-events.js';
+import { reply } from './reply.js';
 import type { ModelState, WireTensor, WorkerHost } from './wire.js';
 
 const isWireTensor = (x: unknown): x is WireTensor => typeof x === 'object' && x !== null && 'inferscopeTensor' in x;
@@ -57,9 +56,20 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
     try { return await run(reviveInput(input, owned)); } finally { for (const o of owned) o.dispose(); }
   }
 
+  // What the page's copy of a model last heard (remote-model.ts keeps it): an answer carries the
+  // state only when it changed (a failover, a channel's new version), not on every prediction.
+  // (fallbacks only grow, so their count tells a change.)
+  const told = new Map<number, string>();
+  const key = (m: Model) => `${m.backend} ${m.version} ${m.fallbacks.length}`;
+  function news(handle: number, m: Model): ModelState | undefined {
+    if (told.get(handle) === key(m)) return undefined;
+    told.set(handle, key(m));
+    return state(m);
+  }
+
   return {
-    init(options, onEvent, onPending) {
-      page = relayedPageEvents(onPending && ((item) => { void onPending(item); }));
+    init(options, onEvent, onPending, stash, release) {
+      page = relayedPageEvents(onPending && ((...a) => { void onPending(...a); }), stash && release && { ...stash, release: (ids) => void Promise.resolve(release(ids)).catch(() => {}) });
       const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
       client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
@@ -67,42 +77,47 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
     async load(target, options, onProgress, abortId) {
       const ac = abortId ? new AbortController() : undefined;
       if (ac) aborts.set(abortId!, ac);
-      // Progress travels on the callback's own MessageChannel, the answer on the worker's: nothing
-      // orders the two. Each call resolves once the page ran it; load answers after all of them,
-      // so every progress event reaches the page before load() resolves, as in direct mode (and
-      // none is lost when the channel closes below).
-      const shown: Promise<unknown>[] = [];
-      const extra = { onProgress: onProgress && ((p: LoadProgress) => { shown.push(Promise.resolve(onProgress(p)).catch(() => {})); }), signal: ac?.signal };
+      // Progress events leave on the same port as the answer, before it (serve.ts): every one
+      // reaches the page before load() resolves, as in direct mode.
+      const extra = { onProgress, signal: ac?.signal };
       try {
         const m = typeof target === 'string' ? await live().load(target, { ...options, ...extra }) : await live().load({ ...target, ...extra });
         // load() of a model the client already runs answers that same model (direct mode: the
         // same object, swapped in place to a channel's new version): the page keeps one per handle.
         let handle = [...models].find(([, v]) => v === m)?.[0];
         if (handle === undefined) models.set(handle = next++, m);
+        told.set(handle, key(m));
         return { handle, id: m.id, format: m.format, ...state(m) };
       } finally {
-        await Promise.all(shown);
         if (abortId) aborts.delete(abortId);
-        (onProgress as { [releaseProxy]?: () => void } | undefined)?.[releaseProxy]?.(); // closes its MessageChannel
       }
     },
     abort(abortId) { aborts.get(abortId)?.abort(); }, // the same abort reason as a direct-mode signal
-    predict(handle, input) {
+    // The answer leaves first; freeing the input's tensors waits until it is posted (reply.ts).
+    async predict(handle, input) {
       const m = model(handle);
-      return withInput(input, async (x) => {
-        const p = await m.predict(x as never);
+      const owned: { dispose(): void }[] = [];
+      const free = () => { for (const o of owned) o.dispose(); };
+      try {
+        const p = await m.predict(reviveInput(input, owned) as never);
         const copy = m.backend === 'cpu';
         p.data = ownBuffer(p.data, copy);
-        if (p.outputs) p.outputs = p.outputs.map((o, i) => ({ ...o, data: i === 0 ? p.data : ownBuffer(o.data, copy) }));
-        const buffers = new Set<ArrayBuffer>([p.data.buffer as ArrayBuffer, ...(p.outputs ?? []).map((o) => o.data.buffer as ArrayBuffer)]);
-        return transfer({ prediction: p, state: state(m) }, [...buffers]);
-      });
+        const moved: Transferable[] = [p.data.buffer as ArrayBuffer];
+        if (p.outputs) {
+          p.outputs = p.outputs.map((o, i) => ({ ...o, data: i === 0 ? p.data : ownBuffer(o.data, copy) }));
+          for (const o of p.outputs) if (!moved.includes(o.data.buffer as ArrayBuffer)) moved.push(o.data.buffer as ArrayBuffer);
+        }
+        return reply({ prediction: p, state: news(handle, m) }, moved, free);
+      } catch (err) {
+        free();
+        throw err;
+      }
     },
     explain(handle, input, options) {
       const m = model(handle);
-      return withInput(input, async (x) => ({ explanation: await m.explain(x as never, options), state: state(m) }));
+      return withInput(input, async (x) => ({ explanation: await m.explain(x as never, options), state: news(handle, m) }));
     },
-    disposeModel(handle) { models.get(handle)?.dispose(); models.delete(handle); },
+    disposeModel(handle) { models.get(handle)?.dispose(); models.delete(handle); told.delete(handle); },
     cached: () => live().cached(),
     evict: (id, version) => live().evict(id, version),
     feedback: (id, label) => live().feedback(id, label),

@@ -3,6 +3,7 @@
 // hidden() / visible() / vital() here, and telemetry subscribes through `pageEvents`.
 import type { LifecycleHandlers } from '../telemetry/lifecycle.js';
 import type { OutboxItem } from '../telemetry/outbox.js';
+import type { HandedStash } from '../telemetry/unload-stash.js';
 import type { PageEvents } from '../telemetry/options.js';
 import type { VitalName } from '../telemetry/recorder.js';
 import type { VitalSink } from '../telemetry/vitals.js';
@@ -14,12 +15,14 @@ export interface RelayedPageEvents extends PageEvents {
   vital(name: VitalName, id: string, value: number): void;
 }
 
-/** `pending`: where the open telemetry window goes for the page to hold (worker mode). */
-export function relayedPageEvents(pending?: (item: OutboxItem | null) => void): RelayedPageEvents {
+/** `pending`: where the open telemetry window goes for the page to hold (worker mode);
+ *  `stash`: the page's unload stash at start, for telemetry to move into the outbox. */
+export function relayedPageEvents(pending?: PageEvents['pending'], stash?: HandedStash): RelayedPageEvents {
   const watchers = new Set<LifecycleHandlers>();
   const sinks = new Set<{ sink: VitalSink; isActive: () => boolean }>();
   return {
     pending,
+    stash,
     watch(handlers) {
       watchers.add(handlers);
       return () => { watchers.delete(handlers); };

@@ -23,6 +23,8 @@ import type { ExplainOptions, Explanation } from '../explain/types.js';
 import type { Prediction } from '../model.js';
 import type { IdLoadOptions, UrlLoadOptions } from '../resolve-target.js';
 import type { OutboxItem } from '../telemetry/outbox.js';
+import type { Stash } from '../telemetry/unload-stash.js';
+import type { PageEvents } from '../telemetry/options.js';
 import type { VitalName } from '../telemetry/recorder.js';
 
 /** A tf.Tensor's values, copied out on the page (the worker has its own tfjs). */
@@ -42,15 +44,20 @@ export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | '
 export type WireLoadOptions = Omit<IdLoadOptions, 'onProgress' | 'signal'>;
 export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
 
-/** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through Comlink. */
+/** init()'s telemetry arguments from the page (src/sdk/proxy/page-telemetry.ts). */
+export type PageInitArgs = [onPending?: PageEvents['pending'], stash?: Stash, release?: (ids: string[]) => void];
+
+/** The object the worker exposes (src/sdk/worker/host.ts); the page calls it through src/sdk/proxy/rpc.ts. */
 export interface WorkerHost {
-  /** `onPending`: the open telemetry window, after each change, for the page's unload send. */
-  /** Resolves the collector URL (with ?key=) when telemetry is on, for the page's unload send. */
-  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, onPending?: (item: OutboxItem | null) => void): string | undefined;
+  /** `onPending`: the open telemetry window, after each change, for the page's unload send;
+   *  `stash`, `release`: the page's unload stash, which telemetry here moves into the outbox.
+   *  Resolves the collector URL (with ?key=) when telemetry is on, for the page's unload send. */
+  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, ...page: PageInitArgs): string | undefined;
   load(target: string | WireUrlTarget, options: WireLoadOptions, onProgress?: (p: LoadProgress) => void, abortId?: number): Promise<ModelInfo>;
   abort(abortId: number): void;
-  predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state: ModelState }>;
-  explain(handle: number, input: unknown, options?: ExplainOptions): Promise<{ explanation: Explanation; state: ModelState }>;
+  /** `state` only when it changed since the page last heard it. */
+  predict(handle: number, input: unknown): Promise<{ prediction: Prediction; state?: ModelState }>;
+  explain(handle: number, input: unknown, options?: ExplainOptions): Promise<{ explanation: Explanation; state?: ModelState }>;
   disposeModel(handle: number): void;
   cached(): Promise<CachedModel[]>;
   evict(id: string, version?: string): Promise<number>;
