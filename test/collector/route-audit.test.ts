@@ -370,6 +370,24 @@ describe('personal data in every string input', () => {
     expect(stored).toContain('canary looks fine on the shop pages');
     for (const needle of needles) expect(stored.includes(needle), needle).toBe(false);
   }, 180_000);
+
+  it('nor written to the log, at the most verbose level, whichever input carries them', async () => {
+    const lines: string[] = [];
+    const c = await startTestCollector({ config, manifest: writeManifest(), rateLimit, adminFailures, logLevel: 'trace', logStream: { write: (l: string) => { lines.push(l); } } });
+    try {
+      const inputs = Object.entries(ROUTES).flatMap(([key, spec]) => slots(key, spec).map((x) => ({ key, ...x })));
+      const needles: string[] = [];
+      await fc.assert(fc.asyncProperty(fc.constantFrom(...inputs), secret, async (input, s) => {
+        needles.push(s.needle);
+        await expectSafe(await call(c.url, input.key, input.call(s.text)), `${input.key} ${input.slot}`);
+      }), { numRuns: 150 });
+      const log = lines.join('');
+      expect(log).toMatch(/"route":"\/v1\/models\/:id\/report"/); // the scan sees request lines
+      for (const needle of needles) expect(log.includes(needle), needle).toBe(false);
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
 });
 
 describe('two admins acting at once', () => {
