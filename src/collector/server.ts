@@ -82,11 +82,13 @@ export async function startCollector(options: CollectorOptions): Promise<Running
   const retentionMs = retentionDays * 86_400_000;
 
   const app = Fastify({
-    // JSON lines (pino). No IPs, user agents or query strings (the app key travels there) in
-    // any line: the default request serializer is replaced.
+    // JSON lines (pino). No IPs, user agents, query strings (the app key travels there) or
+    // path values in any line: the default request serializer is replaced.
     logger: {
       level: logLevel satisfies LogLevel,
-      serializers: { req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url.split('?')[0] }) },
+      // Not even the path: its parameters are what a client chose (a model id, an asset name, a
+      // channel), so a line names the route pattern ("/v1/models/:id/report"), never the values.
+      serializers: { req: (r: { method: string; routeOptions?: { url?: string } }) => ({ method: r.method, route: r.routeOptions?.url ?? '(no route)' }) },
       ...(logStream ? { stream: logStream } : {}),
     },
     bodyLimit: bodyLimitBytes,
@@ -125,7 +127,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     // Fastify parses bodies sent to no route too: the 404/405 answer must not cost a
     // decompression or a parse (nor turn into a 400/415 about a body no route reads).
     if ((req as FastifyRequest).is404) return done(null, undefined);
-    parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4).then((v) => done(null, v), (err: Error) => done(err, undefined));
+    parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4, done);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; field?: string }, req, reply) => {

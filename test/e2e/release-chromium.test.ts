@@ -9,19 +9,21 @@
 //   digits-throws: a graph model whose Reshape cannot hold the input loads fine (the cpu
 //                 backend needs no warm-up) and throws at every predict: rolled back on errors;
 //   digits-quiet: too little traffic: it waits, neither promoted nor rolled back.
-import { build } from 'esbuild';
+// Both modes (describe.each below): the pages run the client in direct mode, then in worker mode
+// (the SDK's worker script), each against a collector of its own so each release starts fresh;
+// the decisions, versions served and errors must be the same.
 import { createHash } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../src/collector/config.js';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { rolloutBucket } from '../../src/protocol/manifest.js';
 import type { Manifest, ModelVersion as ModelManifestEntry } from '../../src/protocol/manifest-types.js';
-import { startApp } from './telemetry-harness.js';
+import { bundleScript, startApp, workerScript } from './telemetry-harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(here, '../..');
@@ -30,8 +32,10 @@ const KEY = 'pk_release_e2e_01';
 
 let dir: string;
 let app: { url: string; close(): Promise<void> };
-let collector: RunningCollector;
+let collector: RunningCollector; // this mode's (describe.each below)
 let browser: Browser;
+let query = ''; // '?mode=worker' in worker mode
+const contexts: BrowserContext[] = []; // the devices of the running test, closed after it
 
 /** The first install ids (dev-0, dev-1, …) whose bucket for `model` falls in [lo, hi) percent. */
 function installIdIn(model: string, lo: number, hi: number, skip = 0): string {
@@ -70,8 +74,19 @@ beforeAll(async () => {
   const manifest: Manifest = { schemaVersion: 1, models: { 'digits-good': entry('1.1.0+uint8'), 'digits-worse': entry('1.2.0-worse'), 'digits-quiet': entry('1.1.0+uint8'), 'digits-throws': entry('1.3.0-throws') } };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
 
-  const js = (await build({ entryPoints: [join(here, 'release-page.ts')], bundle: true, format: 'esm', write: false, platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' } })).outputFiles[0]!.text;
-  app = await startApp(js, dir);
+  const [js, worker] = await Promise.all([bundleScript(join(here, 'release-page.ts')), workerScript()]);
+  app = await startApp({ '/app.js': js, '/worker.js': worker }, dir);
+  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'] });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await app?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh collector (SQLite, its own file) serving the live manifest, for one mode. */
+async function startReleaseCollector(mode: string): Promise<RunningCollector> {
   const config = validateConfig({
     adminToken: ADMIN,
     apps: [{ id: 'e2e', keys: [KEY], origins: [app.url] }],
@@ -86,16 +101,8 @@ beforeAll(async () => {
       policies: { 'digits-worse/stable': { checks: { shift: { maxJs: 1 } } } },
     },
   });
-  collector = await startCollector({ config, port: 0, db: join(dir, 'c.sqlite'), manifest: join(dir, 'manifest.json') });
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update'] });
-}, 120_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await collector?.close();
-  await app?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+  return startCollector({ config, port: 0, db: join(dir, `c-${mode}.sqlite`), manifest: join(dir, 'manifest.json') });
+}
 
 /** x [-1,28,28,1] -> Reshape to [-1, 10] -> Softmax: 784 values do not split into rows of 10, so every predict throws. */
 async function throwingGraphModel(out: string) {
@@ -123,11 +130,15 @@ async function throwingGraphModel(out: string) {
 interface Device { page: Page; id: string; run(n: number): Promise<string> }
 
 async function device(model: string, installId: string): Promise<Device> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${app.url}/`);
+  const context = await browser.newContext();
+  contexts.push(context);
+  const page = await context.newPage();
+  await page.goto(`${app.url}/${query}`);
   await page.waitForFunction(() => 'device' in globalThis);
   const opts = { manifestUrl: `${collector.url}/v1/manifest`, endpoint: `${collector.url}/v1/batches?key=${KEY}`, installId, model, samplesUrl: `${app.url}/static/samples.json` };
   await page.evaluate((o) => (globalThis as unknown as { device: { start(x: typeof o): Promise<string> } }).device.start(o), opts);
+  // The mode really is the one named: the SDK's worker took the client (or none was asked for).
+  expect(await page.evaluate(() => (globalThis as unknown as { device: { events(): string[] } }).device.events().includes('worker-started'))).toBe(query !== '');
   return { page, id: installId, run: (n) => page.evaluate((k) => (globalThis as unknown as { device: { run(k: number): Promise<string> } }).device.run(k), n) };
 }
 
@@ -150,7 +161,14 @@ const moveTo = (d: Device, version: string) => until(`${d.id} to serve ${version
 // A shared 2-core machine can slow Chromium down several times over: generous per-test limits.
 const LIMIT = 150_000;
 
-describe('releases driven by live telemetry from Chromium pages', () => {
+describe.each([{ mode: 'direct', q: '' }, { mode: 'worker', q: '?mode=worker' }])('releases driven by live telemetry from Chromium pages, $mode mode', ({ mode, q }) => {
+  beforeAll(async () => {
+    query = q;
+    collector = await startReleaseCollector(mode);
+  }, 60_000);
+  afterAll(async () => { await collector?.close(); });
+  afterEach(async () => { for (const c of contexts.splice(0)) await c.close().catch(() => {}); });
+
   it('advances a good candidate to 100 % and every page moves to it by revalidation', async () => {
     const m = 'digits-good';
     const [a, b, c] = await Promise.all([device(m, installIdIn(m, 0, 20)), device(m, installIdIn(m, 20, 60)), device(m, installIdIn(m, 60, 100))]);

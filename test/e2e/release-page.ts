@@ -2,6 +2,7 @@
 // per page. It loads a model through the collector's live manifest with a fixed install id
 // (so the test knows its rollout bucket), predicts labelled digits, sends the true label as
 // feedback, and flushes telemetry. The handle revalidates the manifest on predict, as an app's would.
+// With ?mode=worker the same client runs in worker mode (createClient({ worker: '/worker.js' })).
 import '@tensorflow/tfjs-backend-cpu';
 import { createClient } from '../../src/sdk/client.js';
 import type { Model } from '../../src/sdk/model.js';
@@ -22,6 +23,7 @@ const device = {
       manifestUrl: o.manifestUrl, backends: ['cpu'], cache: false, manifestMaxAgeMs: 100,
       telemetry: { endpoint: o.endpoint, installId: o.installId, webVitals: false, flushIntervalMs: 3_600_000 },
       onDeliveryEvent: (e) => { events.push(e.type); },
+      worker: new URLSearchParams(location.search).get('mode') === 'worker' && '/worker.js', workerFallback: false,
     });
     model = await client.load(o.model, { channel: 'stable' });
     return model.version;

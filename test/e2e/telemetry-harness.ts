@@ -16,13 +16,18 @@ import { launchProfile } from '../support/chromium.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
+/** One browser script (ESM, everything bundled in, lazy imports too). */
+export const bundleScript = async (entry: string) => (await build({
+  entryPoints: [entry], bundle: true, format: 'esm', write: false, minify: false,
+  platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
+})).outputFiles[0]!.text;
+
+/** The SDK's worker script (src/worker.ts), for pages that run createClient({ worker: '/worker.js' }). */
+export const workerScript = () => bundleScript(join(here, '../../src/worker.ts'));
+
 /** The page script, plus the two worker-mode scripts: the test's telemetry worker and the SDK's worker. */
 export async function bundlePage(): Promise<Scripts> {
-  const one = async (entry: string) => (await build({
-    entryPoints: [entry], bundle: true, format: 'esm', write: false, minify: false,
-    platform: 'browser', target: 'es2022', logLevel: 'silent', define: { 'process.env.NODE_ENV': '"production"' },
-  })).outputFiles[0]!.text;
-  const [app, telWorker, worker] = await Promise.all([one(join(here, 'telemetry-page.ts')), one(join(here, 'telemetry-worker.ts')), one(join(here, '../../src/worker.ts'))]);
+  const [app, telWorker, worker] = await Promise.all([bundleScript(join(here, 'telemetry-page.ts')), bundleScript(join(here, 'telemetry-worker.ts')), workerScript()]);
   return { '/app.js': app, '/tel-worker.js': telWorker, '/worker.js': worker };
 }
 export type Scripts = Record<'/app.js' | '/tel-worker.js' | '/worker.js', string>;
@@ -30,7 +35,7 @@ export type Scripts = Record<'/app.js' | '/tel-worker.js' | '/worker.js', string
 const close = (s: Server) => new Promise<void>((r) => { s.closeAllConnections(); s.close(() => r()); });
 
 /** Page server: '/' and the scripts (or just /app.js), plus files under `staticRoot` at /static/. */
-export async function startApp(js: Scripts | string, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
+export async function startApp(js: Partial<Scripts> | string, staticRoot?: string): Promise<{ url: string; close(): Promise<void> }> {
   const scripts: Partial<Scripts> = typeof js === 'string' ? { '/app.js': js } : js;
   const html = '<!doctype html><meta charset="utf-8"><title>telemetry</title><script type="module" src="/app.js"></script>';
   const server = createServer(async (req, res) => {
