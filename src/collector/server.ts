@@ -127,7 +127,7 @@ export async function startCollector(options: CollectorOptions): Promise<Running
     // Fastify parses bodies sent to no route too: the 404/405 answer must not cost a
     // decompression or a parse (nor turn into a 400/415 about a body no route reads).
     if ((req as FastifyRequest).is404) return done(null, undefined);
-    parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4).then((v) => done(null, v), (err: Error) => done(err, undefined));
+    parseBody(req as FastifyRequest, raw as Buffer, bodyLimitBytes * 4, done);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number; code?: string; field?: string }, req, reply) => {
