@@ -1,7 +1,8 @@
 // The end-to-end page (test/e2e/e2e-pipeline.test.ts drives it): load ?model through the
 // manifest, predict ?n labelled samples, send the true label for every ?feedbackEvery-th one,
 // and publish what it did on window.__e2e. Telemetry's timer is set far out, so what reaches
-// the collector leaves on the unload path when the test closes the page.
+// the collector leaves on the unload path when the test closes the page. With ?worker=1 the client
+// runs in worker mode, the SDK's worker bundled by Vite as an app would (new Worker(new URL(…))).
 import { createClient } from '../../src/index.js';
 import { fetchSamples, choicesOf, fetchManifest, MANIFEST_URL } from './catalog.js';
 import { loadDemoConfig } from './config.js';
@@ -9,6 +10,8 @@ import { loadDemoConfig } from './config.js';
 export interface E2EResult {
   model: string; version: string; backend: string;
   predictions: number; feedback: number; feedbackCorrect: number; error?: string;
+  /** The SDK's worker took the client (a worker-started delivery event). */
+  inWorker?: boolean;
 }
 
 async function run(): Promise<E2EResult> {
@@ -18,7 +21,10 @@ async function run(): Promise<E2EResult> {
   const every = Number(q.get('feedbackEvery') ?? 2);
   const config = await loadDemoConfig();
   if (!config.collectorUrl) throw new Error('no collector in /demo-config.json');
+  let inWorker = false;
   const client = createClient({
+    ...(q.get('worker') === '1' ? { worker: new Worker(new URL('../../src/worker.ts', import.meta.url), { type: 'module', name: 'inferscope' }), workerFallback: false } : {}),
+    onDeliveryEvent: (e) => { if (e.type === 'worker-started') inWorker = true; },
     manifestUrl: MANIFEST_URL,
     assetsUrl: '/inferscope/',
     backends: (q.get('backends') ?? 'wasm,cpu').split(',') as ('wasm' | 'cpu')[],
@@ -39,7 +45,7 @@ async function run(): Promise<E2EResult> {
       }
     }
   }
-  return { model: model.id, version: model.version, backend: model.backend, predictions: n, feedback, feedbackCorrect };
+  return { model: model.id, version: model.version, backend: model.backend, predictions: n, feedback, feedbackCorrect, inWorker };
 }
 
 const w = window as unknown as { __e2e?: E2EResult };

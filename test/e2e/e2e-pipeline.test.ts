@@ -4,6 +4,8 @@
 // telemetry leaves on the unload path. The collector's report must count exactly N predictions
 // and the accuracy of the labels the page sent; Prometheus scrapes /metrics and answers a
 // histogram_quantile over inferscope_inference_latency_seconds. Screenshots go to artifacts/.
+// Both modes (describe.each below): the same page in direct mode, then with the client in worker
+// mode (the SDK's worker bundled by Vite); one collector, so each run checks what it added.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,44 +57,51 @@ async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boole
   return last;
 }
 
-describe('model in a page -> collector -> Prometheus', () => {
+/** Accuracy over n0 earlier labels at acc0 and n1 new ones with c1 right. */
+const pooled = (acc0: number | null | undefined, n0: number, c1: number, n1: number) => ((acc0 ?? 0) * n0 + c1) / (n0 + n1);
+
+describe.each([{ mode: 'direct', q: '' }, { mode: 'worker', q: '&worker=1' }])('model in a page -> collector -> Prometheus, $mode mode', ({ q }) => {
   it('counts every prediction and the feedback accuracy after the page closes', async () => {
+    const before = await report('digits');
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${demo.url}/e2e.html?model=digits&n=${N}&feedbackEvery=2`);
-    await page.waitForFunction(() => (window as { __e2e?: unknown }).__e2e !== undefined, undefined, { timeout: 45_000 });
-    const done = await page.evaluate(() => (window as unknown as { __e2e: { error?: string; predictions: number; feedback: number; feedbackCorrect: number; backend: string } }).__e2e);
+    await page.goto(`${demo.url}/e2e.html?model=digits&n=${N}&feedbackEvery=2${q}`);
+    await page.waitForFunction(() => (window as { __e2e?: unknown }).__e2e !== undefined, undefined, { timeout: 90_000 });
+    const done = await page.evaluate(() => (window as unknown as { __e2e: { error?: string; predictions: number; feedback: number; feedbackCorrect: number; backend: string; inWorker: boolean } }).__e2e);
     expect(done.error).toBeUndefined();
+    expect(done.inWorker).toBe(q !== '');
     expect(done.predictions).toBe(N);
     expect(done.feedback).toBe(N / 2);
 
     // Nothing was sent yet (the telemetry timer is an hour): closing the page is what delivers.
-    expect((await report('digits')).predictions).toBe(0);
+    expect((await report('digits')).predictions).toBe(before.predictions);
     await page.close({ runBeforeUnload: true });
 
-    const r = await until('the batch sent at unload', () => report('digits'), (x) => x.predictions >= N);
-    expect(r.predictions).toBe(N);
-    expect(r.errors).toBe(0);
-    expect(r.backends[done.backend]).toBe(N);
-    expect(r.classification.n).toBe(done.feedback);
-    expect(r.classification.accuracy).toBeCloseTo(done.feedbackCorrect / done.feedback, 10);
-    expect(r.latencyMs.count).toBe(N);
+    const r = await until('the batch sent at unload', () => report('digits'), (x) => x.predictions >= before.predictions + N);
+    expect(r.predictions).toBe(before.predictions + N);
+    expect(r.errors).toBe(before.errors);
+    expect(r.backends[done.backend]).toBe((before.backends[done.backend] ?? 0) + N);
+    expect(r.classification.n).toBe(before.classification.n + done.feedback);
+    expect(r.classification.accuracy).toBeCloseTo(pooled(before.classification.accuracy, before.classification.n, done.feedbackCorrect, done.feedback), 10);
+    expect(r.latencyMs.count).toBe(before.latencyMs.count + N);
     expect(r.latencyMs.p50).toBeGreaterThan(0);
     await context.close();
 
     // Prometheus scrapes the collector every second.
     const total = await until('prometheus to scrape the predictions', () => prometheus.query('sum(inferscope_predictions_total{model="digits"})'),
-      (res) => Number(res[0]?.value[1]) === N);
-    expect(Number(total[0]!.value[1])).toBe(N);
-    const q = await prometheus.query('histogram_quantile(0.9, sum by (le) (inferscope_inference_latency_seconds_bucket{model="digits"}))');
-    const p90s = Number(q[0]?.value[1]);
+      (res) => Number(res[0]?.value[1]) === r.predictions);
+    expect(Number(total[0]!.value[1])).toBe(r.predictions);
+    const q90 = await prometheus.query('histogram_quantile(0.9, sum by (le) (inferscope_inference_latency_seconds_bucket{model="digits"}))');
+    const p90s = Number(q90[0]?.value[1]);
     expect(Number.isFinite(p90s)).toBe(true);
     // Prometheus interpolates inside fixed buckets; the report's sketch is within 1%: same ballpark.
     const sketchP90s = r.latencyMs.p90! / 1000;
     expect(p90s).toBeGreaterThan(sketchP90s / 4);
     expect(p90s).toBeLessThan(sketchP90s * 4);
-  });
+  }, 150_000);
+});
 
+describe('dashboard and demo page', () => {
   it('saves screenshots of the demo page and the dashboard', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
