@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import { selfContainedWasmWorker } from './src/vite-plugin.js';
 
 // The worker of worker mode, in two forms (scripts/build.mjs builds both, INFERSCOPE_WORKER=single
@@ -13,8 +13,8 @@ import { selfContainedWasmWorker } from './src/vite-plugin.js';
 //   inferscope.worker.js to get the chunked form.
 // A few chunks, not one per import(): each is one more module fetch on the warm path. What every
 // load needs (tfjs-core, the SDK, its small lazy parts) is `main`; each backend, model format and
-// explain is its own. Vite's dynamic-import helper gets a chunk of its own: were it in the entry,
-// every chunk would import the entry back (and twice, from worker.js and inferscope.worker.js).
+// explain is its own. Vite's dynamic-import helper (plainImport) gets a chunk of its own: were it in
+// the entry, every chunk would import the entry back (and twice, were the entry copied elsewhere).
 // The cpu backend's shared kernel code (also used by wasm, webgl, webgpu) is left to the bundler.
 // Dependencies are not pulled into a group (a backend's group would take tfjs-core with it).
 const group = (name: string, test: RegExp | ((id: string) => boolean), priority: number) => ({ name, test, priority });
@@ -32,9 +32,19 @@ const codeSplitting = {
 
 const single = process.env.INFERSCOPE_WORKER === 'single';
 
+// Vite wraps each import() in a helper that preloads CSS through `document` and, when the import
+// fails, reports it on `window`: in a worker that throws "window is not defined" and hides which
+// chunk was missing. A worker has nothing to preload, so the helper is a plain call here.
+const plainImport: Plugin = {
+  name: 'inferscope:worker-plain-import',
+  enforce: 'pre',
+  resolveId: (id) => (id === '\0vite/preload-helper.js' ? id : null),
+  load: (id) => (id === '\0vite/preload-helper.js' ? 'export const __vitePreload = (load) => load();' : null),
+};
+
 export default defineConfig({
   publicDir: false,
-  plugins: [selfContainedWasmWorker()],
+  plugins: [plainImport, selfContainedWasmWorker()],
   build: {
     outDir: 'dist',
     emptyOutDir: false,

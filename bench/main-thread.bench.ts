@@ -160,6 +160,15 @@ window.bench = {
     for (const x of xs) await model.predict(x);
     return (now() - s) / k;
   },
+  // The same predictions with the thread idle just before each (a 0 ms timer between calls), only
+  // the predictions timed: a worker idles while every answer travels, direct mode's roundTrips never
+  // does. Mean ms per prediction (the sum of k coarse timings, unbiased enough over 20).
+  async gapTrips(k) {
+    const xs = Array.from({ length: k }, () => digit.slice());
+    let sum = 0;
+    for (const x of xs) { await sleep(0); const s = now(); await model.predict(x); sum += now() - s; }
+    return sum / k;
+  },
   // The floor any worker round trip pays here: postMessage of the same input (transferred) to an
   // echo worker that answers with a transferred 10-float output. Mean ms per call.
   async echoTrips(k) {
@@ -254,11 +263,13 @@ for (const mode of MODES) runs[mode] = await call<Run>(mode, 'predictions', PRED
 for (const mode of MODES) await call<First>(mode, 'first', mode === 'worker', 'digits', 'float32');
 const trips: Record<Mode, number[]> = { direct: [], worker: [] };
 const floor: number[] = [];
+const gap: number[] = [];
 for (const mode of MODES) await call<number>(mode, 'roundTrips', 20); // warm-up, not counted
 await call<number>('worker', 'echoTrips', 20);
 for (let done = 0; done < ROUND_TRIPS; done += 20) {
   for (const mode of (done / 20) % 2 ? [...MODES].reverse() : MODES) trips[mode].push(await call<number>(mode, 'roundTrips', Math.min(20, ROUND_TRIPS - done)));
   floor.push(await call<number>('worker', 'echoTrips', Math.min(20, ROUND_TRIPS - done)));
+  gap.push(await call<number>('direct', 'gapTrips', Math.min(20, ROUND_TRIPS - done)));
 }
 for (const c of contexts) await c.close();
 await browser?.close();
@@ -285,6 +296,9 @@ line('digits-cnn-wasm-round-trip-worker-vs-direct', wr, 'ms', dr, '<= 1.15', wr 
 line('digits-cnn-wasm-round-trip-added', wr - dr, 'ms', dr, '<= 0.3 ms added', wr - dr <= 0.3, { samples: ROUND_TRIPS });
 // The platform's part of the added time: a bare postMessage round trip to an echo worker.
 line('message-round-trip-floor', median(floor), 'ms', wr - dr, 'reported: the least any worker round trip adds here', null, { samples: ROUND_TRIPS });
+// The other platform part: the direct page's prediction when its thread idled just before, as the
+// worker's thread does before every call (BENCHMARKS.md main-thread, "Round trip: the message layer").
+line('digits-cnn-wasm-direct-predict-after-idle-gap', median(gap), 'ms', dr, 'reported: a direct prediction after an idle gap vs back to back', null, { samples: ROUND_TRIPS });
 const ww = median(warm.worker), wd = median(warm.direct);
 line('warm-first-prediction-worker-vs-direct', ww, 'ms', wd, '<= 1.10', ww / wd <= 1.10, { reps: WARM_REPS });
 const ss = median(scriptStart);

@@ -65,3 +65,13 @@ export function pixelsToTensor(src: PixelSource, plan: ImagePlan): tf.Tensor {
     return tf.expandDims(x, 0);
   });
 }
+
+/** Why `src` cannot become pixels, or '' (checked before any tensor is made). An image that has
+ *  not loaded yet reports 0 x 0; an ImageData-like buffer must hold width * height RGBA bytes. */
+export function pixelProblem(src: PixelSource): string {
+  const s = src as { naturalWidth?: number; naturalHeight?: number; videoWidth?: number; videoHeight?: number; width: number; height: number; data?: ArrayLike<number> };
+  const w = s.videoWidth ?? s.naturalWidth ?? s.width, h = s.videoHeight ?? s.naturalHeight ?? s.height;
+  if (!(w >= 1 && h >= 1 && Number.isInteger(w) && Number.isInteger(h))) return `the image is ${w} x ${h} pixels; pass a loaded image (await img.decode()) of at least 1 x 1`;
+  if (!isPlatformImage(src) && s.data!.length !== w * h * 4) return `the image data holds ${s.data!.length} bytes but ${w} x ${h} RGBA needs ${w * h * 4}`;
+  return '';
+}

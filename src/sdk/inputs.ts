@@ -2,8 +2,8 @@
 // (host side, cheap) so a mistake says "expected [..] got [..]" instead of a tfjs stack trace.
 import * as tf from '@tensorflow/tfjs-core';
 import type { InputSpec } from '../protocol/manifest-types.js';
-import { InferScopeError } from './errors.js';
-import { imagePlan, isPixelSource, pixelsToTensor, type ImagePlan, type PixelSource } from './image-input.js';
+import { InferScopeError, isInferScopeError } from './errors.js';
+import { imagePlan, isPixelSource, pixelProblem, pixelsToTensor, type ImagePlan, type PixelSource } from './image-input.js';
 import type { TensorInfo } from './tf-model.js';
 
 type TypedArray = Float32Array | Float64Array | Int32Array | Int16Array | Int8Array | Uint32Array | Uint16Array | Uint8Array | Uint8ClampedArray;
@@ -30,6 +30,7 @@ function nestedShape(x: NestedArray, name: string): number[] {
   const shape: number[] = [];
   let cur: unknown = x;
   while (Array.isArray(cur)) { shape.push(cur.length); cur = cur[0]; }
+  if (shape.includes(0)) return shape; // empty: fitShape says so
   if (typeof cur !== 'number') throw new InferScopeError('INPUT_INVALID', `input '${name}': nested arrays must hold numbers, found ${typeof cur}`);
   return shape;
 }
@@ -39,7 +40,8 @@ function flatten(x: NestedArray, shape: number[], name: string): Float64Array {
   let at = 0;
   const walk = (v: unknown, depth: number) => {
     if (depth === shape.length) {
-      if (typeof v !== 'number') throw new InferScopeError('INPUT_SHAPE', `input '${name}': ragged nested array (expected a number at depth ${depth})`);
+      if (Array.isArray(v)) throw new InferScopeError('INPUT_SHAPE', `input '${name}': ragged nested array (expected a number at depth ${depth})`);
+      if (typeof v !== 'number') throw new InferScopeError('INPUT_INVALID', `input '${name}': element ${at} is ${v === null ? 'null' : typeof v}; nested arrays must hold numbers`);
       out[at++] = v; return;
     }
     if (!Array.isArray(v) || v.length !== shape[depth]) {
@@ -53,6 +55,9 @@ function flatten(x: NestedArray, shape: number[], name: string): Float64Array {
 
 /** Check `got` against the model shape; a single example (rank one less) gets a batch of 1. */
 function fitShape(info: TensorInfo, got: number[]): number[] {
+  // A dimension of 0 is an input with no values: no model answers that, and tfjs fails in ways
+  // that look like a broken backend.
+  if (got.includes(0)) throw new InferScopeError('INPUT_SHAPE', `input '${info.name}': got an empty input of shape ${fmt(got)}; pass at least one example`);
   if (info.anyRank) return got;
   const want = info.shape;
   const shape = got.length === want.length - 1 && want[0] === -1 ? [1, ...got] : got;
@@ -62,6 +67,7 @@ function fitShape(info: TensorInfo, got: number[]): number[] {
 
 /** Shape of a flat typed array: free dims other than the batch must be given by the spec. */
 function flatShape(info: TensorInfo, length: number, spec?: InputSpec): number[] {
+  if (length === 0) return fitShape(info, [0]);
   if (info.anyRank) return spec && spec.shape.reduce((a, b) => a * b, 1) === length ? spec.shape : [length];
   const want = spec?.shape?.length === info.shape.length ? info.shape.map((d, i) => (d === -1 ? spec.shape[i]! : d)) : info.shape;
   // Plain loop: this runs on every predict of a typed-array input.
@@ -92,11 +98,18 @@ export function firstNonFinite(values: ArrayLike<number>): number {
 
 /** INPUT_INVALID naming the input and the first bad element (flat index, row-major). */
 export const nonFiniteError = (name: string, values: ArrayLike<number>, at: number) =>
-  new InferScopeError('INPUT_INVALID', `input '${name}': element ${at} is ${values[at]}; pass finite numbers, or load with { allowNonFinite: true }`);
+  new InferScopeError('INPUT_INVALID', `input '${name}': element ${at} is ${values[at]}${values[at]! - values[at]! === 0 ? ' (beyond float32 range)' : ''}; pass finite numbers, or load with { allowNonFinite: true }`);
 
-function checkFinite(values: TypedArray | Float64Array, name: string, o: PrepareOptions): void {
-  const at = o.allowNonFinite || !(values instanceof Float32Array || values instanceof Float64Array) ? -1 : firstNonFinite(values);
-  if (at >= 0) throw nonFiniteError(name, values, at);
+/** `values` as the model reads them, checked for NaN/±Infinity after the conversion: a float64
+ *  value beyond float32's range (1e39) only becomes Infinity there. */
+function converted(values: TypedArray | Float64Array, info: TensorInfo, o: PrepareOptions): Float32Array | Int32Array {
+  const isFloat = values instanceof Float32Array || values instanceof Float64Array;
+  let at = o.allowNonFinite || !isFloat ? -1 : firstNonFinite(values);
+  if (at >= 0) throw nonFiniteError(info.name, values, at);
+  const out = toDtype(values, info.dtype, info.name);
+  at = o.allowNonFinite || out === values || !(out instanceof Float32Array) ? -1 : firstNonFinite(out);
+  if (at >= 0) throw nonFiniteError(info.name, values, at);
+  return out;
 }
 
 function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: string): Float32Array | Int32Array {
@@ -106,6 +119,8 @@ function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: st
     for (let i = 0; i < values.length; i++) {
       const v = values[i]!;
       if (!Number.isInteger(v)) throw new InferScopeError('INPUT_SHAPE', `input '${name}': expected int32 got a fractional value ${v} at element ${i}`);
+      // Int32Array would wrap 2**31 to -2**31 without a word.
+      if (v !== (v | 0)) throw new InferScopeError('INPUT_INVALID', `input '${name}': element ${i} is ${v}, outside the int32 range; pass values between -2147483648 and 2147483647`);
       out[i] = v;
     }
     return out;
@@ -117,34 +132,51 @@ function toDtype(values: TypedArray | Float64Array, dtype: tf.DataType, name: st
 function prepareOne(value: InputValue, info: TensorInfo, spec: InputSpec | undefined, o: PrepareOptions): Prepared {
   if (typeof value === 'number') value = Float64Array.of(value);
   if (isTensor(value)) {
+    if (value.isDisposed) throw disposedInput(info.name);
     const shape = fitShape(info, value.shape);
     if (value.dtype !== info.dtype) throw new InferScopeError('INPUT_SHAPE', `input '${info.name}': expected dtype ${info.dtype} got ${value.dtype}`);
     return { kind: 'tensor', tensor: value, shape, batch: shape[0] ?? 1 };
   }
   // Typed arrays first: the common case, and cheaper to rule in than a pixel source to rule out.
   if (isTyped(value)) {
+    if (value instanceof BigInt64Array || value instanceof BigUint64Array) throw new InferScopeError('INPUT_INVALID', `input '${info.name}': got a ${(value as ArrayBufferView).constructor.name}; pass a Float32Array or Int32Array (BigInt values are not supported)`);
     const shape = flatShape(info, value.length, spec);
-    checkFinite(value, info.name, o);
-    return { kind: 'values', values: toDtype(value, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
+    return { kind: 'values', values: converted(value, info, o), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
   }
   if (isPixelSource(value) || (Array.isArray(value) && value.length > 0 && isPixelSource(value[0]))) {
     const sources = (Array.isArray(value) ? value : [value]) as PixelSource[];
     const plan = imagePlan(info.shape, info.dtype, spec);
     if (typeof plan === 'string') throw new InferScopeError('INPUT_INVALID', `input '${info.name}': got an image but ${plan}`);
+    for (const s of sources) { const bad = pixelProblem(s); if (bad) throw new InferScopeError('INPUT_INVALID', `input '${info.name}': ${bad}`); }
     return { kind: 'pixels', sources, plan, batch: sources.length };
   }
   if (Array.isArray(value)) {
     const got = nestedShape(value as NestedArray, info.name);
     const shape = fitShape(info, got);
     const flat = flatten(value as NestedArray, got, info.name);
-    checkFinite(flat, info.name, o);
-    return { kind: 'values', values: toDtype(flat, info.dtype, info.name), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
+    return { kind: 'values', values: converted(flat, info, o), shape, dtype: info.dtype as 'float32' | 'int32', batch: shape[0] ?? 1 };
   }
   throw new InferScopeError('INPUT_INVALID', `input '${info.name}': unsupported value (${Object.prototype.toString.call(value)}); pass a typed array, nested array, tf.Tensor or image`);
 }
 
-/** Validate and normalize the caller's input against the model's inputs (host side, no tensors). */
+const disposedInput = (name: string) =>
+  new InferScopeError('INPUT_INVALID', `input '${name}': the tf.Tensor was disposed; keep it alive until predict() resolves`);
+
+/**
+ * Validate and normalize the caller's input against the model's inputs (host side, no tensors).
+ * The one gate every input passes (direct mode, and the worker side of worker mode): whatever it
+ * lets through must make tensors without error, because an error past it is taken for a broken
+ * backend and moves the model. What the caller's own objects throw (getters, proxies) is theirs:
+ * INPUT_INVALID, not PREDICT_FAILED.
+ */
 export function prepareInputs(input: ModelInput, infos: TensorInfo[], specs: InputSpec[] = [], o: PrepareOptions = {}): Prepared[] {
+  try { return prepareAll(input, infos, specs, o); } catch (err) {
+    if (isInferScopeError(err)) throw err;
+    throw new InferScopeError('INPUT_INVALID', `the input could not be read (${String((err as Error)?.message ?? err).slice(0, 120)}); pass a typed array, nested array, tf.Tensor or image`, { cause: err });
+  }
+}
+
+function prepareAll(input: ModelInput, infos: TensorInfo[], specs: InputSpec[], o: PrepareOptions): Prepared[] {
   const specFor = (info: TensorInfo, i: number) => specs.find((s) => s.name === info.name) ?? (specs.length === infos.length ? specs[i] : undefined);
   if (infos.length === 1) return [prepareOne(input as InputValue, infos[0]!, specFor(infos[0]!, 0), o)];
   let values: InputValue[];
@@ -161,25 +193,28 @@ export function prepareInputs(input: ModelInput, infos: TensorInfo[], specs: Inp
 }
 
 /** Make tensors on the engine's current backend. Returns them plus the ones the SDK owns. */
-export function materialize(prepared: Prepared[]): { tensors: tf.Tensor[]; owned: tf.Tensor[] } {
+export function materialize(prepared: Prepared[], infos?: TensorInfo[]): { tensors: tf.Tensor[]; owned: tf.Tensor[] } {
+  // The caller may dispose a tensor after predict() was called but before the gate ran it
+  // (tf.tidy around a queued predict): checked here, before anything is made, so nothing leaks.
+  prepared.forEach((p, i) => { if (p.kind === 'tensor' && p.tensor.isDisposed) throw disposedInput(infos?.[i]?.name ?? String(i)); });
   const tensors: tf.Tensor[] = [];
   const owned: tf.Tensor[] = [];
-  for (const p of prepared) {
-    let t: tf.Tensor;
-    if (p.kind === 'tensor') {
-      t = p.shape.length === p.tensor.rank ? p.tensor : tf.reshape(p.tensor, p.shape);
-      if (t !== p.tensor) owned.push(t);
+  try {
+    for (const p of prepared) {
+      const t = toTensor(p);
+      if (t !== (p as { tensor?: tf.Tensor }).tensor) owned.push(t);
+      tensors.push(t);
     }
-    else if (p.kind === 'values') { t = tf.tensor(p.values, p.shape, p.dtype); owned.push(t); }
-    else {
-      t = p.sources.length === 1
-        ? pixelsToTensor(p.sources[0]!, p.plan)
-        : tf.tidy(() => tf.concat(p.sources.map((s) => pixelsToTensor(s, p.plan)), 0));
-      owned.push(t);
-    }
-    tensors.push(t);
-  }
+  } catch (err) { for (const t of owned) t.dispose(); throw err; } // no half-made inputs left behind
   return { tensors, owned };
+}
+
+function toTensor(p: Prepared): tf.Tensor {
+  if (p.kind === 'tensor') return p.shape.length === p.tensor.rank ? p.tensor : tf.reshape(p.tensor, p.shape);
+  if (p.kind === 'values') return tf.tensor(p.values, p.shape, p.dtype);
+  return p.sources.length === 1
+    ? pixelsToTensor(p.sources[0]!, p.plan)
+    : tf.tidy(() => tf.concat(p.sources.map((s) => pixelsToTensor(s, p.plan)), 0));
 }
 
 const checked = (p: Prepared): p is Prepared & { kind: 'tensor' } => p.kind === 'tensor' && p.tensor.dtype === 'float32';

@@ -125,7 +125,7 @@ export function createModel(deps: ModelDeps): Model {
         let probe: tf.Tensor | null = null;
         try {
           const outs = await onBackend(on, () => {
-            const { tensors, owned } = materialize(prepared);
+            const { tensors, owned } = materialize(prepared, current.inputs);
             probe = nonFiniteProbe(prepared, tensors, prepOpts);
             if (drift && (recorded !== false || range)) baselineCopy = tf.clone(tensors[0]!);
             if (sampled) explainCopy = tf.slice(tensors[0]!, [0], [1]);

@@ -4,7 +4,7 @@
 // (scripts/test.sh builds it; this test builds it when it is missing). Worker mode: the same page
 // with dist/inferscope.worker.js beside the bundle.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { chromium, type Browser } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -146,6 +146,27 @@ describe('CDN bundle in worker mode when the worker cannot start', () => {
     const { result } = await run(csp, `model=${MODEL}&size=4&backends=wasm&worker=1`);
     expect(result.error).toBeUndefined();
     expect(reasonOf(result)).toMatchObject({ url: `${csp.url}/dist/inferscope.worker.js`, reason: expect.stringContaining("Content-Security-Policy (worker-src)") });
+  });
+
+  // A mirror that copied only inferscope.worker.js (its static import, the preload helper, 404s:
+  // the browser's error event is bare, diagnose.ts names the file), or the entry and that helper
+  // but no main chunk (the entry's import() fails: its error message names the file).
+  test.each([
+    { name: 'lonely', copy: [] as string[], missing: /lonely\/worker-chunks\/preload-helper-\w+\.js, which answered HTTP 404/ },
+    { name: 'half', copy: ['preload-helper'], missing: /half\/worker-chunks\/main-[\w-]+\.js/ },
+  ])('the entry copied without all of worker-chunks/ ($name): falls back, and the reason names the missing chunk', async ({ name, copy, missing }) => {
+    const dir = join(REPO_ROOT, '.tmp/cdn-copy', name);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(join(dir, 'worker-chunks'), { recursive: true });
+    copyFileSync(WORKER, join(dir, 'inferscope.worker.js'));
+    for (const f of readdirSync(join(REPO_ROOT, 'dist/worker-chunks'))) {
+      if (copy.some((c) => f.startsWith(`${c}-`))) copyFileSync(join(REPO_ROOT, 'dist/worker-chunks', f), join(dir, 'worker-chunks', f));
+    }
+    const { result, errors } = await run(plain, `model=${MODEL}&size=4&backends=wasm&worker=/.tmp/cdn-copy/${name}/inferscope.worker.js`);
+    expect(errors).toEqual([]);
+    expect(result.error).toBeUndefined();
+    expect(result.data).toHaveLength(3);
+    expect(reasonOf(result)).toMatchObject({ url: `${plain.url}/.tmp/cdn-copy/${name}/inferscope.worker.js`, reason: expect.stringMatching(missing) });
   });
 
   test('workerFallback: false rejects with an InferScopeError WORKER_UNAVAILABLE naming the URL and the cause', async () => {

@@ -2,6 +2,7 @@
 // src/sdk/worker/wire.ts): what can move is collected in `moved`, the rest is copied by
 // postMessage. Runs on the page, so it never reads pixels itself: images become ImageBitmaps
 // (decoded by the browser), ImageData is cloned as is (exact pixels, no re-encode).
+import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { WireTensor } from '../worker/wire.js';
 
 type View = ArrayBufferView & { slice(): ArrayBufferView & { buffer: ArrayBuffer } };
@@ -11,7 +12,7 @@ const isA = (x: object, name: string) => {
   const c = (globalThis as unknown as Record<string, unknown>)[name];
   return typeof c === 'function' && x instanceof (c as new () => object);
 };
-const isTensorLike = (x: object): x is { dataSync(): ArrayBufferView; shape: number[]; dtype: string } =>
+const isTensorLike = (x: object): x is { dataSync(): ArrayBufferView; shape: number[]; dtype: string; isDisposed?: boolean } =>
   typeof (x as { dataSync?: unknown }).dataSync === 'function' && Array.isArray((x as { shape?: unknown }).shape) && typeof (x as { dtype?: unknown }).dtype === 'string';
 
 /** A view the worker can own: the caller's own when it spans its whole ArrayBuffer, else a copy. */
@@ -32,6 +33,7 @@ function walk(x: unknown, moved: Set<Transferable>): unknown {
   }
   if (isA(x, 'ImageData')) return x;
   if (isTensorLike(x)) {
+    if (x.isDisposed) throw new InferScopeError('INPUT_INVALID', 'the tf.Tensor was disposed; keep it alive until predict() resolves');
     // dataSync() may hand out the backend's own storage (cpu): copy before moving it.
     const values = x.dataSync();
     const wire: WireTensor = { inferscopeTensor: { values: ArrayBuffer.isView(values) ? movable((values as View).slice(), moved) : values, shape: x.shape.slice(), dtype: x.dtype } };
@@ -59,4 +61,10 @@ function walk(x: unknown, moved: Set<Transferable>): unknown {
 
 /** `input` ready for postMessage (a promise only when an image must become an ImageBitmap first);
  *  the ArrayBuffers and ImageBitmaps to transfer are added to `moved`. */
-export const toWireInput: (input: unknown, moved: Set<Transferable>) => unknown = walk;
+export function toWireInput(input: unknown, moved: Set<Transferable>): unknown {
+  // What the caller's own objects throw while read here (getters, proxies) is an input error, as
+  // in direct mode (src/sdk/inputs.ts), not an exception of some other kind.
+  try { return walk(input, moved); } catch (err) {
+    throw isInferScopeError(err) ? err : new InferScopeError('INPUT_INVALID', `the input could not be read (${String((err as Error)?.message ?? err).slice(0, 120)}); pass a typed array, nested array, tf.Tensor or image`, { cause: err });
+  }
+}
