@@ -86,6 +86,8 @@ export interface Client {
   dispose(): Promise<void>;
 }
 
+const gone = () => new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
+
 /**
  * @example
  * const client = createClient({ assetsUrl: '/inferscope/' });
@@ -132,7 +134,9 @@ export function createClient(options: ClientOptions = {}): Client {
   const models = new Set<Model>();
   let disposed = false;
   const delivery = createDelivery({
-    manifestUrl, manifestMaxAgeMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined,
+    // Resolved against the page once: errors and stored keys name the same URL in both modes
+    // (worker mode resolves it before it crosses, or it would resolve against the worker script).
+    manifestUrl: manifestUrl && caps.hasLocation && URL.canParse(manifestUrl, location.href) ? new URL(manifestUrl, location.href).href : manifestUrl, manifestMaxAgeMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined,
     cache: cache === false || (idbFactory === false && !cache.idbFactory) ? false : { ...cache, idbFactory: cache.idbFactory ?? (idbFactory || undefined) },
   });
   const channels = createChannels({
@@ -146,7 +150,7 @@ export function createClient(options: ClientOptions = {}): Client {
     import('./load-errors.js').then(pick, () => new InferScopeError(code, message));
 
   async function load(target: string | UrlLoadOptions, loadOptions: IdLoadOptions = {}): Promise<Model> {
-    if (disposed) throw new InferScopeError('DISPOSED', 'this client was disposed; create a new one');
+    if (disposed) throw gone();
     if (!isLoadTarget(target)) throw await loadError((m) => m.loadTargetError(target), 'MODEL_NOT_FOUND', "call client.load('id') or client.load({ url })");
     return typeof target === 'string' ? channels.load(target, loadOptions.channel ?? 'stable', loadOptions) : loadVersion(target, loadOptions);
   }
@@ -216,10 +220,12 @@ export function createClient(options: ClientOptions = {}): Client {
     }
   }
 
+  // After dispose() the cache connection is closed (and in worker mode the worker gone): say so.
+  const ifLive = <T>(run: () => Promise<T>) => (disposed ? Promise.reject(gone()) : run());
   return {
     load: load as Client['load'],
-    cached: () => delivery.cached(),
-    evict: (id, version) => delivery.evict(id, version),
+    cached: () => ifLive(() => delivery.cached()),
+    evict: (id, version) => ifLive(() => delivery.evict(id, version)),
     feedback: (id, label) => telemetry.feedback(id, label),
     flush: () => telemetry.flush(),
     async dispose() {

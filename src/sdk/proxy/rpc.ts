@@ -27,6 +27,7 @@ export function connect(ep: Worker): Rpc {
   const pending = new Map<number, [(v: unknown) => void, (e: unknown) => void]>();
   const fns = new Map<number, (...a: unknown[]) => unknown>();
   const onMessage = ({ data }: MessageEvent) => {
+    if (!Array.isArray(data)) return; // not ours: an app's own worker (serve()) may post its own messages
     const [id, ok, value] = data as [number, number, unknown[]];
     if (!id) {
       try { void fns.get(ok)?.(...value); } catch { /* the app's callback threw: not the SDK's answer to give */ }
