@@ -104,6 +104,10 @@ function overflow(items: OutboxItem[], { maxBatches = 200, maxBytes = 1 << 20, m
 }
 
 async function idbOutbox(factory: IDBFactory, opts: OutboxOptions, now: () => number): Promise<Outbox> {
+  // An injected factory alone (Node, edge runtimes) comes without the IDB* classes idb looks up as
+  // globals: without them openDB failed and the outbox fell back to memory without a word, so
+  // failed sends were lost with the page. The cache's db.ts does the same.
+  if (typeof IDBRequest == 'undefined') await (await import('../delivery/idb-globals.js')).defineIdbGlobals(factory);
   // idb's openDB reads the global indexedDB; pass the factory through a scoped shim
   // only for this call so an injected factory (fake-indexeddb in Node) is used.
   const db: IDBPDatabase<OutboxDB> = await withFactory(factory, () => openDB<OutboxDB>(opts.dbName, 1, {
@@ -205,7 +209,7 @@ function memoryOutbox(opts: OutboxOptions, now: () => number): Outbox {
 
 // idb 8 calls the global `indexedDB.open` synchronously inside openDB(); expose the
 // chosen factory for that one synchronous call only. (idb also needs the IDB* classes
-// as globals: in Node, import 'fake-indexeddb/auto' or pass its classes' factory.)
+// as globals: idbOutbox defines them from the factory where they are missing.)
 function withFactory<T>(factory: IDBFactory, fn: () => T): T {
   const g = globalThis as { indexedDB?: IDBFactory };
   if (g.indexedDB === factory) return fn();
