@@ -17,6 +17,13 @@ export function loadTargetError(target: unknown): InferScopeError {
  * lost to bad self-hosted files (the site owner must fix those), else BACKEND_UNAVAILABLE.
  */
 export function noBackendError(url: string, fallbacks: Fallback[]): InferScopeError {
+  // Every backend that started failed to build the model from its topology: the file is at
+  // fault, not the device (a node removed, a layer config of the wrong shape). tfjs's own text is
+  // kept in `cause`, not shown as if it were advice.
+  const built = fallbacks.filter((f) => f.reason.startsWith('building the model failed'));
+  if (built.length && built.length === fallbacks.filter((f) => !f.reason.startsWith('ASSET_INVALID')).length) {
+    return new InferScopeError('MODEL_INVALID', `${url}: its modelTopology could not be built into a model (tried ${built.map((f) => f.backend).join(', ')}); model.json is damaged or not converter output: re-export the model`, { cause: new Error(built[0]!.reason) });
+  }
   const asset = fallbacks.some((f) => f.reason.startsWith('ASSET_INVALID: '));
   return new InferScopeError(asset ? 'ASSET_INVALID' : 'BACKEND_UNAVAILABLE', `no backend could run ${url}: ${fallbacks.map((f) => `${f.backend}: ${f.reason}`).join('; ')}`);
 }

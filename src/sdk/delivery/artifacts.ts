@@ -3,17 +3,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from '../errors.js';
 import { resolveUrl } from '../../protocol/resolve-url.js';
 
-/** Parses model.json bytes; MODEL_INVALID names the URL when it is not a TF.js model. */
-export function parseModelJson(data: ArrayBuffer, url: string): tf.io.ModelJSON {
+/**
+ * Parses model.json bytes; MODEL_INVALID names the URL when it is not a TF.js model. `check`:
+ * the full field check (model-json-check.ts, a lazy chunk the network paths load while they
+ * download); without it only the outline is checked (a cached file was checked when it came).
+ */
+export function parseModelJson(data: ArrayBuffer, url: string, check?: (json: unknown) => string): tf.io.ModelJSON {
   let json: tf.io.ModelJSON;
   try {
     json = JSON.parse(new TextDecoder().decode(data));
   } catch (err) {
     throw new InferScopeError('MODEL_INVALID', `${url} is not JSON (${(err as Error).message}); expected a TF.js model.json`, { cause: err });
   }
-  if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
-    throw new InferScopeError('MODEL_INVALID', `${url} has no modelTopology/weightsManifest; expected a TF.js model.json (converter output)`);
-  }
+  const problem = check ? check(json) : !json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest) ? 'has no modelTopology/weightsManifest' : '';
+  if (problem) throw new InferScopeError('MODEL_INVALID', `${url} ${problem}: not a usable TF.js model.json (converter output); re-export the model or fix the URL`);
   return json;
 }
 

@@ -7,6 +7,7 @@ import { InferScopeError } from '../errors.js';
 import { expectedGroupBytes, parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
 import { fetchBytes, looksLikeHtml } from './download.js';
 import type { FetchContext, Fetched } from './fetch-version.js';
+import { modelJsonProblem } from './model-json-check.js';
 import { sha256Hex } from './sha256.js';
 import { modelKey } from './store.js';
 import type { ModelRecord, VersionRef } from './types.js';
@@ -17,7 +18,7 @@ import type { ModelRecord, VersionRef } from './types.js';
  * weights manifest implies, and HTML served in their place is refused.
  */
 export async function directFromNetwork(url: string, body: ArrayBuffer, ctx: FetchContext): Promise<Fetched> {
-  const json = parseModelJson(body, url);
+  const json = parseModelJson(body, url, modelJsonProblem);
   const sha = (await sha256Hex(body)) ?? 'unverified';
   const ref: VersionRef = { id: url, version: sha.slice(0, 12), variant: 'direct', url };
   const urls = shardUrls(json, url);

@@ -34,9 +34,9 @@ export interface FetchContext {
 
 const label = (ref: VersionRef, path: string) => `${ref.id}@${ref.version} ${path}`;
 
-function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, ArrayBuffer>): io.ModelArtifacts {
+function assemble(ref: VersionRef, files: ManifestFile[], data: Map<string, ArrayBuffer>, check?: (json: unknown) => string): io.ModelArtifacts {
   const own = files.find((f) => f.path === modelJsonName(ref.url))!;
-  const json = parseModelJson(data.get(own.sha256)!, ref.url);
+  const json = parseModelJson(data.get(own.sha256)!, ref.url, check);
   const byUrl = new Map(files.map((f) => [resolveUrl(f.path, ref.url), f]));
   const shards = shardUrls(json, ref.url).map((u) => {
     const f = byUrl.get(u);
@@ -102,6 +102,8 @@ export async function fromCache(ref: VersionRef, ctx: FetchContext): Promise<Fet
 /** Downloads what the cache lacks of a manifest version and verifies every file. */
 export async function fromNetwork(ref: VersionRef, ctx: FetchContext): Promise<Fetched> {
   const entry = ref.entry!;
+  // The full model.json check loads while the files download; if it cannot load, the outline check stands.
+  const check = import('./model-json-check.js').then((m) => m.modelJsonProblem, () => undefined);
   const have = ctx.db ? await storedFiles(ctx.db, entry.files.map((f) => f.sha256)).catch(() => new Map<string, ArrayBuffer>()) : new Map<string, ArrayBuffer>();
   // Stored files another version shares are reused only after their hash checks out.
   await dropBad(ref, ctx, entry.files.filter((f) => have.has(f.sha256)), have);
@@ -135,7 +137,7 @@ export async function fromNetwork(ref: VersionRef, ctx: FetchContext): Promise<F
     queue = [];
     throw err;
   }
-  const artifacts = assemble(ref, entry.files, data);
+  const artifacts = assemble(ref, entry.files, data, await check);
   const bytes = entry.files.reduce((n, f) => n + f.bytes, 0);
   const now = Date.now();
   const record: ModelRecord = { key: modelKey(ref.id, ref.version), id: ref.id, version: ref.version, url: ref.url, files: entry.files, bytes, lastUsed: now, storedAt: now, entry };
