@@ -9,7 +9,7 @@ export default defineConfig({
     emptyOutDir: false,
     sourcemap: true,
     lib: {
-      entry: { index: 'src/index.ts', protocol: 'src/protocol/index.ts', proxy: 'src/proxy.ts' },
+      entry: { index: 'src/index.ts', protocol: 'src/protocol/index.ts', proxy: 'src/proxy.ts', serve: 'src/serve.ts' },
       formats: ['es'],
     },
     rollupOptions: {

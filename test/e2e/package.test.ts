@@ -41,7 +41,8 @@ describe('npm package', () => {
   test('holds what users need and nothing else', () => {
     for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/types/index.d.ts', 'dist/inferscope.iife.js',
       'dist/tfjs-backend-wasm-simd.wasm', 'dist/tfjs-backend-wasm-threaded-simd.wasm', 'bin/inferscope.js',
-      'dist/proxy.js', 'dist/types/proxy.d.ts', 'dist/worker.js', 'dist/inferscope.worker.js']) { // worker mode (test/e2e/npm-worker.test.ts)
+      'dist/proxy.js', 'dist/types/proxy.d.ts', 'dist/worker.js', 'dist/inferscope.worker.js', // worker mode (test/e2e/npm-worker.test.ts)
+      'dist/serve.js', 'dist/types/serve.d.ts']) { // 'inferscope/worker' (test/e2e/app-worker.test.ts)
       expect(files).toContain(f);
     }
     const stray = files.filter((f) => /^(src|test|bench|models|demo|deploy|scripts|\.ci)\//.test(f) || /\.tsbuildinfo$|node_modules/.test(f));

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/index.js';
+import { MODES } from '../support/channel-worker.js';
 import { centerInk } from '../../src/sdk/mnist-center.js';
 import { validateManifest } from '../../src/protocol/manifest.js';
 import { REPO_ROOT, serveStatic, type StaticServer } from '../support/fixtures-server.js';
@@ -92,14 +93,15 @@ describe('manifest: image.preprocess', () => {
   });
 });
 
-describe('the SDK applies the spec for any app', () => {
+// Both modes: the pixels cross into the worker ({ data, width, height } is copied) and are centred there.
+describe.each(MODES)('the SDK applies the spec for any app, %s mode', (_, extra) => {
   let server: StaticServer;
   beforeAll(async () => { server = await serveStatic(); });
   afterAll(() => server?.close());
 
   it('reads MNIST digits pasted small or large anywhere on a 200x200 image like the 28x28 originals', async () => {
     const { samples } = JSON.parse(readFileSync(join(REPO_ROOT, 'models/digits/samples.json'), 'utf8')) as { samples: { input: number[]; label: number }[] };
-    const client = createClient({ manifestUrl: `${server.url}/models/manifest.json`, backends: ['cpu'], idbFactory: false });
+    const client = createClient({ manifestUrl: `${server.url}/models/manifest.json`, backends: ['cpu'], idbFactory: false, ...extra() });
     const model = await client.load('digits', { channel: 'float32' });
     const placements = fc.sample(fc.record({ k: fc.integer({ min: 2, max: 6 }), x: fc.double({ min: 0, max: 1, noNaN: true }), y: fc.double({ min: 0, max: 1, noNaN: true }) }), { seed: 28, numRuns: 60 });
     let right = 0;

@@ -2,12 +2,14 @@
 // graph models are written here as GraphDef JSON (the format tensorflowjs_converter emits) and
 // served from memory: a scalar control input that must be non-zero (the warm-up must not feed it
 // 0 and then blame the backend), one whose control input the warm-up cannot guess, recurrent state
-// of unknown rank fed back between frames, and a signature that names the outputs.
+// of unknown rank fed back between frames, and a signature that names the outputs. Both modes
+// (describe.each(MODES): worker mode through the SDK's worker side on a MessagePort).
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient } from '../../src/index.js';
+import { MODES } from '../support/channel-worker.js';
 import { REPO_ROOT, serveStatic, type StaticServer } from '../support/fixtures-server.js';
 import { encodeWeights, seeded } from '../support/fixtures.js';
 
@@ -63,54 +65,56 @@ afterAll(() => server.close());
 const url = (name: string) => `${server.url}/mem/${name}/model.json`;
 const X = [[0.5, -1, 2, 0.25]];
 
-test('a scalar control input that must be non-zero: the warm-up feeds 1, wasm is kept (not demoted to cpu)', async () => {
-  const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, cache: false });
-  const m = await c.load({ url: url('control') });
-  expect(m.fallbacks).toEqual([]);
-  expect(m.backend).toBe('wasm');
-  const r = await m.predict({ x: X, k: 1 });
-  expect(r.shape).toEqual([1, 3]);
-  // Same answer as raw tfjs on cpu.
-  await tf.setBackend('cpu');
-  const ref = tf.tidy(() => tf.softmax(tf.matMul(tf.tensor2d(X), tf.tensor2d(seeded(12, 5), [4, 3]))).dataSync());
-  expect(Array.from(r.data)).toEqual(Array.from(ref).map((v) => expect.closeTo(v, 5)));
-  await c.dispose();
-});
+describe.each(MODES)('%s mode', (_, extra) => {
+  test('a scalar control input that must be non-zero: the warm-up feeds 1, wasm is kept (not demoted to cpu)', async () => {
+    const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, cache: false, ...extra() });
+    const m = await c.load({ url: url('control') });
+    expect(m.fallbacks).toEqual([]);
+    expect(m.backend).toBe('wasm');
+    const r = await m.predict({ x: X, k: 1 });
+    expect(r.shape).toEqual([1, 3]);
+    // Same answer as raw tfjs on cpu.
+    await tf.setBackend('cpu');
+    const ref = tf.tidy(() => tf.softmax(tf.matMul(tf.tensor2d(X), tf.tensor2d(seeded(12, 5), [4, 3]))).dataSync());
+    expect(Array.from(r.data)).toEqual(Array.from(ref).map((v) => expect.closeTo(v, 5)));
+    await c.dispose();
+  });
 
-test('a control input the warm-up cannot guess: wasm passed its self-test, so it stays, with the reason noted', async () => {
-  const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, cache: false });
-  const m = await c.load({ url: url('control-exact') });
-  expect(m.backend).toBe('wasm');
-  expect(m.fallbacks).toEqual([{ backend: 'wasm', reason: expect.stringMatching(/^warm-up with generated inputs failed .*; kept wasm/) }]);
-  const r = await m.predict({ x: X, k: 4 });
-  expect(r.shape).toEqual([1, 3]);
-  expect(m.backend).toBe('wasm');
-  await c.dispose();
-});
+  test('a control input the warm-up cannot guess: wasm passed its self-test, so it stays, with the reason noted', async () => {
+    const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, cache: false, ...extra() });
+    const m = await c.load({ url: url('control-exact') });
+    expect(m.backend).toBe('wasm');
+    expect(m.fallbacks).toEqual([{ backend: 'wasm', reason: expect.stringMatching(/^warm-up with generated inputs failed .*; kept wasm/) }]);
+    const r = await m.predict({ x: X, k: 4 });
+    expect(r.shape).toEqual([1, 3]);
+    expect(m.backend).toBe('wasm');
+    await c.dispose();
+  });
 
-test('unknown-rank inputs take any shape: recurrent state fed back frame after frame', async () => {
-  const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, cache: false });
-  const m = await c.load({ url: url('recurrent') });
-  expect(m.backend).toBe('wasm');
-  let state: number | number[][] = 0;
-  for (let frame = 1; frame <= 3; frame++) {
-    const r = await m.predict({ x: X, state });
-    const out = r.outputs!.find((o) => o.name === 'state_out')!;
-    expect(out.shape).toEqual([1, 4]);
-    expect(Array.from(out.data)).toEqual(X[0]!.map((v) => expect.closeTo(v * frame, 5)));
-    state = [Array.from(out.data)];
-  }
-  await c.dispose();
-});
+  test('unknown-rank inputs take any shape: recurrent state fed back frame after frame', async () => {
+    const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, cache: false, ...extra() });
+    const m = await c.load({ url: url('recurrent') });
+    expect(m.backend).toBe('wasm');
+    let state: number | number[][] = 0;
+    for (let frame = 1; frame <= 3; frame++) {
+      const r = await m.predict({ x: X, state });
+      const out = r.outputs!.find((o) => o.name === 'state_out')!;
+      expect(out.shape).toEqual([1, 4]);
+      expect(Array.from(out.data)).toEqual(X[0]!.map((v) => expect.closeTo(v * frame, 5)));
+      state = [Array.from(out.data)];
+    }
+    await c.dispose();
+  });
 
-test('multi-output graph models answer with the signature keys; the node name stays reachable', async () => {
-  const c = createClient({ backends: ['cpu'], idbFactory: false, cache: false });
-  const m = await c.load({ url: url('recurrent') });
-  const r = await m.predict({ x: X, state: 0 });
-  expect(r.outputs!.map((o) => [o.name, o.node])).toEqual([['state_out', 'Identity'], ['probs', 'Identity_1']]);
-  expect(r.data).toBe(r.outputs![0]!.data);
-  // A graph without a signature keeps its node names, with no `node` field.
-  const plain = await c.load({ url: url('control') });
-  expect((await plain.predict({ x: X, k: 1 })).outputs).toBeUndefined();
-  await c.dispose();
+  test('multi-output graph models answer with the signature keys; the node name stays reachable', async () => {
+    const c = createClient({ backends: ['cpu'], idbFactory: false, cache: false, ...extra() });
+    const m = await c.load({ url: url('recurrent') });
+    const r = await m.predict({ x: X, state: 0 });
+    expect(r.outputs!.map((o) => [o.name, o.node])).toEqual([['state_out', 'Identity'], ['probs', 'Identity_1']]);
+    expect(r.data).toBe(r.outputs![0]!.data);
+    // A graph without a signature keeps its node names, with no `node` field.
+    const plain = await c.load({ url: url('control') });
+    expect((await plain.predict({ x: X, k: 1 })).outputs).toBeUndefined();
+    await c.dispose();
+  });
 });

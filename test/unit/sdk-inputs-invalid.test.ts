@@ -1,27 +1,31 @@
 // Node tier (#17.7): inputs that cannot be right. NaN/±Infinity anywhere in an input (every input
 // form, generated positions) answer INPUT_INVALID naming the input and the first bad element;
 // tabular values outside the training range answer with `warnings`; load() called wrongly says how
-// to call it.
+// to call it. Every case runs in both modes (describe.each(MODES): worker mode through the SDK's
+// real worker side on a MessagePort) and must give the same codes and messages.
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createClient, isInferScopeError, type Client, type Model } from '../../src/index.js';
+import { MODES } from '../support/channel-worker.js';
 import { ensureFixtures } from '../support/fixtures.js';
 import { serveStatic, type StaticServer } from '../support/fixtures-server.js';
 
 let server: StaticServer;
+beforeAll(async () => { await ensureFixtures(); server = await serveStatic(); });
+afterAll(async () => { await server.close(); });
+
+describe.each(MODES)('%s mode', (_, extra) => {
 let client: Client;
 let mlp: Model;
 let penguins: Model;
 beforeAll(async () => {
-  await ensureFixtures();
-  server = await serveStatic();
-  client = createClient({ backends: ['cpu'], idbFactory: false, cache: false, manifestUrl: `${server.url}/models/manifest.json` });
+  client = createClient({ backends: ['cpu'], idbFactory: false, cache: false, manifestUrl: `${server.url}/models/manifest.json`, ...extra() });
   mlp = await client.load({ url: `${server.url}/.tmp/fixtures/graph-float32/model.json` });
   penguins = await client.load('penguins');
 });
-afterAll(async () => { await client.dispose(); await server.close(); });
+afterAll(async () => { await client.dispose(); });
 
 const BAD = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
 // A batch of 1..4 rows of 4 finite values with one NaN/±Infinity at a generated position.
@@ -63,7 +67,7 @@ describe('NaN and Infinity', () => {
   });
 
   test('{ allowNonFinite: true } lets a model that expects them run', async () => {
-    const c = createClient({ backends: ['cpu'], idbFactory: false, cache: false });
+    const c = createClient({ backends: ['cpu'], idbFactory: false, cache: false, ...extra() });
     const m = await c.load({ url: `${server.url}/.tmp/fixtures/graph-float32/model.json`, allowNonFinite: true });
     const r = await m.predict([[Number.NaN, 1, 2, 3]]);
     expect(r.shape).toEqual([1, 3]);
@@ -105,14 +109,19 @@ describe('tabular values outside the training range', () => {
 
 describe('client.load() called wrongly', () => {
   test('no argument, null, numbers and other non-targets: InferScopeError showing both call forms', async () => {
-    const c = createClient({ backends: ['cpu'], idbFactory: false, cache: false });
+    const c = createClient({ backends: ['cpu'], idbFactory: false, cache: false, ...extra() });
+    const direct = createClient({ backends: ['cpu'], idbFactory: false, cache: false });
     const bad = fc.oneof(fc.constant(undefined), fc.constant(null), fc.constant(''), fc.double(), fc.integer(), fc.boolean(), fc.constant({}), fc.record({ url: fc.oneof(fc.integer(), fc.constant(''), fc.constant(null)) }), fc.array(fc.string()));
     await fc.assert(fc.asyncProperty(bad, async (target) => {
       const err = await (c.load as (t: unknown) => Promise<Model>)(target).then(() => null, (e) => e);
       expect(isInferScopeError(err)).toBe(true);
       expect(err.message).toContain("client.load('model-id'");
       expect(err.message).toContain("client.load({ url: '");
+      const said = await (direct.load as (t: unknown) => Promise<Model>)(target).then(() => null, (e) => e);
+      expect(err.message).toBe(said.message); // the same words in both modes
     }), { numRuns: 60 });
     await c.dispose();
+    await direct.dispose();
   });
+});
 });

@@ -60,8 +60,9 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
 
   async function load(target: string | WireUrlTarget & Pick<ClientOptions, never>, loadOptions: Parameters<Client['load']>[1] = {}): Promise<Model> {
     if (disposed) throw gone();
-    const byId = typeof target === 'string';
-    const { onProgress, signal, ...rest } = (byId ? loadOptions : target) as NonNullable<Parameters<Client['load']>[1]>;
+    // Not an id and not an object (undefined, null, a number): the worker answers it as direct mode does.
+    const byId = typeof target === 'string' || target === null || typeof target !== 'object';
+    const { onProgress, signal, ...rest } = (byId ? loadOptions ?? {} : target) as NonNullable<Parameters<Client['load']>[1]>;
     const abortId = signal ? ++loads : undefined;
     const onAbort = () => void remote.abort(abortId!).catch(() => {});
     signal?.addEventListener('abort', onAbort);

@@ -81,7 +81,8 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
       // reaches the page before load() resolves, as in direct mode.
       const extra = { onProgress, signal: ac?.signal };
       try {
-        const m = typeof target === 'string' ? await live().load(target, { ...options, ...extra }) : await live().load({ ...target, ...extra });
+        // Not an object (a wrong call: undefined, null, a number): as given, so the error says what it got.
+        const m = typeof target === 'string' || target === null || typeof target !== 'object' ? await live().load(target, { ...options, ...extra }) : await live().load({ ...target, ...extra });
         // load() of a model the client already runs answers that same model (direct mode: the
         // same object, swapped in place to a channel's new version): the page keeps one per handle.
         let handle = [...models].find(([, v]) => v === m)?.[0];

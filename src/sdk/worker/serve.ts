@@ -21,6 +21,7 @@ export interface Endpoint {
  * model files or telemetry writes a two-line worker and passes `{ worker: new Worker(…) }`.
  * @example
  * // my-worker.ts
+ * import { serve } from 'inferscope/worker';
  * serve(self, { fetch: withAuthHeader(fetch) });
  */
 export function serve(endpoint: Endpoint = globalThis as unknown as Endpoint, local: WorkerLocalOptions = {}): void {
