@@ -49,6 +49,8 @@ export interface ClientOptions {
   manifestUrl?: string;
   /** Revalidate the manifest (If-None-Match) at most this often, across page loads too. Default 300000 ms. */
   manifestMaxAgeMs?: number;
+  /** A manifest or model fetch that gets no response headers, or no body bytes, for this long fails with NETWORK (and the load takes its fallbacks). Default 30000 ms. */
+  stallTimeoutMs?: number;
   /** Model cache in IndexedDB (content-addressed, LRU). Default { maxBytes: 200e6 }; false = network only. */
   cache?: { maxBytes?: number; idbFactory?: IDBFactory } | false;
   /** Ask the browser to keep the cache under storage pressure (navigator.storage.persist()). Default false. */
@@ -109,6 +111,7 @@ export function createClient(options: ClientOptions = {}): Client {
     fetch: fetchFn = globalThis.fetch?.bind(globalThis),
     manifestUrl,
     manifestMaxAgeMs = 300_000,
+    stallTimeoutMs,
     cache = {},
     persist = false,
     fallbackToCached = true,
@@ -136,7 +139,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const delivery = createDelivery({
     // Resolved against the page once: errors and stored keys name the same URL in both modes
     // (worker mode resolves it before it crosses, or it would resolve against the worker script).
-    manifestUrl: manifestUrl && caps.hasLocation && URL.canParse(manifestUrl, location.href) ? new URL(manifestUrl, location.href).href : manifestUrl, manifestMaxAgeMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined,
+    manifestUrl: manifestUrl && caps.hasLocation && URL.canParse(manifestUrl, location.href) ? new URL(manifestUrl, location.href).href : manifestUrl, manifestMaxAgeMs, stallTimeoutMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined,
     cache: cache === false || (idbFactory === false && !cache.idbFactory) ? false : { ...cache, idbFactory: cache.idbFactory ?? (idbFactory || undefined) },
   });
   const channels = createChannels({

@@ -12,6 +12,7 @@ import { loadDirect } from './direct.js';
 import { fromCache, fromNetwork, readVerifying, type FetchContext, type Fetched } from './fetch-version.js';
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
+import { stallGuard } from './stall-fetch.js';
 import { createManifestSource, type ManifestSource, type StoredManifest } from './manifest-source.js';
 import { readLastVersion, sameFiles, writeLastVersion } from './last-version.js';
 import { getMeta, listModels, modelKey, readModel, setMeta, type CacheRead } from './store.js';
@@ -28,6 +29,8 @@ export interface DeliveryOptions {
   /** Ask the browser to keep the cache under storage pressure (navigator.storage.persist()). */
   persist?: boolean;
   fetch?: typeof globalThis.fetch;
+  /** A manifest or model fetch with no response headers, or no body bytes, for this long fails with NETWORK. Default 30 s. */
+  stallTimeoutMs?: number;
   /** Use this anonymous id for rollout buckets instead of the stored random one. */
   installId?: string;
   telemetry?: Pick<Telemetry, 'recordCache'>;
@@ -50,8 +53,11 @@ export interface Delivered<T> extends Fetched {
 
 export function createDelivery({
   manifestUrl, manifestMaxAgeMs = 5 * 60_000, cache = {}, persist = false,
-  fetch = globalThis.fetch.bind(globalThis), installId, telemetry, onEvent,
+  fetch: rawFetch = globalThis.fetch.bind(globalThis), stallTimeoutMs = 30_000, installId, telemetry, onEvent,
 }: DeliveryOptions = {}) {
+  // dispose() aborts the downloads still running, so their install locks are released.
+  const life = new AbortController();
+  const fetch = stallGuard(rawFetch, stallTimeoutMs, life.signal);
   const maxBytes = (cache && cache.maxBytes) || 200e6;
   const emit = (e: DeliveryEvent) => {
     try {
@@ -169,7 +175,12 @@ export function createDelivery({
    * resolve + fetch + the caller's `compile` (build on a backend, self-test, warm up). A rollout
    * candidate that fails any step falls back to stable, and the reason is returned.
    */
-  async function load<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
+  // dispose() aborts the downloads and closes the database under a running load: whatever broke first, say why.
+  const load = <T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts?: LoadOptions) => loadOnce(target, compile, opts).catch((err) => {
+    throw life.signal.aborted && (err as InferScopeError)?.code !== 'DISPOSED' ? new InferScopeError('DISPOSED', 'the client was disposed while loading', { cause: err }) : err;
+  });
+
+  async function loadOnce<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
     const t0 = now();
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 0, total: 1 });
     // Warm loads: read the version this target resolved to last time while the stored manifest
@@ -199,7 +210,7 @@ export function createDelivery({
       }
     }
     // Last good (last-good.ts): not when the caller gave up (abort) or the client is gone.
-    const d = opts.fallbackToCached && !('url' in target) && (lastErr as InferScopeError)?.code !== 'DISPOSED' && !opts.signal?.aborted && await db();
+    const d = opts.fallbackToCached && !('url' in target) && (lastErr as InferScopeError)?.code !== 'DISPOSED' && !life.signal.aborted && !opts.signal?.aborted && await db();
     const good = d && await (await import('./last-good.js')).lastGood(target.id, refs.map((r) => r.version), lastErr, {
       listModels, fromCache, compile, ctx: { db: d, fetch, onEvent: emit, onProgress: opts.onProgress },
     });
@@ -240,6 +251,7 @@ export function createDelivery({
 
   /** Closes the database connection; safe to call twice. */
   async function dispose() {
+    life.abort();
     const d = await dbp?.catch(() => null);
     d?.close();
   }

@@ -72,7 +72,8 @@ export function createManifestSource({
     try {
       manifest = validateManifest(await res.json());
     } catch (err) {
-      const e = new InferScopeError('MANIFEST_INVALID', `${url}: ${(err as Error).message}`, { cause: err });
+      // A body that stalled (stall-fetch.ts) is a network failure, not a broken manifest.
+      const e = err instanceof InferScopeError ? err : new InferScopeError('MANIFEST_INVALID', `${url}: ${(err as Error).message}`, { cause: err });
       // A broken deploy should not take down clients that have a good manifest; it is reported.
       return lastGood(e.message, e);
     }
