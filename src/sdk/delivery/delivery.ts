@@ -12,7 +12,6 @@ import { loadDirect } from './direct.js';
 import { fromCache, fromNetwork, readVerifying, type FetchContext, type Fetched } from './fetch-version.js';
 import { installId as readInstallId } from './install-id.js';
 import { withLock } from './locks.js';
-import { stallGuard } from './stall-fetch.js';
 import { createManifestSource, type ManifestSource, type StoredManifest } from './manifest-source.js';
 import { readLastVersion, sameFiles, writeLastVersion } from './last-version.js';
 import { getMeta, listModels, modelKey, readModel, setMeta, type CacheRead } from './store.js';
@@ -57,7 +56,10 @@ export function createDelivery({
 }: DeliveryOptions = {}) {
   // dispose() aborts the downloads still running, so their install locks are released.
   const life = new AbortController();
-  const fetch = stallGuard(rawFetch, stallTimeoutMs, life.signal);
+  // The guard is a lazy chunk (the direct-mode core has no room), requested by the first fetch; if it
+  // cannot load, fetches go out unguarded rather than not at all.
+  let guarded: Promise<typeof rawFetch> | undefined;
+  const fetch: typeof rawFetch = async (input, init) => (await (guarded ??= import('./stall-fetch.js').then((m) => m.stallGuard(rawFetch, stallTimeoutMs, life.signal), () => rawFetch)))(input, init);
   const maxBytes = (cache && cache.maxBytes) || 200e6;
   const emit = (e: DeliveryEvent) => {
     try {
@@ -175,12 +177,7 @@ export function createDelivery({
    * resolve + fetch + the caller's `compile` (build on a backend, self-test, warm up). A rollout
    * candidate that fails any step falls back to stable, and the reason is returned.
    */
-  // dispose() aborts the downloads and closes the database under a running load: whatever broke first, say why.
-  const load = <T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts?: LoadOptions) => loadOnce(target, compile, opts).catch((err) => {
-    throw life.signal.aborted && (err as InferScopeError)?.code !== 'DISPOSED' ? new InferScopeError('DISPOSED', 'the client was disposed while loading', { cause: err }) : err;
-  });
-
-  async function loadOnce<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
+  async function load<T>(target: LoadTarget, compile: (f: Fetched) => Promise<T>, opts: LoadOptions = {}): Promise<Delivered<T>> {
     const t0 = now();
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 0, total: 1 });
     // Warm loads: read the version this target resolved to last time while the stored manifest
@@ -215,7 +212,8 @@ export function createDelivery({
       listModels, fromCache, compile, ctx: { db: d, fetch, onEvent: emit, onProgress: opts.onProgress },
     });
     if (good) return { ...good, ms: now() - t0, candidateFallback };
-    throw lastErr;
+    // dispose() aborted the downloads and closed the database under this load: whatever broke first, say why.
+    throw life.signal.aborted ? new InferScopeError('DISPOSED', 'the client was disposed while loading', { cause: lastErr }) : lastErr;
   }
 
   /** After a successful load: drop cached versions of `id` no channel names any more. */

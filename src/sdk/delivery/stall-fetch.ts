@@ -13,16 +13,15 @@ export function stallGuard(fetch: typeof globalThis.fetch, ms: number, life: Abo
     const failed = new Promise<never>((_, no) => { fail = no; });
     failed.catch(() => {});
     let bytes = 0;
-    let body = 0;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const signals = [life, init.signal];
     const end = () => { clearTimeout(timer); for (const s of signals) s?.removeEventListener('abort', onAbort); };
     const stop = (e: unknown) => { end(); ac.abort(e); fail(e); };
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => stop(new InferScopeError('NETWORK', `GET ${input}: ${body ? `the body stopped after ${bytes} bytes` : 'no answer'} for ${ms / 1e3} s; check the connection (or raise stallTimeoutMs) and load again`)), ms);
+      timer = setTimeout(() => stop(new InferScopeError('NETWORK', `GET ${input} stalled ${ms / 1e3} s (${bytes} bytes in); check the network or raise stallTimeoutMs`)), ms);
     };
-    function onAbort() { stop(life.aborted ? new InferScopeError('DISPOSED', `GET ${input}: the client was disposed`) : init.signal!.reason); }
+    function onAbort() { stop(life.aborted ? new InferScopeError('DISPOSED', 'the client was disposed while loading') : init.signal!.reason); }
     for (const s of signals) s?.addEventListener('abort', onAbort);
     if (signals.some((s) => s?.aborted)) onAbort();
     arm();
@@ -31,7 +30,6 @@ export function stallGuard(fetch: typeof globalThis.fetch, ms: number, life: Abo
     // The clock runs only while a read waits on the network: a consumer that is busy elsewhere
     // (a lazy chunk loading before the manifest is parsed) is not a stalled server.
     const reader = res.body.getReader();
-    body = 1;
     return new Response(new ReadableStream<Uint8Array>({
       async pull(c) {
         arm();
