@@ -14,7 +14,7 @@
 // short-cuts nothing; every acknowledged batch is checked to be stored.
 // Env: BENCH_SECONDS (default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 48,
 // split over the targets), BENCH_WARMUP_SECONDS (default 2), BENCH_CASES (comma list of
-// fastify,sqlite,postgres; default all), BENCH_COLLECTOR_ROOT (run the collector from another
+// fastify,sqlite,postgres; default all), BENCH_REPLICAS (default 3), BENCH_COLLECTOR_ROOT (run the collector from another
 // checkout, e.g. a worktree of an older commit with node_modules linked, for an A/B).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +31,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 48);
 const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
-const REPLICAS = 3;
+// BENCH_REPLICAS: 1 measures one replica on PostgreSQL, to tell the per-batch cost of the code
+// from what running 3 collectors + PostgreSQL + the load generator on this 2-core VM adds.
+const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 3);
 const CASES = ['fastify', 'sqlite', 'postgres'].filter((c) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(c));
 requireSystem('collector-scale', CASES.includes('postgres') ? ['postgresql'] : []);
 const ROOT = join(import.meta.dirname, '..');

@@ -8,6 +8,7 @@ import type { BackendName } from '../protocol/wire-types.js';
 import type { Capabilities } from './capabilities.js';
 import { exclusive, onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
+import type { PassStore } from './self-test-memory.js';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'wasm', 'webgl', 'cpu']);
 
@@ -24,8 +25,9 @@ export interface BackendContext {
   assetsUrl?: string;
   initTimeoutMs: number;
   selfTest: boolean;
-  /** Remember a self-test pass on this device (self-test-memory.ts); false with `idbFactory: false`. */
-  remember?: boolean;
+  /** Remember a self-test pass on this device (self-test-memory.ts); false with `idbFactory: false`;
+   *  in a worker, the page's copy of the passes (worker/worker-passes.ts) instead of localStorage. */
+  remember?: boolean | PassStore;
   fetch: typeof fetch;
   hooks?: BackendTestHooks;
 }
@@ -139,10 +141,11 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
       if (!init.ok || !ctx.selfTest) return init;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
       const m = await memory;
-      if (!corrupt && m?.rememberedPass(name)) return init;
+      const store = storeOf(ctx);
+      if (!corrupt && m?.rememberedPass(name, store)) return init;
       await after;
       const wrong = await selfTestOnce(name, corrupt, ctx.hooks);
-      if (wrong) m?.forgetPass(name); else m?.rememberPass(name);
+      if (wrong) m?.forgetPass(name, store); else m?.rememberPass(name, store);
       return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {
       // Not remembered: the site may fix its files, and the next load should look again.
@@ -156,8 +159,11 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
 
 /** `name` failed at load, warm-up or predict: a pass remembered for it no longer holds. */
 export function forgetSelfTest(name: BackendName, ctx: BackendContext): void {
-  if (ctx.remember) import('./self-test-memory.js').then((m) => m.forgetPass(name), () => {});
+  if (ctx.remember) import('./self-test-memory.js').then((m) => m.forgetPass(name, storeOf(ctx)), () => {});
 }
+
+/** The store ctx names; undefined = the default (localStorage where there is one). */
+const storeOf = (ctx: BackendContext): PassStore | undefined => (typeof ctx.remember === 'object' ? ctx.remember : undefined);
 
 export function assertBackendNames(names: readonly string[]): asserts names is BackendName[] {
   const bad = names.filter((n) => !DEFAULT_BACKENDS.includes(n as BackendName));

@@ -18,6 +18,7 @@ import { lazyClient } from './proxy/lazy-client.js';
 import { lazyTelemetry } from './telemetry/lazy.js';
 import type { TelemetryOptions } from './telemetry/options.js';
 import type { VerdictStore } from './verdict-store.js';
+import type { PassStore } from './self-test-memory.js';
 import { createDelivery, type CachedModel, type DeliveryEvent, type LoadProgress } from './delivery/index.js';
 import { createChannels } from './delivery/channels.js';
 import type { VersionRef } from './delivery/types.js';
@@ -71,6 +72,8 @@ export interface ClientOptions {
   testHooks?: BackendTestHooks;
   /** @internal set by the worker (src/sdk/worker/host.ts): start the first backend now, not at the first load. */
   startBackend?: boolean;
+  /** @internal set by the worker: the page's copy of the remembered self-test passes (worker/worker-passes.ts). */
+  selfTestPasses?: PassStore;
 }
 
 export interface Client {
@@ -124,7 +127,7 @@ export function createClient(options: ClientOptions = {}): Client {
     throw new InferScopeError('BACKEND_UNAVAILABLE', `backendPolicy must be 'auto', 'first-working' or 'fastest'; got ${JSON.stringify(backendPolicy)}`);
   }
   const caps = detectCapabilities();
-  const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, remember: idbFactory !== false, fetch: fetchFn, hooks: testHooks };
+  const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, remember: idbFactory !== false && (options.selfTestPasses ?? true), fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
   // In worker mode the first backend (import, init, self-test) starts with the client: off the
   // page's main thread, so the app's own start-up before load() pays for it instead of the load.

@@ -12,14 +12,20 @@
 // nothing is remembered.
 //
 // localStorage, because it answers synchronously (an IndexedDB open would cost what the self-test
-// costs). Workers and Node have none: there the self-test runs on every load, as before.
+// costs). A worker has none: in worker mode the page hands its entries to the worker at start and
+// writes back every pass recorded or removed there (worker-passes.ts, proxy/page-passes.ts); the key
+// is still computed here, from the worker's own user agent, GPU and tfjs. Node has none: the
+// self-test runs on every load there.
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendName } from '../protocol/wire-types.js';
 
 /** How long a pass is trusted: 7 days. */
 export const SELF_TEST_MEMORY_MS = 7 * 24 * 3600_000;
 
-const PREFIX = 'inferscope:selftest:';
+export const PREFIX = 'inferscope:selftest:';
+
+/** Where passes are kept: localStorage, or in a worker the page's copy (worker-passes.ts). */
+export type PassStore = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 
 export interface PassIdentity { backend: BackendName; userAgent: string; gpu: string; tfjs: string }
 
@@ -44,7 +50,7 @@ export function isRememberedPass(stored: string | null, identity: string, now: n
   }
 }
 
-const storage = (): Storage | undefined => {
+const local = (): PassStore | undefined => {
   try { return (globalThis as { localStorage?: Storage }).localStorage; } catch { return undefined; } // sandboxed: throws
 };
 
@@ -66,9 +72,9 @@ function gpuOf(backend: BackendName): string {
 }
 
 /** This page's identity for `backend` (initialized), or null where a pass cannot be remembered. */
-export function identityOf(backend: BackendName): string | null {
+export function identityOf(backend: BackendName, store = local()): string | null {
   const userAgent = (globalThis as { navigator?: { userAgent?: string } }).navigator?.userAgent;
-  if (!userAgent || !storage()) return null;
+  if (!userAgent || !store) return null;
   let gpu = '';
   if (backend === 'webgl' || backend === 'webgpu') {
     try { gpu = gpuOf(backend); } catch { gpu = ''; }
@@ -78,16 +84,16 @@ export function identityOf(backend: BackendName): string | null {
 }
 
 /** Whether `backend` passed its self-test here (same identity) within SELF_TEST_MEMORY_MS. */
-export function rememberedPass(backend: BackendName, now = Date.now()): boolean {
-  const identity = identityOf(backend);
-  try { return !!identity && isRememberedPass(storage()!.getItem(PREFIX + backend), identity, now); } catch { return false; }
+export function rememberedPass(backend: BackendName, store = local(), now = Date.now()): boolean {
+  const identity = identityOf(backend, store);
+  try { return !!identity && isRememberedPass(store!.getItem(PREFIX + backend), identity, now); } catch { return false; }
 }
 
-export function rememberPass(backend: BackendName, now = Date.now()): void {
-  const identity = identityOf(backend);
-  try { if (identity) storage()!.setItem(PREFIX + backend, passValue(identity, now)); } catch { /* full or disabled: tested next time */ }
+export function rememberPass(backend: BackendName, store = local(), now = Date.now()): void {
+  const identity = identityOf(backend, store);
+  try { if (identity) store!.setItem(PREFIX + backend, passValue(identity, now)); } catch { /* full or disabled: tested next time */ }
 }
 
-export function forgetPass(backend: BackendName): void {
-  try { storage()?.removeItem(PREFIX + backend); } catch { /* disabled: nothing stored */ }
+export function forgetPass(backend: BackendName, store = local()): void {
+  try { store?.removeItem(PREFIX + backend); } catch { /* disabled: nothing stored */ }
 }

@@ -22,6 +22,9 @@ export const bundlePage = (): Promise<string> => bundle(join(here, 'delivery-pag
 /** The worker of worker mode from the sources (src/worker.ts, lazy chunks inlined), served at /worker.js. */
 export const bundleWorker = (): Promise<string> => bundle(join(here, '../../src/worker.ts'));
 
+/** The same worker with a test fault the page can ask for (fault-worker.ts). */
+export const bundleFaultWorker = (): Promise<string> => bundle(join(here, 'fault-worker.ts'));
+
 export interface App { url: string; close(): Promise<void> }
 
 export async function startApp(js: string, workerJs?: string): Promise<App> {

@@ -32,11 +32,18 @@ async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worke
   const selfTests: string[] = [];
   const progress: LoadProgress[] = [];
   const timeline: Record<string, [number, number]> = {};
+  // Worker mode: testHooks cannot cross, so a self-test shows as the pass the worker recorded in
+  // this page's localStorage (a new value; a skipped self-test writes nothing). A predict fault
+  // needs the worker (test/e2e/fault-worker.ts) told by message, so that run makes the Worker itself.
+  const PASS = 'inferscope:selftest:cpu';
+  const before = localStorage.getItem(PASS);
+  const url = new URL('/worker.js', location.href).href;
+  const own = worker && faults.failPredict ? new Worker(url, { type: 'module' }) : undefined;
   const t0 = performance.now(); // createClient is part of the app's path to its first prediction
   const client = createClient({
     backends: ['cpu'], manifestUrl, manifestMaxAgeMs: maxAgeMs, cache: cache ? {} : false, onDeliveryEvent: (e) => events.push(e),
     ...(worker ? {} : { testHooks: { onSelfTest: (name) => selfTests.push(name), corruptSelfTest: faults.corruptSelfTest ? ['cpu'] : [] } }),
-    ...(worker ? { worker: new URL('/worker.js', location.href).href, workerFallback: false } : {}),
+    ...(worker ? { worker: own ?? url, workerFallback: false } : {}),
   });
   try {
     const model = await client.load(id, {
@@ -47,8 +54,10 @@ async function run({ manifestUrl, id, maxAgeMs, inputs = 16, cache = true, worke
       },
     });
     timeline.loaded = [performance.now() - t0, performance.now() - t0];
+    if (worker) { const after = localStorage.getItem(PASS); if (after !== null && after !== before) selfTests.push('cpu'); }
     // The cpu backend loses its data reads, as a backend whose device was lost would.
-    if (faults.failPredict) Object.assign(tf.engine().registry.cpu!, { read: () => Promise.reject(new Error('cpu backend lost (test fault)')) });
+    if (faults.failPredict && own) own.postMessage('fail-predict');
+    else if (faults.failPredict) Object.assign(tf.engine().registry.cpu!, { read: () => Promise.reject(new Error('cpu backend lost (test fault)')) });
     const r = await model.predict(new Float32Array(inputs).fill(0.5));
     const ms = performance.now() - t0;
     const t1 = performance.now();

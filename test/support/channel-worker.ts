@@ -16,7 +16,7 @@ export function channelWorker(local?: Parameters<typeof serve>[1]): Worker {
 //   sdk-graph-signatures, mnist-center (the SDK part), worker-start-backend; browser: sdk-backends, explain-telemetry, worker-parity (generated
 //   call sequences, results/errors/telemetry compared across modes); e2e: delivery-chromium,
 //   delivery-quota-chromium, telemetry-chromium, telemetry-matrix, release-chromium, e2e-pipeline,
-//   cdn-bundle, npm-worker, demo-worker.
+//   cdn-bundle, npm-worker, demo-worker, self-test-memory-chromium (worker faults: e2e/fault-worker.ts).
 // Direct mode only, and why:
 //   - modules below the client (delivery-cache/-manifest/-pipeline/-rollout/-quota/-last-version/
 //     -*-chunk, telemetry-delivery/-durable/-outbox/-privacy/-recorder/-unload, explain-ig/-shap/

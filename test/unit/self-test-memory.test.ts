@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { createClient } from '../../src/index.js';
 import type { BackendName } from '../../src/protocol/wire-types.js';
+import { pagePasses } from '../../src/sdk/proxy/page-passes.js';
+import { workerPasses } from '../../src/sdk/worker/worker-passes.js';
 import { identityKey, isRememberedPass, passValue, SELF_TEST_MEMORY_MS, type PassIdentity } from '../../src/sdk/self-test-memory.js';
 import { ensureFixtures } from '../support/fixtures.js';
 import { REPO_ROOT, serveStatic, type StaticServer } from '../support/fixtures-server.js';
@@ -174,5 +176,44 @@ describe('through createClient (localStorage double, a browser user agent)', () 
     await vi.waitFor(() => expect(stored('wasm')).toBeNull()); // forgetting loads its chunk first
     expect(stored('cpu')).not.toBeNull();
     await c.dispose();
+  });
+});
+
+describe('worker mode: the page keeps the passes for the worker (page-passes.ts, worker-passes.ts)', () => {
+  const PREFIX = 'inferscope:selftest:';
+  let ls: Map<string, string>;
+  beforeEach(() => {
+    ls = new Map();
+    vi.stubGlobal('localStorage', {
+      getItem: (k: string) => ls.get(k) ?? null, setItem: (k: string, v: string) => void ls.set(k, String(v)),
+      removeItem: (k: string) => void ls.delete(k), key: (i: number) => [...ls.keys()][i] ?? null, get length() { return ls.size; },
+    });
+  });
+  afterEach(() => { vi.unstubAllGlobals(); });
+
+  test('only the passes cross to the worker; what the worker records or removes lands in localStorage, other keys never', () => {
+    const key = fc.oneof(fc.string(), fc.string().map((s) => PREFIX + s));
+    fc.assert(fc.property(fc.dictionary(key, fc.string()), fc.array(fc.tuple(key, fc.option(fc.string()))), (start, ops) => {
+      ls.clear();
+      for (const [k, v] of Object.entries(start)) ls.set(k, v);
+      const [entries, save] = pagePasses() as [Record<string, string>, (k: string, v: string | null) => void];
+      expect(entries).toEqual(Object.fromEntries(Object.entries(start).filter(([k]) => k.startsWith(PREFIX))));
+      const want = new Map(ls);
+      const store = workerPasses(entries, save);
+      for (const [k, v] of ops) {
+        if (v === null) store.removeItem(k); else store.setItem(k, v);
+        if (k.startsWith(PREFIX)) { if (v === null) want.delete(k); else want.set(k, v); }
+        expect(store.getItem(k)).toBe(v);
+      }
+      expect(ls).toEqual(want);
+    }));
+  });
+
+  test('a page without usable localStorage hands nothing over and the worker still answers (no pass: it tests)', () => {
+    vi.stubGlobal('localStorage', undefined);
+    expect(pagePasses()).toEqual([]);
+    const store = workerPasses({});
+    store.setItem(`${PREFIX}cpu`, 'x');
+    expect(store.getItem(`${PREFIX}cpu`)).toBe('x');
   });
 });

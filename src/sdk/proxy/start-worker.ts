@@ -4,7 +4,7 @@
 // URL while it starts, and diagnose.ts (loaded only on failure) says what came back.
 import type { DeliveryEvent } from '../delivery/types.js';
 import { InferScopeError } from '../errors.js';
-import type { PageInitArgs, WorkerClientOptions } from '../worker/wire.js';
+import type { PageInitArgs, PassInitArgs, WorkerClientOptions } from '../worker/wire.js';
 import { connect, type Rpc } from './rpc.js';
 
 /** `close(reason)`: calls still waiting reject with `reason`, and the worker stops. */
@@ -14,7 +14,7 @@ export const unavailable = (url: string, reason: string, cause?: unknown) =>
   new InferScopeError('WORKER_UNAVAILABLE', `the InferScope worker ${url} did not start: ${reason}`, { cause: cause ?? { url, reason } });
 
 /** Start `spec` (a URL, or a Worker the app made) and initialize its client; WORKER_UNAVAILABLE when it cannot run. */
-export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, page: PageInitArgs = []): Promise<Started> {
+export async function startWorker(spec: Worker | string, options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, page: PageInitArgs = [], [passes, savePass]: PassInitArgs = []): Promise<Started> {
   const url = typeof spec === 'string' ? spec : 'passed in options.worker';
   const csp: string[] = [];
   const onCsp = (e: SecurityPolicyViolationEvent) => { if (typeof spec !== 'string' || spec.startsWith(e.blockedURI)) csp.push(e.effectiveDirective); };
@@ -34,7 +34,7 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
   try {
     // The page's telemetry callbacks (page-telemetry.ts) become functions the worker can call.
     const args = page.map((a) => (typeof a === 'function' ? rpc.fn(a) : a)) as PageInitArgs;
-    const telemetryUrl = await Promise.race([rpc.remote.init(options, onEvent && rpc.fn(onEvent), ...args), failed]);
+    const telemetryUrl = await Promise.race([rpc.remote.init(options, onEvent && rpc.fn(onEvent), passes, savePass && rpc.fn(savePass), ...args), failed]);
     return { rpc, telemetryUrl, close: (reason) => { rpc.close(reason); worker.terminate(); } };
   } catch (err) {
     rpc.close(err);

@@ -8,6 +8,7 @@ import type { Client, ClientOptions } from '../client.js';
 import { InferScopeError, isInferScopeError } from '../errors.js';
 import type { Model } from '../model.js';
 import type { WireUrlTarget, WorkerClientOptions } from '../worker/wire.js';
+import { pagePasses } from './page-passes.js';
 import { remoteModel } from './remote-model.js';
 import { startWorker, unavailable } from './start-worker.js';
 
@@ -42,7 +43,8 @@ export async function createWorkerClient(options: ClientOptions, direct: (o: Cli
     const wire = wireOptions(options);
     if (typeof wire === 'string') throw unavailable(url, `option ${wire} cannot cross into a worker; leave it out or use direct mode`);
     page = wire.telemetry ? (await import('./page-telemetry.js')).pageTelemetry(wire.telemetry) : undefined;
-    started = await startWorker(spec, wire, onDeliveryEvent, page?.args);
+    // Remembered self-test passes: the worker has no localStorage (not with idbFactory: false, as direct mode).
+    started = await startWorker(spec, wire, onDeliveryEvent, page?.args, options.idbFactory === false ? [] : pagePasses());
   } catch (err) {
     if (!workerFallback || !isInferScopeError(err, 'WORKER_UNAVAILABLE')) throw err;
     onDeliveryEvent?.({ type: 'worker-unavailable', url, reason: err.message });

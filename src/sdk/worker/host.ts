@@ -8,6 +8,7 @@ import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/optio
 import type { Model } from '../model.js';
 import { relayedPageEvents } from './page-events.js';
 import { reply } from './reply.js';
+import { workerPasses } from './worker-passes.js';
 import type { ModelState, WireTensor, WorkerHost } from './wire.js';
 
 const isWireTensor = (x: unknown): x is WireTensor => typeof x === 'object' && x !== null && 'inferscopeTensor' in x;
@@ -68,10 +69,11 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
   }
 
   return {
-    init(options, onEvent, onPending, stash, release) {
+    init(options, onEvent, passes, savePass, onPending, stash, release) {
       page = relayedPageEvents(onPending && ((...a) => { void onPending(...a); }), stash && release && { ...stash, release: (ids) => void Promise.resolve(release(ids)).catch(() => {}) });
       const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
-      client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true });
+      client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true,
+        selfTestPasses: passes && typeof passes === 'object' ? workerPasses(passes, savePass && ((k, v) => void savePass(k, v))) : undefined });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
     },
     async load(target, options, onProgress, abortId) {

@@ -37,12 +37,16 @@ export interface ModelState { backend: BackendName; fallbacks: Fallback[]; versi
 export interface ModelInfo extends ModelState { handle: number; id: string; format: 'graph-model' | 'layers-model' }
 
 /** ClientOptions minus what cannot be cloned (functions, factories) and the worker choice itself. */
-export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | 'onDeliveryEvent' | 'testHooks' | 'worker' | 'workerFallback' | 'cache'> & {
+export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | 'onDeliveryEvent' | 'testHooks' | 'worker' | 'workerFallback' | 'cache' | 'selfTestPasses'> & {
   idbFactory?: false;
   cache?: { maxBytes?: number } | false;
 };
 export type WireLoadOptions = Omit<IdLoadOptions, 'onProgress' | 'signal'>;
 export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
+
+/** init()'s self-test pass arguments from the page (src/sdk/proxy/page-passes.ts): the stored
+ *  passes, and where the worker reports each one it records or removes (value null). */
+export type PassInitArgs = [passes?: Record<string, string>, savePass?: (key: string, value: string | null) => void];
 
 /** init()'s telemetry arguments from the page (src/sdk/proxy/page-telemetry.ts). */
 export type PageInitArgs = [onPending?: PageEvents['pending'], stash?: Stash, release?: (ids: string[]) => void];
@@ -51,8 +55,9 @@ export type PageInitArgs = [onPending?: PageEvents['pending'], stash?: Stash, re
 export interface WorkerHost {
   /** `onPending`: the open telemetry window, after each change, for the page's unload send;
    *  `stash`, `release`: the page's unload stash, which telemetry here moves into the outbox.
+   *  `passes`, `savePass`: the remembered self-test passes the page keeps for the worker.
    *  Resolves the collector URL (with ?key=) when telemetry is on, for the page's unload send. */
-  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, ...page: PageInitArgs): string | undefined;
+  init(options: WorkerClientOptions, onEvent?: (e: DeliveryEvent) => void, passes?: PassInitArgs[0], savePass?: PassInitArgs[1], ...page: PageInitArgs): string | undefined;
   load(target: string | WireUrlTarget, options: WireLoadOptions, onProgress?: (p: LoadProgress) => void, abortId?: number): Promise<ModelInfo>;
   abort(abortId: number): void;
   /** `state` only when it changed since the page last heard it. */
