@@ -208,9 +208,11 @@ export function createDelivery({
     }
     // Last good (last-good.ts): not when the caller gave up (abort) or the client is gone.
     const d = opts.fallbackToCached && !('url' in target) && (lastErr as InferScopeError)?.code !== 'DISPOSED' && !life.signal.aborted && !opts.signal?.aborted && await db();
+    // A cache that cannot be read now (closed by a dispose() meanwhile, storage gone) has no last
+    // good version: the version's own error stands, never the storage's.
     const good = d && await (await import('./last-good.js')).lastGood(target.id, refs.map((r) => r.version), lastErr, {
       listModels, fromCache, compile, ctx: { db: d, fetch, onEvent: emit, onProgress: opts.onProgress },
-    });
+    }).catch(() => null);
     if (good) return { ...good, ms: now() - t0, candidateFallback };
     // dispose() aborted the downloads and closed the database under this load: whatever broke first, say why.
     throw life.signal.aborted ? new InferScopeError('DISPOSED', 'the client was disposed while loading', { cause: lastErr }) : lastErr;
