@@ -58,6 +58,16 @@ const start = (page: Page, p: FaultProxy, extra: object = {}) =>
 // before the test closes the page (as an app's awaited predict() has).
 const record = (page: Page, model: string, n: number, from = 0, flush = true, labelChars = 0) =>
   page.evaluate(async ([m, k, f, fl, lc]) => { await tel.record(k, f, m, lc); if (fl) await tel.flush(); }, [model, n, from, flush, labelChars] as const);
+/**
+ * Closes a tab as a person does (pagehide and visibilitychange run) and waits until it is gone:
+ * with runBeforeUnload, page.close() returns before the page has unloaded, so on a loaded machine
+ * the next page could start (and read the unload stash) before the closing page wrote it.
+ */
+async function closeTab(page: Page): Promise<void> {
+  const gone = page.waitForEvent('close');
+  await page.close({ runBeforeUnload: true });
+  await gone;
+}
 async function reload(page: Page, p: FaultProxy, extra: object = {}) {
   await page.reload();
   await page.waitForFunction(() => 'tel' in globalThis);
@@ -131,12 +141,12 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     const a = await openPage(browser.context, app.url);
     await start(a, p);
     await record(a, m('m-refused'), 40, 0, false);
-    await a.close({ runBeforeUnload: true });
+    await closeTab(a);
     const b = await openPage(browser.context, app.url);
     await start(b, p);
     await record(b, m('m-refused'), 30, 40); // fails: into the outbox
     await record(b, m('m-refused'), 20, 70, false); // still in memory at close
-    await b.close({ runBeforeUnload: true });
+    await closeTab(b);
     await sleep(500);
     await p.set('pass');
     const t = Date.now();
@@ -152,7 +162,7 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     await start(page, p);
     await record(page, m('m-close'), 333, 0, false);
     const t = Date.now();
-    await page.close({ runBeforeUnload: true });
+    await closeTab(page);
     await delivered('close right after predicting', p, m('m-close'), 333, t);
   });
 
@@ -225,7 +235,7 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     await start(page, p);
     await record(page, m('m-big'), 900, 0, false, 80); // one label per prediction: ~90 KB of JSON
     const t = Date.now();
-    await page.close({ runBeforeUnload: true });
+    await closeTab(page);
     await sleep(500);
     const next = await openPage(browser.context, app.url);
     await start(next, p);
@@ -245,7 +255,7 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     void page.evaluate(() => tel.flush()).catch(() => {}); // ~36 KB in flight, answered only after 3 s
     while (p.posts.length < 1) await sleep(50);
     await record(page, m('m-exhausted'), 400, 400, false, 80); // another ~36 KB: over the budget with the first
-    await page.close({ runBeforeUnload: true });
+    await closeTab(page);
     await p.set('pass');
     const t = Date.now();
     const next = await openPage(browser.context, app.url);
@@ -266,7 +276,7 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     await page.mouse.click(5, 5);
     await page.waitForTimeout(300);
     await record(page, m('m-vitals'), 5, 0, false);
-    await page.close({ runBeforeUnload: true }); // Chromium: pagehide, then visibilitychange (INP, CLS)
+    await closeTab(page); // Chromium: pagehide, then visibilitychange (INP, CLS)
     await sleep(500);
     await p.set('pass');
     const t = Date.now();
