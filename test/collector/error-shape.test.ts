@@ -2,11 +2,11 @@
 // the ones Fastify and Node's HTTP parser answer before any route runs; one model-id limit for
 // ingest and report; report query parameters validated the same on SQLite and PostgreSQL.
 import fc from 'fast-check';
-import { connect } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODEL_ID_MAX } from '../../src/protocol/name-rules.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { rawExchange } from '../support/raw-http.js';
 import { admin, makeBatch, modelAggregate, startTestCollector, type TestCollector } from './helpers.js';
 
 let c: TestCollector;
@@ -29,23 +29,7 @@ function expectShaped(status: number, text: string, want: number | ((s: number) 
   return j.error;
 }
 
-/** One raw HTTP/1.1 exchange (fetch would refuse or fix what these tests send). */
-function raw(url: string, request: string): Promise<{ status: number; body: string; type: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
-    let data = '';
-    s.on('data', (d) => { data += d.toString('latin1'); });
-    s.on('error', reject);
-    s.on('close', () => {
-      const [head, ...rest] = data.split('\r\n\r\n');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head ?? '')?.[1]);
-      resolve({ status, body: rest.join('\r\n\r\n'), type: /content-type: ([^\r\n]+)/i.exec(head ?? '')?.[1] ?? '' });
-    });
-    s.write(request, 'latin1');
-    setTimeout(() => s.end(), 300);
-  });
-}
+const raw = (url: string, request: string) => rawExchange(url, request);
 
 describe('error bodies (#16.3)', () => {
   it('never echo more than a short excerpt of the input, whatever field holds the long value', async () => {

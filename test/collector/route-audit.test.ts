@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { validateReleases } from '../../src/collector/releases/policy.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { rawExchange } from '../support/raw-http.js';
 import { ADMIN, KEY_BLOG, KEY_SHOP, makeBatch, startTestCollector, testConfig, until, type TestCollector } from './helpers.js';
 import { releaseBatch, writeManifest } from './release-support.js';
 import { ROUTES, auditedRoutes, pathOf, type RouteSpec } from './route-classes.js';
@@ -187,19 +188,6 @@ describe('error shape of every refusal', () => {
     }), { numRuns: 40 });
   });
 
-  /** One raw HTTP/1.1 exchange (fetch refuses or fixes what these cases send): status, JSON body. */
-  function raw(url: string, request: string): Promise<{ status: number; body: string }> {
-    const { hostname, port } = new URL(url);
-    return new Promise((resolve) => {
-      const socket = connect({ host: hostname, port: Number(port) }, () => socket.write(request, 'latin1'));
-      let data = '';
-      socket.on('data', (d: Buffer) => { data += d.toString('latin1'); });
-      socket.on('error', () => {});
-      socket.once('close', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1]), body: data.slice(data.indexOf('\r\n\r\n') + 4) }));
-      setTimeout(() => socket.end(), 300);
-    });
-  }
-
   it('OPTIONS on every route (with or without a CORS preflight) and bad Content-Length numbers on every body route answer shaped', async () => {
     const shaped = (r: { status: number; body: string }, what: string) => {
       const j = JSON.parse(r.body) as { error: { code: string; message: string } };
@@ -207,14 +195,14 @@ describe('error shape of every refusal', () => {
       expect(r.body.length, what).toBeLessThan(700);
     };
     await fc.assert(fc.asyncProperty(fc.constantFrom(...Object.keys(ROUTES)), fc.constantFrom('', 'Origin: https://shop.example\r\n', 'Origin: https://evil.example\r\nAccess-Control-Request-Method: POST\r\n', 'Origin: https://shop.example\r\nAccess-Control-Request-Method: PUT\r\n'), async (key, extra) => {
-      const r = await raw(sqlite.url, `OPTIONS ${pathOf(key, ROUTES[key]!.params)} HTTP/1.1\r\nHost: collector\r\n${extra}\r\n`);
+      const r = await rawExchange(sqlite.url, `OPTIONS ${pathOf(key, ROUTES[key]!.params)} HTTP/1.1\r\nHost: collector\r\n${extra}\r\n`);
       if (r.status !== 204) { expect([400, 403, 404, 405], `${key} ${extra}`).toContain(r.status); shaped(r, `OPTIONS ${key}`); }
     }), { numRuns: 40 });
     const posts = Object.keys(ROUTES).filter((k) => k.startsWith('POST'));
     const badLength = fc.oneof(fc.constantFrom('-1', 'abc', '1e3', '5, 6', '0x10', '+5', ''), fc.bigInt({ min: 10n ** 10n, max: 10n ** 30n }).map(String), fc.integer({ min: -1e9, max: -1 }).map(String));
     await fc.assert(fc.asyncProperty(fc.constantFrom(...posts), badLength, async (key, length) => {
       const spec = ROUTES[key]!;
-      const r = await raw(sqlite.url, `POST ${pathOf(key, spec.params)}${spec.validQuery ? `?${spec.validQuery}` : ''} HTTP/1.1\r\nHost: collector\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{}`);
+      const r = await rawExchange(sqlite.url, `POST ${pathOf(key, spec.params)}${spec.validQuery ? `?${spec.validQuery}` : ''} HTTP/1.1\r\nHost: collector\r\nAuthorization: Bearer ${ADMIN}\r\nContent-Type: application/json\r\nContent-Length: ${length}\r\n\r\n{}`);
       expect([400, 413], `${key} Content-Length: ${length}`).toContain(r.status);
       shaped(r, `${key} Content-Length: ${length}`);
     }), { numRuns: 30 });
