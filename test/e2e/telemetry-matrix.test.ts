@@ -272,9 +272,10 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     const page = await openPage(browser.context, app.url);
     await page.evaluate(() => tel.paint());
     await start(page, p, { webVitals: true });
-    await page.waitForTimeout(1000); // web-vitals is imported lazily
-    await page.mouse.click(5, 5);
-    await page.waitForTimeout(300);
+    await page.evaluate(() => tel.painted()); // FCP and LCP exist to be observed
+    await page.evaluate(() => tel.watchLcp());
+    await page.mouse.click(5, 5); // input ends LCP observation: web-vitals reports it when idle
+    await page.evaluate(() => tel.lcpReported()); // ... and has (the SDK's observer first)
     await record(page, m('m-vitals'), 5, 0, false);
     await closeTab(page); // Chromium: pagehide, then visibilitychange (INP, CLS)
     await sleep(500);
