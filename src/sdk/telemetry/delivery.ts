@@ -34,7 +34,7 @@ export interface DeliveryOptions {
 
 export interface DeliveryStats {
   sent: number;
-  /** Batches the collector refused with a non-retryable 4xx (malformed; not retried). */
+  /** Batches the collector refused with a non-retryable 4xx (not retried; counted as dropped outbox batches). */
   rejected: number;
   failures: number;
   lastError?: string;
@@ -166,6 +166,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     }
   }
 
+  /** The collector refused the batch for good (a non-retryable 4xx): it is lost, so it is counted
+   *  with the drops it carried, for the next batch to report (the collector never saw them). */
+  function refused(item: OutboxItem): void {
+    stats.rejected++;
+    addDropped(lostWith([item]));
+    done(item.id);
+  }
+
   function failed(r: Extract<SendResult, { ok: false }>): void {
     stats.failures++;
     stats.lastError = r.reason;
@@ -209,7 +217,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const i = queue.indexOf(item);
       if (r.ok || !r.retry) {
         if (i >= 0) queue.splice(i, 1);
-        if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+        if (r.ok) succeeded(item.id); else refused(item);
         continue;
       }
       failed(r);
@@ -226,7 +234,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const r = await post(item);
       if (r.ok || !r.retry) {
         await o.delete(item.id);
-        if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+        if (r.ok) succeeded(item.id); else refused(item);
         continue;
       }
       failed(r);
@@ -259,7 +267,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         const i = queue.indexOf(item);
         if (r.ok || !r.retry) {
           if (i >= 0) queue.splice(i, 1);
-          if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+          if (r.ok) succeeded(item.id); else refused(item);
         } else {
           failed(r);
           if (i < 0) void persist(item); // the page lives on: keep it in the outbox
