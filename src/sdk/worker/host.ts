@@ -137,5 +137,6 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
     visible: () => page.visible(),
     online: () => page.online(),
     vital: (name, id, value) => page.vital(name, id, value),
+    adopt: (stash) => page.adopt(stash),
   };
 }
