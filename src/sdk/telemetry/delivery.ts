@@ -142,6 +142,24 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       notBefore = edit ? w.notBefore : Math.max(notBefore, w.notBefore);
       retryAfter = Math.max(retryAfter, w.retryAfter);
     }
+    clockCheck();
+  }
+
+  // Waits are wall-clock times (they are shared with other tabs and later pages through the
+  // outbox), so a clock set back (by the user, or NTP after a sleep) stretches a 5 s backoff into
+  // as long as the jump: every batch sat in the outbox for hours or days. No wait this code sets
+  // is longer than the longest backoff or Retry-After it honours; a longer one means the clock
+  // went back, and it is dropped (here and in the stored wait). A collector that still wants a
+  // wait says so again in its next answer.
+  const longestWait = Math.max(maxRetryAfterMs, retry.maxMs ?? 300_000) + 1000;
+  function clockCheck(): void {
+    const t = now();
+    if (notBefore - t <= longestWait && retryAfter - t <= longestWait) return;
+    notBefore = retryAfter = 0;
+    void outbox.then((o) => o.wait((w) => {
+      if (w.notBefore - t > longestWait) w.notBefore = 0;
+      if (w.retryAfter - t > longestWait) w.retryAfter = 0;
+    })).catch(() => {});
   }
 
   const post = (item: OutboxItem, keepalive = false) => sendBatch(item.body, { url, fetch: f, keepalive, compress, timeoutMs });
@@ -298,6 +316,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       return pumping;
     },
     sendOnUnload(extra) {
+      clockCheck();
       if (extra) loose.set(extra.id, extra);
       // First make it durable, synchronously: the page may be gone before anything async lands.
       const fresh = [...loose.values()].filter((i) => !stashed.has(i.id));
@@ -339,7 +358,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       schedule(Math.max(notBefore - t, (retry.random ?? Math.random)() * Math.min(1000, retry.baseMs ?? 1000)));
     },
     settled: () => pumping ?? Promise.resolve(),
-    get backingOff() { return now() < notBefore; },
+    get backingOff() { clockCheck(); return now() < notBefore; },
     takeDropped() {
       const d = { queue: queueDropped, outbox: outboxDropped };
       queueDropped = 0;
