@@ -4,6 +4,7 @@
 import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyRequest } from 'fastify';
+import { appKeyCount } from './credentials.js';
 import { CollectorError } from './errors.js';
 
 // A Map: the encoding name comes from a request header ("constructor" is not a decoder).
@@ -81,6 +82,9 @@ function parseJson(buf: Buffer): unknown {
   if (nestsDeeperThan(buf, MAX_JSON_DEPTH)) {
     throw new CollectorError('BAD_REQUEST', 400, `body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels; a telemetry batch needs at most 5`);
   }
+  // JSON.parse keeps the last of two members: a second appKey would silently win (credentials.ts).
+  const keys = appKeyCount(buf);
+  if (keys > 1) throw new CollectorError('BAD_REQUEST', 400, `batch.appKey given ${keys} times; send it once (or ?key=<ingest key> instead)`, { field: 'batch.appKey' });
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (err) {
