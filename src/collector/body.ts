@@ -19,18 +19,25 @@ const decoders = new Map<string, (buf: InputType, opts: ZlibOptions) => Promise<
 export const MAX_JSON_DEPTH = 16;
 
 /** True when `buf` (JSON text) nests arrays/objects deeper than `limit`: checked before
- *  JSON.parse, which recurses and would fail with "Maximum call stack size exceeded". */
-export function nestsDeeperThan(buf: Buffer, limit: number): boolean {
+ *  JSON.parse, which would fail deep inside with "Maximum call stack size exceeded" (or, where
+ *  it parses iteratively, spend seconds on a megabyte of brackets). It reads every byte of every
+ *  body, so the bulk of a batch (digits, commas, colons: 0x23-0x5a) costs one comparison pair
+ *  and strings are skipped in their own loop (#16.9: 1.8x faster than one branchy loop). */
+export function nestsDeeperThan(buf: Uint8Array, limit: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buf.length; i++) {
+  const n = buf.length;
+  for (let i = 0; i < n; i++) {
     const c = buf[i]!;
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) { if (++depth > limit) return true; }
-    else if (c === 0x5d || c === 0x7d) depth--;
+    if (c > 0x22 && c < 0x5b) continue;
+    if (c === 0x22) {
+      for (i++; i < n; i++) {
+        const d = buf[i]!;
+        if (d === 0x22) break;
+        if (d === 0x5c) i++; // backslash: skip the escaped byte
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
 }
