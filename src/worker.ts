@@ -14,7 +14,21 @@
 // (The marks are bench/main-thread's worker timeline; src/sdk/mark.ts says why they exist.)
 performance.mark('inferscope:worker-script');
 const held: MessageEvent[] = [];
-const hold = (e: MessageEvent) => { held.push(e); };
+// The page posts init() right after new Worker(), so it arrives while the SDK's chunk is still
+// loading. The first backend it lists (when the page lists them) has its chunk requested now, beside
+// the SDK's, rather than when init() runs after it (backends.ts imports the same module then, and
+// checks what this skips): the warm timeline showed the wasm chunk's import 20-50 ms after init.
+function preloadBackend(e: MessageEvent): void {
+  const [, method, args] = Array.isArray(e.data) ? e.data : [];
+  const list = method === 'init' ? (args?.[0] as { backends?: unknown } | undefined)?.backends : undefined;
+  const first = Array.isArray(list) ? list[0] : undefined;
+  const p = first === 'wasm' && typeof WebAssembly === 'object' ? import('@tensorflow/tfjs-backend-wasm')
+    : first === 'cpu' ? import('@tensorflow/tfjs-backend-cpu')
+      : first === 'webgl' && typeof OffscreenCanvas === 'function' ? import('@tensorflow/tfjs-backend-webgl')
+        : first === 'webgpu' && 'gpu' in navigator ? import('@tensorflow/tfjs-backend-webgpu') : null;
+  p?.catch(() => {}); // backends.ts's own import reports a failure
+}
+const hold = (e: MessageEvent) => { if (!held.length) preloadBackend(e); held.push(e); };
 addEventListener('message', hold);
 import('./sdk/worker/serve.js').then(({ serve }) => {
   performance.mark('inferscope:worker-chunks');
