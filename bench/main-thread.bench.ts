@@ -114,9 +114,12 @@ window.bench = {
   async first(worker, id, channel) {
     if (client) await client.dispose();
     const t0 = now();
+    performance.mark('bench:start');
     client = InferScope.createClient({ worker, workerFallback: false, manifestUrl: MANIFEST, backends: ['wasm'] });
     model = await client.load(id, channel ? { channel } : undefined);
+    performance.mark('bench:loaded');
     await model.predict(id === 'synth' ? pixels.slice() : digit.slice());
+    performance.mark('bench:predicted');
     return { ms: now() - t0, backend: model.backend };
   },
   async firstEarly(id) {
@@ -243,6 +246,24 @@ const reload = async (mode: Mode) => { await pages[mode].reload(); await pages[m
 
 type First = { ms: number; backend: string };
 type Run = { longTaskMs: number; longTasks: [number, number][]; lags: number[]; predictMs: number[]; spanMs: number };
+// The warm load's timeline: the SDK's `inferscope:*` User Timing marks (src/sdk/mark.ts) on the page
+// and, in worker mode, in the worker (prefixed w:), with the driver's bench:* marks, all as ms after
+// bench:start on one clock (each thread's performance.timeOrigin + startTime). First mark of each name.
+type Marks = Record<string, number>;
+async function timeline(mode: Mode): Promise<Marks> {
+  const read = () => ({ origin: performance.timeOrigin, marks: performance.getEntriesByType('mark').filter((m) => /^(inferscope|bench):/.test(m.name)).map((m) => [m.name, m.startTime] as [string, number]) });
+  const threads = [{ prefix: '', ...(await pages[mode].evaluate(read)) }];
+  for (const w of pages[mode].workers()) { const r = await w.evaluate(read).catch(() => null); if (r) threads.push({ prefix: 'w:', ...r }); }
+  const abs: Marks = {};
+  for (const t of threads) for (const [name, at] of t.marks) abs[t.prefix + name.replace(/^inferscope:/, '')] ??= t.origin + at;
+  const start = abs['bench:start'] ?? 0;
+  return Object.fromEntries(Object.entries(abs).map(([k, v]): [string, number] => [k, v - start]).sort((a, b) => a[1] - b[1]));
+}
+const marks: Record<Mode, Marks[]> = { direct: [], worker: [] };
+/** Each mark's median over the warm runs that have it, in the order of those medians. */
+const medianMarks = (runs: Marks[]): [string, number][] =>
+  [...new Set(runs.flatMap(Object.keys))].map((k) => [k, median(runs.flatMap((r) => (k in r ? [r[k]!] : [])))] as [string, number]).sort((a, b) => a[1] - b[1]);
+const fmtMarks = (xs: [string, number][]) => xs.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
 const cold: Record<Mode, number> = { direct: 0, worker: 0 };
 const warm: Record<Mode, number[]> = { direct: [], worker: [] };
 const scriptStart: number[] = [];
@@ -258,6 +279,8 @@ if (!ROUND_TRIP_ONLY) {
     for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
       await reload(mode);
       warm[mode].push((await call<First>(mode, 'first', mode === 'worker', 'synth')).ms);
+      marks[mode].push(await timeline(mode));
+      if (process.env.BENCH_VERBOSE) console.error(`${mode} warm ${i + 1} timeline ms: ${fmtMarks(Object.entries(marks[mode].at(-1)!))}`);
     }
   }
   // Where worker mode's warm time goes, part 1: the worker script's compile + evaluation alone, on
@@ -336,6 +359,7 @@ const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
 if (!ROUND_TRIP_ONLY) {
   const lag = { direct: lagSummary(runs.direct.lags), worker: lagSummary(runs.worker.lags) };
   console.error(`synth model ${synth.get('weights.bin')!.byteLength} B weights; cold ms direct ${cold.direct.toFixed(0)} worker ${cold.worker.toFixed(0)}; warm ms direct ${fmt(warm.direct)} | worker ${fmt(warm.worker)}; worker script start ms ${fmt(scriptStart)}; client made early, load ms direct ${fmt(early.direct)} | worker ${fmt(early.worker)}`);
+  for (const mode of MODES) console.error(`${mode} warm timeline, median ms after bench:start (w: = in the worker): ${fmtMarks(medianMarks(marks[mode]))}`);
   for (const mode of MODES) {
     const r = runs[mode];
     console.error(`${mode}: ${PREDICTIONS} predictions over ${(r.spanMs / 1000).toFixed(1)} s, predict median ${median(r.predictMs).toFixed(1)} ms; long tasks ${r.longTasks.length} totalling ${r.longTaskMs.toFixed(0)} ms; lag samples ${lag[mode].n}, p50 ${lag[mode].p50.toFixed(1)} p98 ${lag[mode].p98.toFixed(1)} max ${lag[mode].max.toFixed(1)} ms`);

@@ -11,10 +11,13 @@
 //   model's format does not need, and explain stay lazy chunks (backends.ts, tf-model.ts import()
 //   them by name), neither downloaded nor compiled on a visit that does not run them.
 // Messages the page posts meanwhile (the client's init call) are held and replayed once serve() listens.
+// (The marks are bench/main-thread's worker timeline; src/sdk/mark.ts says why they exist.)
+performance.mark('inferscope:worker-script');
 const held: MessageEvent[] = [];
 const hold = (e: MessageEvent) => { held.push(e); };
 addEventListener('message', hold);
 import('./sdk/worker/serve.js').then(({ serve }) => {
+  performance.mark('inferscope:worker-chunks');
   serve();
   removeEventListener('message', hold);
   for (const e of held) dispatchEvent(new MessageEvent('message', { data: e.data, ports: [...e.ports] }));

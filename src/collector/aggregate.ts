@@ -139,7 +139,7 @@ function emptyLoads(): LoadState {
 
 // Merges never mutate `b` or anything reachable from it (sketches are replaced, never
 // edited in place), so a delta can be merged again if a transaction is retried.
-function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null {
+function mergeLoads(a: LoadState | null, b: LoadState | null, sketches = true): LoadState | null {
   if (!b) return a;
   if (!a) a = emptyLoads();
   a.source = asDict(a.source);
@@ -149,7 +149,7 @@ function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null 
   a.count += b.count;
   a.failed += b.failed;
   a.bytes += b.bytes;
-  a.ms = mergeSketch(a.ms, b.ms);
+  if (sketches) a.ms = mergeSketch(a.ms, b.ms);
   addMap(a.source, b.source);
   addMap(a.errors, b.errors);
   addMap(a.fallbacks, b.fallbacks);
@@ -159,6 +159,12 @@ function mergeLoads(a: LoadState | null, b: LoadState | null): LoadState | null 
 
 /** Fold `b` into `a` (mutates and returns `a`). Addition only, so merge order never matters. */
 export function mergeState(a: AggState, b: AggState): AggState {
+  return mergeFields(a, b, true);
+}
+
+// With `sketches` false every field but the sketches (latency, loads.ms, vitals) is merged;
+// combineStates adds those afterwards, each in one pass over all the states.
+function mergeFields(a: AggState, b: AggState, sketches: boolean): AggState {
   a.errors = asDict(a.errors);
   a.classes = asDict(a.classes);
   a.features = asDict(a.features);
@@ -168,7 +174,7 @@ export function mergeState(a: AggState, b: AggState): AggState {
   a.predictions += b.predictions;
   a.sampled += b.sampled;
   addMap(a.errors, b.errors);
-  a.latency = mergeSketch(a.latency, b.latency);
+  if (sketches) a.latency = mergeSketch(a.latency, b.latency);
   a.scores = addArray(a.scores, b.scores);
   addMap(a.classes, b.classes);
   for (const f of Object.keys(b.features)) a.features[f] = addArray(a.features[f] ?? [], b.features[f]!);
@@ -179,10 +185,11 @@ export function mergeState(a: AggState, b: AggState): AggState {
     cur.sum += b.importance[f]!.sum;
     cur.n += b.importance[f]!.n;
   }
-  a.loads = mergeLoads(a.loads, b.loads);
+  a.loads = mergeLoads(a.loads, b.loads, sketches);
   if (b.vitals) {
     a.vitals = asDict(a.vitals);
-    for (const k of Object.keys(b.vitals)) a.vitals[k] = mergeSketch(a.vitals[k], b.vitals[k])!;
+    if (sketches) for (const k of Object.keys(b.vitals)) a.vitals[k] = mergeSketch(a.vitals[k], b.vitals[k])!;
+    else for (const k of Object.keys(b.vitals)) a.vitals[k] ??= null!;
   }
   if (b.dropped) {
     a.dropped ??= { queue: 0, outbox: 0 };
@@ -198,16 +205,63 @@ export function mergeState(a: AggState, b: AggState): AggState {
   return a;
 }
 
-/** Merge deltas that share a key; the result is sorted in lock order. */
+/**
+ * The sketches a left-to-right fold of mergeSketch would add, summed in one pass: one counts
+ * array per result instead of one per merge (a group of 8 batches made 7 per row and sketch,
+ * the largest part of combining a group, #16.9). Same sums in the same order, so the same result;
+ * a span wider than a sketch may hold takes the fold itself (Sketch collapses buckets).
+ */
+export function mergeSketches(list: readonly (SketchJSON | null | undefined)[]): SketchJSON | null {
+  // The fold keeps the first non-empty sketch and adds every later non-empty one of its accuracy.
+  const use: SketchJSON[] = [];
+  for (const b of list) if (b && b.count !== 0 && (use.length === 0 || Math.abs(use[0]!.alpha - b.alpha) <= 1e-12)) use.push(b);
+  if (use.length <= 1) return use[0] ?? null;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const b of use) { lo = Math.min(lo, b.offset); hi = Math.max(hi, b.offset + b.counts.length); }
+  if (hi - lo > MAX_SKETCH_BUCKETS) return use.reduce<SketchJSON | null>((a, b) => mergeSketch(a, b), null);
+  const counts = new Array<number>(hi - lo).fill(0);
+  const first = use[0]!;
+  let { zeros, count, sum, min, max } = first;
+  for (let i = 0; i < use.length; i++) {
+    const b = use[i]!;
+    for (let j = 0; j < b.counts.length; j++) counts[b.offset - lo + j] += b.counts[j]!;
+    if (i === 0) continue;
+    zeros += b.zeros; count += b.count; sum += b.sum; min = Math.min(min, b.min); max = Math.max(max, b.max);
+  }
+  let start = 0;
+  let end = counts.length;
+  while (start < end && counts[start] === 0) start++;
+  while (end > start && counts[end - 1] === 0) end--;
+  return { alpha: first.alpha, offset: end > start ? lo + start : 0, counts: start > 0 || end < counts.length ? counts.slice(start, end) : counts, zeros, count, sum, min, max };
+}
+
+/** The merge of `states` into a fresh state (what folding mergeState from emptyState gives). */
+function combineStates(states: readonly AggState[]): AggState {
+  const acc = emptyState();
+  if (states.length === 1) return mergeState(acc, states[0]!);
+  for (const s of states) mergeFields(acc, s, false);
+  acc.latency = mergeSketches(states.map((s) => s.latency));
+  if (acc.loads) acc.loads.ms = mergeSketches(states.map((s) => s.loads?.ms));
+  if (acc.vitals) for (const k of Object.keys(acc.vitals)) acc.vitals[k] = mergeSketches(states.map((s) => s.vitals?.[k]))!;
+  return acc;
+}
+
+/** Merge deltas that share a key (never mutating them); the result is sorted in lock order. */
 export function combineDeltas(deltas: Iterable<RowDelta>): RowDelta[] {
-  const byKey = new Map<string, RowDelta>();
+  const byKey = new Map<string, { key: RowKey; states: AggState[] }>();
   for (const d of deltas) {
     const k = keyString(d.key);
-    const cur = byKey.get(k);
-    if (cur) mergeState(cur.state, d.state);
-    else byKey.set(k, { key: d.key, state: mergeState(emptyState(), d.state) });
+    const g = byKey.get(k);
+    if (g) g.states.push(d.state);
+    else byKey.set(k, { key: d.key, states: [d.state] });
   }
-  return [...byKey.values()].sort((x, y) => compareKeys(x.key, y.key));
+  // The default sort compares UTF-16 code units, as compareKeys does: the same lock order,
+  // without building two key strings per comparison.
+  return [...byKey.keys()].sort().map((k) => {
+    const g = byKey.get(k)!;
+    return { key: g.key, state: combineStates(g.states) };
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from './config.js';
 import { clientKeyer } from './client-key.js';
+import { assertOneAuthorization } from './credentials.js';
 import { CollectorError } from './errors.js';
 
 function digest(s: string): Buffer {
@@ -44,6 +45,7 @@ export function adminOnly(adminToken: string, keys: Map<string, AppConfig>, { ma
   const clientOf = clientKeyer();
   const failures = new Map<string, { n: number; until: number }>();
   return async (req) => {
+    assertOneAuthorization(req); // before any token is compared: two tokens are not two guesses
     const client = clientOf('admin', req.ip);
     const now = Date.now();
     let f = failures.get(client);

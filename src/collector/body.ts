@@ -4,6 +4,7 @@
 import { brotliDecompress, gunzip, inflate, type InputType, type ZlibOptions } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { FastifyRequest } from 'fastify';
+import { appKeyCount } from './credentials.js';
 import { CollectorError } from './errors.js';
 
 // A Map: the encoding name comes from a request header ("constructor" is not a decoder).
@@ -18,18 +19,25 @@ const decoders = new Map<string, (buf: InputType, opts: ZlibOptions) => Promise<
 export const MAX_JSON_DEPTH = 16;
 
 /** True when `buf` (JSON text) nests arrays/objects deeper than `limit`: checked before
- *  JSON.parse, which recurses and would fail with "Maximum call stack size exceeded". */
-export function nestsDeeperThan(buf: Buffer, limit: number): boolean {
+ *  JSON.parse, which would fail deep inside with "Maximum call stack size exceeded" (or, where
+ *  it parses iteratively, spend seconds on a megabyte of brackets). It reads every byte of every
+ *  body, so the bulk of a batch (digits, commas, colons: 0x23-0x5a) costs one comparison pair
+ *  and strings are skipped in their own loop (#16.9: 1.8x faster than one branchy loop). */
+export function nestsDeeperThan(buf: Uint8Array, limit: number): boolean {
   let depth = 0;
-  let inString = false;
-  for (let i = 0; i < buf.length; i++) {
+  const n = buf.length;
+  for (let i = 0; i < n; i++) {
     const c = buf[i]!;
-    if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped byte
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) { if (++depth > limit) return true; }
-    else if (c === 0x5d || c === 0x7d) depth--;
+    if (c > 0x22 && c < 0x5b) continue;
+    if (c === 0x22) {
+      for (i++; i < n; i++) {
+        const d = buf[i]!;
+        if (d === 0x22) break;
+        if (d === 0x5c) i++; // backslash: skip the escaped byte
+      }
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (c === 0x5d || c === 0x7d) depth--;
   }
   return false;
 }
@@ -74,6 +82,9 @@ function parseJson(buf: Buffer): unknown {
   if (nestsDeeperThan(buf, MAX_JSON_DEPTH)) {
     throw new CollectorError('BAD_REQUEST', 400, `body nests arrays/objects deeper than ${MAX_JSON_DEPTH} levels; a telemetry batch needs at most 5`);
   }
+  // JSON.parse keeps the last of two members: a second appKey would silently win (credentials.ts).
+  const keys = appKeyCount(buf);
+  if (keys > 1) throw new CollectorError('BAD_REQUEST', 400, `batch.appKey given ${keys} times; send it once (or ?key=<ingest key> instead)`, { field: 'batch.appKey' });
   try {
     return JSON.parse(buf.toString('utf8'));
   } catch (err) {

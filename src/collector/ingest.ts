@@ -1,11 +1,12 @@
 // POST /v1/batches: authenticate the app key (URL ?key= or body appKey, so sendBeacon
-// works), check the Origin against the app, rate-limit per key, validate strictly,
+// works; given once, see credentials.ts), check the Origin against the app, rate-limit per key, validate strictly,
 // and answer only after the batch is durably merged.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { validateBatch } from '../protocol/wire.js';
 import { batchRows } from './aggregate.js';
 import type { AppConfig } from './config.js';
 import { CollectorError } from './errors.js';
+import { ingestKey } from './credentials.js';
 import type { Metrics } from './metrics.js';
 import type { NamePolicy } from './name-policy.js';
 import type { Writer } from './writer.js';
@@ -26,13 +27,6 @@ export interface IngestDeps {
 
 declare module 'fastify' {
   interface FastifyRequest { inferscopeApp?: AppConfig; inferscopeKey?: string; inferscopeOutcome?: string }
-}
-
-function keyFrom(req: FastifyRequest): string | undefined {
-  const q = (req.query as Record<string, unknown> | undefined)?.key;
-  if (typeof q === 'string' && q) return q;
-  const b = req.body as Record<string, unknown> | null | undefined;
-  return b && typeof b === 'object' && typeof b.appKey === 'string' ? b.appKey : undefined;
 }
 
 export function originAllowed(app: AppConfig, origin: string | undefined): boolean {
@@ -62,12 +56,7 @@ export function registerIngest(app: FastifyInstance, deps: IngestDeps): void {
   // Hooks are plain callbacks (no async): each async hook costs promise hops per request.
   app.post('/v1/batches', {
     preValidation: (req, _reply, done) => {
-      const key = keyFrom(req);
-      const q = (req.query as Record<string, unknown> | undefined)?.key;
-      const b = req.body as Record<string, unknown> | null;
-      if (typeof q === 'string' && b && typeof b === 'object' && typeof b.appKey === 'string' && b.appKey !== q) {
-        throw new CollectorError('BAD_REQUEST', 400, 'the app key in the URL (?key=) and batch.appKey differ; send one key', { field: 'batch.appKey' });
-      }
+      const key = ingestKey(req); // each credential once, all agreeing (credentials.ts)
       if (!key) throw new CollectorError('UNAUTHORIZED', 401, 'missing app key: add ?key=<ingest key> to the URL or "appKey" to the batch');
       const appCfg = keys.get(key);
       if (!appCfg) throw new CollectorError('UNAUTHORIZED', 401, 'unknown app key; check the key in your telemetry options against the collector config');

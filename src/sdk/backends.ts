@@ -8,6 +8,7 @@ import type { BackendName } from '../protocol/wire-types.js';
 import type { Capabilities } from './capabilities.js';
 import { exclusive, onBackend } from './engine-gate.js';
 import { InferScopeError, isInferScopeError } from './errors.js';
+import { mark } from './mark.js';
 import type { PassStore } from './self-test-memory.js';
 
 export const DEFAULT_BACKENDS: readonly BackendName[] = Object.freeze(['webgpu', 'wasm', 'webgl', 'cpu']);
@@ -65,6 +66,7 @@ async function initialize(name: BackendName, ctx: BackendContext): Promise<Readi
   } catch (err) {
     return { ok: false, reason: `could not import the ${name} backend: ${(err as Error).message}` };
   }
+  mark('backend-imported');
   if (ctx.hooks?.hangInit?.includes(name)) {
     // Test hook: an init that never settles, to prove the timeout (tfjs is not touched).
     await withTimeout(new Promise<never>(() => {}), ctx.initTimeoutMs);
@@ -138,6 +140,7 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
     const memory = ctx.selfTest && ctx.remember ? import('./self-test-memory.js').catch(() => null) : null;
     p = (async (): Promise<Readiness> => {
       const init = await exclusive(() => initialize(name, ctx));
+      if (init.ok) mark('backend-ready'); // wasm: its binary compiled and instantiated
       if (!init.ok || !ctx.selfTest) return init;
       const corrupt = ctx.hooks?.corruptSelfTest?.includes(name) ?? false;
       const m = await memory;
@@ -145,6 +148,7 @@ export function ensureBackend(name: BackendName, ctx: BackendContext, cache: Map
       if (!corrupt && m?.rememberedPass(name, store)) return init;
       await after;
       const wrong = await selfTestOnce(name, corrupt, ctx.hooks);
+      mark('self-test');
       if (wrong) m?.forgetPass(name, store); else m?.rememberPass(name, store);
       return wrong ? { ok: false, reason: wrong } : init;
     })().catch((err: unknown): Readiness => {

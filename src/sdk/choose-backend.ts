@@ -6,6 +6,7 @@ import type { BackendName } from '../protocol/wire-types.js';
 import { ensureBackend, forgetSelfTest, type BackendContext, type Readiness } from './backends.js';
 import { onBackend } from './engine-gate.js';
 import { isInferScopeError } from './errors.js';
+import { mark } from './mark.js';
 import { createTfModel, type TensorInfo, type TfModel } from './tf-model.js';
 
 export type BackendPolicy = 'auto' | 'first-working' | 'fastest';
@@ -71,11 +72,13 @@ export async function tryBackend(backend: BackendName, artifacts: tf.io.ModelArt
   let tfm: TfModel | undefined;
   try {
     tfm = await onBackend(backend, () => createTfModel(artifacts));
+    mark('model-built');
     // cpu is skipped: no shaders to compile and every kernel exists there, so its warm-up would
     // only be a second first-prediction (same cost, nothing learned); predict fails over if it breaks.
     if (o.warmup && backend !== 'cpu') {
       try {
         await runOnce(backend, tfm, o.specs);
+        mark('warmup');
       } catch (err) {
         // Whether a failed warm-up demotes the backend: warmup-failure.ts, loaded only now.
         (await import('./warmup-failure.js')).keepAfterWarmupFailure(backend, err, notes);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { InferScopeError } from './errors.js';
 import type { Capabilities } from './capabilities.js';
+import { mark } from './mark.js';
 
 type WasmModule = typeof import('@tensorflow/tfjs-backend-wasm');
 
@@ -70,6 +71,7 @@ export async function setupWasm(mod: WasmModule, options: { assetsUrl?: string; 
   }
   const url = new URL(prefix + file, caps.hasLocation ? globalThis.location.href : undefined).href;
   const bytes = await fetchVerifiedWasm(url, fetchFn);
+  mark('wasm-fetched');
   const blobUrl = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/wasm' }));
   const map = Object.fromEntries(FILES.map((f) => [f, f === file ? blobUrl : prefix + f]));
   // Without a page (Node), emscripten would read the blob URL from disk; tfjs's

@@ -11,9 +11,11 @@ const image = Array.from({ length: 1 }, () => Array.from({ length: 8 }, (_, y) =
 const clients: ReturnType<typeof createClient>[] = [];
 afterEach(async () => { for (const c of clients.splice(0)) await c.dispose(); });
 
+// initTimeoutMs 60 s, not the 10 s default: on a loaded CI machine starting threaded WASM or WebGPU on
+// SwiftShader can take that long, and a backend given up on would fail a placement claim here.
 function auto(o: Partial<ClientOptions>) {
   const events: DeliveryEvent[] = [];
-  const c = createClient({ assetsUrl: ASSETS, idbFactory: false, onDeliveryEvent: (e) => events.push(e), ...o });
+  const c = createClient({ assetsUrl: ASSETS, idbFactory: false, initTimeoutMs: 60_000, onDeliveryEvent: (e) => events.push(e), ...o });
   clients.push(c);
   const passDone = async () => {
     const t0 = performance.now();

@@ -18,7 +18,9 @@ const ASSETS = '/node_modules/@tensorflow/tfjs-backend-wasm/dist/';
 const image = Array.from({ length: 2 }, (_, n) => Array.from({ length: 8 }, (_, y) => Array.from({ length: 8 }, (_, x) => [((x * 3 + y * 5 + n) % 11) / 10])));
 const close = (b: number) => ({ asymmetricMatch: (a: number) => Math.abs(a - b) <= 1e-3 * (1 + Math.abs(b)), toString: () => `≈${b}` });
 const clients: ReturnType<typeof createClient>[] = [];
-const client = (o: Parameters<typeof createClient>[0]) => { const c = createClient({ assetsUrl: ASSETS, idbFactory: false, ...o }); clients.push(c); return c; };
+// initTimeoutMs 60 s, not the 10 s default: on a loaded CI machine starting threaded WASM or WebGPU on
+// SwiftShader can take that long, and a backend given up on would fail a placement claim here.
+const client = (o: Parameters<typeof createClient>[0]) => { const c = createClient({ assetsUrl: ASSETS, idbFactory: false, initTimeoutMs: 60_000, ...o }); clients.push(c); return c; };
 const inMode = (mode: string) => (o: Parameters<typeof createClient>[0]) => client({
   ...o, ...(mode === 'worker' ? { worker: new Worker(new URL('../../src/worker.ts', import.meta.url), { type: 'module' }), workerFallback: false } : {}),
 });

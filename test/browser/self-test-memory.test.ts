@@ -15,7 +15,8 @@ afterAll(() => { for (const b of ['webgpu', 'webgl', 'wasm', 'cpu']) localStorag
 
 async function load(backend: BackendName) {
   const selfTests: string[] = [];
-  const c = createClient({ backends: [backend], assetsUrl: ASSETS, cache: false, testHooks: { onSelfTest: (n) => selfTests.push(n) } });
+  // initTimeoutMs 60 s: a backend start may take that long on a loaded CI machine (default 10 s).
+  const c = createClient({ backends: [backend], assetsUrl: ASSETS, cache: false, initTimeoutMs: 60_000, testHooks: { onSelfTest: (n) => selfTests.push(n) } });
   clients.push(c);
   const m = await c.load({ url: MODEL });
   return { selfTests, backend: m.backend, data: Array.from((await m.predict(X)).data) };

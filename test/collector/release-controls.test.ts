@@ -50,7 +50,7 @@ beforeAll(async () => {
   const sent = await fetch(`${proc.url}/v1/batches?key=${KEY_SHOP}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(releaseBatch({ n: 60 }, { n: 0 })) });
   expect(sent.status).toBe(200);
   browser = await launchProfile('inferscope-release-controls-');
-}, 60_000);
+}, 180_000); // spawnCollector alone allows 90 s on a loaded machine (was 60 s for all of this)
 afterAll(async () => { await browser?.close(); await proc?.kill(); rmSync(dir, { recursive: true, force: true }); });
 
 describe('dashboard release controls', () => {

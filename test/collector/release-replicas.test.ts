@@ -8,6 +8,7 @@ import { KEY_SHOP, admin, testConfig, until } from './helpers.js';
 
 const untilHere = <T>(fn: () => Promise<T | undefined>, what: string) => until(fn, what, 30_000, 50);
 import { fastReleases, releaseBatch, writeManifest } from './release-support.js';
+import { evaluationPasses } from '../support/release-passes.js';
 
 let pg: TestPostgres;
 let replicas: RunningCollector[] = [];
@@ -38,8 +39,8 @@ describe('releases on 2 replicas sharing PostgreSQL', () => {
       }
       await untilHere(async () => { const ch = await live(replicas[0]!); return ch.candidate?.percent === target || ch.version === '1.1.0' ? true : undefined; }, `step ${target}`);
     }
-    // Let both replicas run a few more evaluations on the promoted release: nothing may change.
-    await new Promise((r) => setTimeout(r, 300));
+    // Both replicas run a few more evaluations on the promoted release: nothing may change.
+    await Promise.all(replicas.map((r) => evaluationPasses(r.releases, 3)));
     const views = await Promise.all(replicas.map(async (r) => (await admin(`${r.url}/v1/releases/digits?limit=1000`)).json()));
     expect(views[0]).toEqual(views[1]);
     const { decisions, releases } = views[0] as { decisions: { rev: number; repeats: number; decision: string; toPercent: number }[]; releases: { rev: number; status: string }[] };

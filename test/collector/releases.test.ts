@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateManifest } from '../../src/protocol/manifest.js';
 import { ADMIN, KEY_SHOP, admin, startTestCollector, testConfig, until, type TestCollector } from './helpers.js';
 import { fastReleases, releaseBatch, writeManifest, type VariantLoad } from './release-support.js';
+import { evaluationPasses } from '../support/release-passes.js';
 
 let c: TestCollector | undefined;
 afterEach(async () => { await c?.close(); c = undefined; });
@@ -110,7 +111,7 @@ describe('releases on SQLite', () => {
     const act = (a: string) => fetch(`${col.url}/v1/releases/digits/stable/${a}`, { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` } });
     const view = async () => (await admin(`${col.url}/v1/releases/digits`)).json() as Promise<{ unstarted: unknown[]; releases: unknown[]; decisions: { decision: string; fromPercent: number; toPercent: number; actor: string }[] }>;
     await feed(col, { n: 60 }, { n: 50 });
-    await new Promise((r) => setTimeout(r, 500)); // five evaluation intervals: an unstarted release is never evaluated
+    await evaluationPasses(col.releases, 5); // five evaluations after the feed: an unstarted release is never evaluated
     expect(await channel(col)).toEqual({ version: '1.0.0', candidate: { version: '1.1.0', percent: 0 } });
     expect(await view()).toMatchObject({ unstarted: [{ channel: 'stable', candidate: '1.1.0', stable: '1.0.0', start: 'admin', percent: 0, steps: [10, 50, 100] }], releases: [], decisions: [] });
     const early = await act('pause');

@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/collector/main.js';
 import { startPostgres } from '../support/postgres.js';
+import { until } from '../support/until.js';
 import { ADMIN, KEY_SHOP, admin, makeBatch, startTestCollector, testConfig } from './helpers.js';
 import { spawnCollector } from './spawn.js';
 
@@ -16,7 +17,8 @@ const dir = mkdtempSync(join(tmpdir(), 'inferscope-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const errorCount = (metrics: string, status: number) => Number(new RegExp(`^inferscope_http_errors_total\\{status="${status}"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
-const jsonLines = (text: string) => text.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+// Only complete lines: the pipe may have delivered half of the last one so far.
+const jsonLines = (text: string) => text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('5xx answers are logged and counted', () => {
   it('logs each one with its cause and counts it by status (storage closed under a running collector)', async () => {
@@ -62,15 +64,19 @@ describe('5xx answers are logged and counted', () => {
       const post = () => fetch(`${c.url}/v1/batches?key=${KEY_SHOP}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(makeBatch()) });
       expect((await post()).status).toBe(200);
       // info: Fastify's request lines appear, without the query string (the app key) or addresses.
-      const info = jsonLines(c.output()).filter((l) => l.level === 30 && typeof l.req === 'object');
-      expect(info.length).toBeGreaterThan(0);
+      // The request lines come through the child's stdout pipe, possibly after the answer.
+      const infoLines = () => jsonLines(c.output()).filter((l) => l.level === 30 && typeof l.req === 'object');
+      await until(() => infoLines().length > 0, "Fastify's request line in the log");
+      expect(infoLines().length).toBeGreaterThan(0);
       expect(c.output()).not.toContain(KEY_SHOP);
       expect(c.output()).not.toMatch(/remoteAddress|remotePort|user-agent/);
       await pg.stop();
       const statuses = [(await post()).status, (await post()).status];
       expect(statuses).toEqual([503, 503]);
-      await new Promise((r) => setTimeout(r, 100));
-      const logged = jsonLines(c.output()).filter((l) => l.level === 50 && l.status === 503);
+      // The lines come through the child's stdout pipe, after the answers: wait for them.
+      const errorLines = () => jsonLines(c.output()).filter((l) => l.level === 50 && l.status === 503);
+      await until(() => errorLines().length >= 2, 'the two 503s in the log');
+      const logged = errorLines();
       expect(logged).toHaveLength(2);
       expect(JSON.stringify(logged[0]!.cause)).toMatch(/ECONNREFUSED|terminat|connect/i);
       const metrics = await (await fetch(`${c.url}/metrics`)).text();

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KEY_SHOP, admin, makeBatch, modelAggregate, testConfig } from './helpers.js';
 import { spawnCollector, type CollectorProcess } from './spawn.js';
+import { until } from '../support/until.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'inferscope-slow-'));
 const procs: CollectorProcess[] = [];
@@ -86,7 +87,8 @@ describe('graceful shutdown on SIGTERM', () => {
     // A long request timeout: here only the shutdown grace period may close the stalled ones.
     // The grace is generous so the request in flight finishes within it on a loaded machine.
     const cfg = config({ requestTimeoutMs: 120_000, shutdownGraceMs: 8000 });
-    const c = await start(['--config', cfg, '--db', db, '--port', '0']);
+    // info: Fastify logs 'incoming request' once it has parsed a request's headers.
+    const c = await start(['--config', cfg, '--db', db, '--port', '0', '--log-level', 'info']);
     const batch = makeBatch({ models: [modelAggregate({ model: 'inflight' })], loads: [] });
     const body = JSON.stringify(batch);
     const inflight = await rawConnect(c.url);
@@ -96,8 +98,10 @@ describe('graceful shutdown on SIGTERM', () => {
       raw.socket.write(head(body.length) + body.slice(0, 10 * i));
       return raw;
     }));
-    // Let the collector see every request's headers before the signal.
-    await new Promise((r) => setTimeout(r, 300));
+    // The collector must have seen every request's headers before the signal: a connection
+    // whose request it has not parsed yet is idle to server.close() and cut at once (a fixed
+    // 300 ms was not always enough on a loaded machine).
+    await until(() => (c.output().match(/"msg":"incoming request"/g) ?? []).length >= 1 + stalled.length, 'the collector to read all 6 requests\' headers');
     const exited = once(c.proc, 'exit').then(([code]) => code as number);
     const t0 = Date.now();
     c.proc.kill('SIGTERM');

@@ -82,10 +82,11 @@ describe.each([{ mode: 'direct', query: '' }, { mode: 'worker', query: '?mode=wo
     const vitals: Record<string, number>[] = [];
     for (const webVitals of [true, false]) {
       const page = await openPage(browser.context, app.url);
-      await page.evaluate((o) => { tel.paint(); tel.start(o); }, { endpoint: s.url, ...fast, webVitals });
-      await page.waitForTimeout(1000); // web-vitals is imported lazily; let FCP and LCP be observed
+      await page.evaluate((o) => { tel.paint(); return tel.start(o); }, { endpoint: s.url, ...fast, webVitals }); // awaited: the SDK's observers come first
+      await page.evaluate(() => tel.painted()); // FCP and LCP exist to be observed
+      await page.evaluate(() => tel.watchLcp());
       await page.mouse.click(5, 5); // input ends LCP observation: web-vitals reports it when idle
-      await page.waitForTimeout(300);
+      await page.evaluate(() => tel.lcpReported()); // ... and has (the SDK's observer first)
       await page.evaluate(() => tel.record(3));
       const before = s.arrivals.length;
       await page.close({ runBeforeUnload: true });

@@ -11,10 +11,12 @@ import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../sr
 import { checkTelemetryOptions } from '../../src/sdk/telemetry/options.js';
 import { recordSynthetic } from './telemetry-synthetic.js';
 import type { TelemetryWorkerApi } from './telemetry-worker.js';
+import { onLCP } from 'web-vitals';
 
 const inWorker = new URLSearchParams(location.search).get('mode') === 'worker';
 let t: Telemetry | undefined;
 let remote: ReturnType<typeof wrap<TelemetryWorkerApi>> | undefined;
+let lcpReport: Promise<void> | undefined;
 
 // Writes down every sendBeacon call and what Chromium answered, in localStorage so that the
 // next page can read it after this one is gone.
@@ -44,6 +46,25 @@ const tel = {
     document.body.append(h);
     document.addEventListener('click', () => { const end = performance.now() + 80; while (performance.now() < end); });
   },
+  /** Resolves once this page has painted: Chromium has a first-contentful-paint and an LCP entry,
+   *  which web-vitals (observing buffered entries) can report. A fixed 1 s wait was not always
+   *  enough on a loaded machine, and a page closed before its first paint has neither. */
+  painted(): Promise<void> {
+    return new Promise((resolve) => {
+      const seen = new Set<string>();
+      const po = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) seen.add(e.entryType === 'paint' ? e.name : e.entryType);
+        if (seen.has('first-contentful-paint') && seen.has('largest-contentful-paint')) { po.disconnect(); resolve(); }
+      });
+      po.observe({ type: 'paint', buffered: true });
+      po.observe({ type: 'largest-contentful-paint', buffered: true });
+    });
+  },
+  /** A web-vitals LCP observer of the page's own, registered after the SDK's (call it after
+   *  start()): an input ends both, and their reports run as idle callbacks in registration order,
+   *  so once lcpReported() resolves the SDK has had its LCP report too. */
+  watchLcp() { lcpReport = new Promise((resolve) => onLCP(() => resolve())); },
+  lcpReported: () => lcpReport,
   /** sendBeacon calls so far (this page and earlier ones), then forgets them. */
   beacons(): { chars: number; ok: boolean }[] {
     const log = JSON.parse(localStorage.getItem('test-beacons') ?? '[]');

@@ -23,6 +23,7 @@ const api = {
   visible: () => page.visible(),
   online: () => page.online(),
   vital: (...a: Parameters<typeof page.vital>) => page.vital(...a),
+  adopt: (stash: Parameters<typeof page.adopt>[0]) => page.adopt(stash),
 };
 export type TelemetryWorkerApi = typeof api;
 expose(api);

@@ -99,7 +99,9 @@ describe.each(['direct', 'worker'])('%s mode', (mode) => {
       await new Promise((r) => setTimeout(r, 150));
       // Predictions go on while v2 installs in the background (kicked by the stale manifest).
       const seen = new Set<string>();
-      for (let i = 0; i < 200 && model.version !== '2'; i++) {
+      // Until the swap, bounded by time not by a count of turns: v2 downloads, builds and passes
+      // its self-test in the background, which takes seconds on a loaded machine.
+      for (const end = Date.now() + 30_000; model.version !== '2' && Date.now() < end;) {
         const r = await model.predict(x.slice());
         seen.add(Array.from(r.data).map((v) => v.toFixed(4)).join());
         await new Promise((res) => setTimeout(res, 10));

@@ -5,7 +5,8 @@
 // - a cold load requests each while the network request that needs it is still in flight: the
 //   validator before the manifest's response is handed back, the writer before any weight shard's.
 //   The test's fetch holds those responses until the chunk has been requested (no timing race;
-//   the 5 s bound only turns a never into a failure).
+//   the 20 s bound only turns a never into a failure: a chunk's import goes through vitest's
+//   module runner, seconds on a loaded CI machine, so a tighter bound could fail a correct SDK).
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
@@ -48,7 +49,7 @@ afterAll(() => server.close());
 /** Holds a response until `chunk` has been requested; records 'late:<chunk>' if that never happens. */
 async function heldUntil(chunk: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const never = new Promise<void>((r) => { timer = setTimeout(() => { h.log.push(`late:${chunk}`); r(); }, 5000); });
+  const never = new Promise<void>((r) => { timer = setTimeout(() => { h.log.push(`late:${chunk}`); r(); }, 20_000); });
   try { await Promise.race([h.waitFor(chunk), never]); } finally { clearTimeout(timer); }
 }
 const gatedFetch: typeof fetch = async (input, init) => {

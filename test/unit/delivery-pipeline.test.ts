@@ -28,9 +28,13 @@ const corrupt = (idb: IDBFactory, path: string, mutate: (b: Uint8Array) => void)
 
 /**
  * Digests answer only once `gate` opens; `log` gets 'digest' as each held one answers. The gates
- * open when the model is built, or after a timer that only keeps a sequential load (digests
- * first, build after: the code before the pipeline) from waiting forever.
+ * open when the model is built, or after SAFETY_MS, which only keeps a sequential load (digests
+ * first, build after: the code before the pipeline) from waiting forever. It was 1.5 s: on a
+ * loaded CI machine building the model took longer, the digests answered first, and a correct
+ * pipeline failed ('digest' before 'built'). A correct run never waits for it.
  */
+const SAFETY_MS = 20_000;
+const safety = () => new Promise((r) => setTimeout(r, SAFETY_MS).unref());
 function holdDigests(gate: Promise<unknown>, log: string[]) {
   const subtle = globalThis.crypto.subtle;
   const real = subtle.digest.bind(subtle);
@@ -55,11 +59,11 @@ describe('warm path pipeline', () => {
     const log: string[] = [];
     let open!: () => void;
     const gate = new Promise<void>((r) => { open = r; });
-    holdDigests(Promise.race([gate, new Promise((r) => setTimeout(r, 1500))]), log);
+    holdDigests(Promise.race([gate, safety()]), log);
     const warm = createClient(opts);
     const loading = warm.load('digits', { onProgress: (p) => { if (p.phase === 'warmup' && p.source === 'cache') log.push('built'); } })
       .then((m) => { log.push('revealed'); return m; });
-    await vi.waitFor(() => expect(log).toContain('built'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(log).toContain('built'), { timeout: 30_000 });
     // Built, digests still held: nothing may be revealed however long they take.
     await Promise.race([loading, new Promise((r) => setTimeout(r, 300))]);
     expect(log).toEqual(['built']);
@@ -85,7 +89,7 @@ describe('warm path pipeline', () => {
         const tensors = tf.memory().numTensors;
         const log: string[] = [];
         let built!: () => void;
-        holdDigests(Promise.race([new Promise<void>((r) => { built = r; }), new Promise((r) => setTimeout(r, 1500))]), log);
+        holdDigests(Promise.race([new Promise<void>((r) => { built = r; }), safety()]), log);
         const warm = createClient(opts);
         const model = await warm.load('digits', { onProgress: (p) => { if (p.phase === 'warmup' && p.source === 'cache') { log.push('built'); built(); } } });
         vi.restoreAllMocks();

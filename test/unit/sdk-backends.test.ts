@@ -40,8 +40,11 @@ test('a backend that computes wrong numbers fails its self-test and is skipped',
 test('a hung backend init times out instead of hanging load()', async () => {
   const c = createClient({ backends: ['wasm', 'cpu'], assetsUrl: WASM_DIR, idbFactory: false, initTimeoutMs: 150, testHooks: { hangInit: ['wasm'] } });
   const t0 = performance.now();
+  // load() settling at all is the claim (a hang fails at the test timeout); how fast the cpu
+  // fallback then loads is this machine's business, so no upper bound in ms (it was < 5 s, which
+  // a loaded CI machine can exceed). The lower bound shows the 150 ms init limit was waited out.
   const m = await c.load({ url: url('graph-float32') });
-  expect(performance.now() - t0).toBeLessThan(5000);
+  expect(performance.now() - t0).toBeGreaterThanOrEqual(149);
   expect(m.backend).toBe('cpu');
   expect(m.fallbacks).toEqual([{ backend: 'wasm', reason: 'initialization timed out after 150 ms' }]);
   await c.dispose();

@@ -6,6 +6,7 @@ import { resolveUrl } from '../../protocol/resolve-url.js';
 import { pickVersion, rolloutBucket } from '../../protocol/rollout.js';
 import type { Manifest } from '../../protocol/manifest-types.js';
 import { InferScopeError } from '../errors.js';
+import { mark } from '../mark.js';
 import type { Telemetry } from '../telemetry/types.js';
 import { openDeliveryDb, type DeliveryDb } from './db.js';
 import { loadDirect } from './direct.js';
@@ -70,6 +71,7 @@ export function createDelivery({
   };
   let dbp: Promise<DeliveryDb | null> | undefined;
   const db = () => (dbp ??= (cache === false ? Promise.resolve({ db: null, reason: 'cache: false' }) : openDeliveryDb(cache.idbFactory)).then(({ db, reason }) => {
+    mark('db-open');
     if (!db && cache !== false) emit({ type: 'cache-unavailable', reason: `${reason}; loading from the network only` });
     if (db && persist) {
       (globalThis.navigator as Navigator | undefined)?.storage?.persist?.()
@@ -189,6 +191,7 @@ export function createDelivery({
     const early = guess && db().then((d) => (d ? readModel(d, modelKey((target as { id: string }).id, guess.version), guess.shas.map((sha256) => ({ sha256, path: '', bytes: 0 })), true) : null));
     early?.catch(() => {});
     const refs = await resolve(target);
+    mark('manifest');
     opts.onProgress?.({ phase: 'manifest', source: 'network', loaded: 1, total: 1 });
     let candidateFallback: string | undefined;
     let lastErr: unknown;

@@ -5,6 +5,7 @@ import type { io } from '@tensorflow/tfjs-core';
 import type { ManifestFile } from '../../protocol/manifest-types.js';
 import { modelJsonName, resolveUrl } from '../../protocol/resolve-url.js';
 import { InferScopeError } from '../errors.js';
+import { mark } from '../mark.js';
 import { parseModelJson, shardUrls, toArtifacts } from './artifacts.js';
 import type { DeliveryDb } from './db.js';
 import { fetchBytes, verifyFile } from './download.js';
@@ -74,6 +75,7 @@ export async function readVerifying(ref: VersionRef, ctx: FetchContext, early?: 
   const key = modelKey(ref.id, ref.version);
   const hit = await (early ?? readModel(ctx.db, key, ref.entry?.files, true)).catch(() => null);
   if (!hit) return null;
+  mark('cache-read');
   const { record, data, digests } = hit;
   const total = record.bytes;
   ctx.onProgress?.({ phase: 'download', source: 'cache', loaded: total, total });
@@ -88,7 +90,7 @@ export async function readVerifying(ref: VersionRef, ctx: FetchContext, early?: 
     if ((await checked).length) return null;
     throw err;
   }
-  checked.then((bad) => { if (!bad.length) void touchModel(ctx.db!, key).catch(() => {}); }); // LRU order, off the critical path
+  checked.then((bad) => { mark('digests'); if (!bad.length) void touchModel(ctx.db!, key).catch(() => {}); }); // LRU order, off the critical path
   return { ref: r, artifacts, source: 'cache', bytes: total, downloaded: 0, toStore: null, checked };
 }
 

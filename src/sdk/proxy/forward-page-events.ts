@@ -10,13 +10,16 @@ import { SketchCore } from '../../protocol/sketch-core.js';
 import { noisyVitals } from '../telemetry/batch.js';
 import { beacon, sendBatch } from '../telemetry/transport.js';
 import { observeVitals } from '../telemetry/vitals.js';
-import { stashHeld, unstash } from './page-stash.js';
+import { stashKeyOf, type Stash } from '../telemetry/unload-stash.js';
+import { readStashAt, stashHeld, unstash } from './page-stash.js';
 
 export interface PageEventTarget {
   hidden(): Promise<void> | void;
   visible(): Promise<void> | void;
   online(): Promise<void> | void;
   vital(name: VitalName, id: string, value: number): Promise<void> | void;
+  /** Another page's unload stash: the worker moves it into its outbox and answers the ids moved. */
+  adopt?(stash: Stash): Promise<string[]> | string[];
 }
 
 export interface PageEventOptions {
@@ -82,7 +85,22 @@ export function forwardPageEvents(to: PageEventTarget, { webVitals, isActive, ur
     quiet(to.hidden());
   };
   const onVisible = () => { sent.clear(); quiet(to.visible()); };
-  const unwatch = watchLifecycle({ onHidden, onVisible, onOnline: () => quiet(to.online()) });
+  // Another tab stashed at unload (a `storage` event): the worker has no localStorage, so the page
+  // reads the stash and hands it over, holding the worker's drain lock (the same name, delivery.ts)
+  // until it has unstashed what was moved: of several open tabs one moves it, the rest find it empty.
+  const moveStash = async (): Promise<string[]> => {
+    const s = readStashAt(stashKeyOf(url!));
+    if (!s || (!s.stash.items.length && !s.stash.dropped.queue && !s.stash.dropped.outbox)) return [];
+    const ids = await to.adopt!(s.stash);
+    s.release(ids);
+    return ids;
+  };
+  const onStash = async () => {
+    if (!url || !to.adopt) return [];
+    const locks = (navigator as { locks?: LockManager }).locks;
+    try { return await (locks ? locks.request(stashKeyOf(url), moveStash) : moveStash()); } catch { return []; } // the worker is gone: the stash stays for the next start
+  };
+  const unwatch = watchLifecycle({ onHidden, onVisible, onOnline: () => quiet(to.online()), onStash });
   if (webVitals) {
     void observeVitals((name, id, value) => {
       if (value >= 0) reports.set(id, { name, value });

@@ -14,6 +14,11 @@ export interface PageStash { stash: Stash; release(ids: string[]): void }
 export function readStash(telemetry: TelemetryOptions): PageStash | undefined {
   let key: string;
   try { key = stashKeyOf(checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string })); } catch { return undefined; } // the worker's init says what is wrong
+  return readStashAt(key);
+}
+
+/** What the stash under `key` holds; it stays stashed until `release`. */
+export function readStashAt(key: string): PageStash | undefined {
   let stash: Stash | undefined;
   editStash(key, (s) => { stash = { items: s.items.slice(), dropped: { ...s.dropped } }; });
   if (!stash) return undefined;

@@ -23,6 +23,7 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
   let worker: Worker;
   try {
     worker = typeof spec === 'string' ? new Worker(spec, { type: 'module', name: 'inferscope' }) : spec;
+    performance.mark('inferscope:worker-created'); // bench/main-thread's timeline (src/sdk/mark.ts)
   } catch (err) {
     doc?.removeEventListener('securitypolicyviolation', onCsp);
     throw unavailable(url, `new Worker() threw ${(err as Error).name}: ${(err as Error).message}`, err);
@@ -35,6 +36,7 @@ export async function startWorker(spec: Worker | string, options: WorkerClientOp
     // The page's telemetry callbacks (page-telemetry.ts) become functions the worker can call.
     const args = page.map((a) => (typeof a === 'function' ? rpc.fn(a) : a)) as PageInitArgs;
     const telemetryUrl = await Promise.race([rpc.remote.init(options, onEvent && rpc.fn(onEvent), passes, savePass && rpc.fn(savePass), ...args), failed]);
+    performance.mark('inferscope:worker-ready');
     return { rpc, telemetryUrl, close: (reason) => { rpc.close(reason); worker.terminate(); } };
   } catch (err) {
     rpc.close(err);

@@ -5,11 +5,12 @@
 // origin, and one tab at a time drains the shared outbox (Web Locks). The unload path
 // is synchronous: what is not yet delivered is stashed in localStorage first (see
 // unload-stash.ts), then sent with fetch keepalive inside the browser's 64 KiB budget,
-// then sendBeacon; the next start moves the stash into the outbox.
+// then sendBeacon; the next start, or a page already open (a `storage` event, adopt()), moves
+// the stash into the outbox.
 import { backoffDelay, parseRetryAfter, type BackoffOptions } from './backoff.js';
 import { lostWith, type Outbox, type OutboxItem, type Wait } from './outbox.js';
 import { beacon, sendBatch, type SendResult } from './transport.js';
-import { editStash, type HandedStash } from './unload-stash.js';
+import { editStash, type HandedStash, type Stash } from './unload-stash.js';
 
 export interface DeliveryOptions {
   url: string;
@@ -33,7 +34,7 @@ export interface DeliveryOptions {
 
 export interface DeliveryStats {
   sent: number;
-  /** Batches the collector refused with a non-retryable 4xx (malformed; not retried). */
+  /** Batches the collector refused with a non-retryable 4xx (not retried; counted as dropped outbox batches). */
   rejected: number;
   failures: number;
   lastError?: string;
@@ -48,6 +49,10 @@ export interface Delivery {
   settled(): Promise<void>;
   /** Retry what waits in the outbox unless a backoff is running. */
   drain(): Promise<void>;
+  /** Another page of the origin stashed batches at unload while this one runs: move them into the
+   *  outbox and send them now, not when some later page starts. `handed`: the stash as the page
+   *  read it (worker mode). Resolves the ids moved; never rejects. */
+  adopt(handed?: Stash): Promise<string[]>;
   /** The browser is back online: end the backoff (not a server's Retry-After) and send soon. */
   online(): void;
   readonly backingOff: boolean;
@@ -88,17 +93,13 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   let pumping: Promise<void> | null = null;
   let draining: Promise<void> | null = null;
   let disposed = false;
+  const lockName = `inferscope-telemetry ${url}`;
 
   const outbox = opts.outbox.then(async (o) => {
-    // What the last page stashed at unload joins the outbox (then leaves the stash, so a
-    // page that dies meanwhile loses nothing), and its drop counts are reported.
+    // What the last page stashed at unload joins the outbox, and its drop counts are reported.
     const handed = opts.handedStash;
-    if (handed) addDropped(handed.dropped);
-    const stash = handed ?? (stashKey ? editStash(stashKey, (s) => { addDropped(s.dropped); s.dropped = { queue: 0, outbox: 0 }; }) : null);
-    for (const item of stash?.items ?? []) await o.put(item).catch(() => addDropped(lostWith([item])));
-    const ids = (stash?.items ?? []).map((i) => i.id);
+    const ids = await moveStash(o, handed);
     if (handed) { try { handed.release(ids); } catch { /* the page keeps it: the next start sends it again, deduplicated */ } }
-    else if (ids.length) unstash(new Set(ids));
     // Resume after a reload: respect the wait an earlier page (or another tab) is in.
     await syncWait(o);
     addDropped(await o.takeDropped().catch(() => ({ queue: 0, outbox: 0 })));
@@ -106,6 +107,18 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
     if (waiting.length) schedule(Math.min(Math.max(0, notBefore - now()), retry.maxMs ?? 300_000));
     return o;
   });
+
+  /** Moves a stash (the page's, handed over in worker mode; else this origin's localStorage one)
+   *  into the outbox, then out of the stash, so a page that dies meanwhile loses nothing; its drop
+   *  counts are reported. Returns the ids now in the outbox. */
+  async function moveStash(o: Outbox, handed?: Stash): Promise<string[]> {
+    if (handed) addDropped(handed.dropped);
+    const stash = handed ?? (stashKey ? editStash(stashKey, (s) => { addDropped(s.dropped); s.dropped = { queue: 0, outbox: 0 }; }) : null);
+    for (const item of stash?.items ?? []) await o.put(item).catch(() => addDropped(lostWith([item])));
+    const ids = (stash?.items ?? []).map((i) => i.id);
+    if (!handed && ids.length) unstash(new Set(ids));
+    return ids;
+  }
 
   function addDropped(d: { queue: number; outbox: number }): void {
     queueDropped += d.queue;
@@ -129,6 +142,24 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       notBefore = edit ? w.notBefore : Math.max(notBefore, w.notBefore);
       retryAfter = Math.max(retryAfter, w.retryAfter);
     }
+    clockCheck();
+  }
+
+  // Waits are wall-clock times (they are shared with other tabs and later pages through the
+  // outbox), so a clock set back (by the user, or NTP after a sleep) stretches a 5 s backoff into
+  // as long as the jump: every batch sat in the outbox for hours or days. No wait this code sets
+  // is longer than the longest backoff or Retry-After it honours; a longer one means the clock
+  // went back, and it is dropped (here and in the stored wait). A collector that still wants a
+  // wait says so again in its next answer.
+  const longestWait = Math.max(maxRetryAfterMs, retry.maxMs ?? 300_000) + 1000;
+  function clockCheck(): void {
+    const t = now();
+    if (notBefore - t <= longestWait && retryAfter - t <= longestWait) return;
+    notBefore = retryAfter = 0;
+    void outbox.then((o) => o.wait((w) => {
+      if (w.notBefore - t > longestWait) w.notBefore = 0;
+      if (w.retryAfter - t > longestWait) w.retryAfter = 0;
+    })).catch(() => {});
   }
 
   const post = (item: OutboxItem, keepalive = false) => sendBatch(item.body, { url, fetch: f, keepalive, compress, timeoutMs });
@@ -151,6 +182,14 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       notBefore = 0;
       void outbox.then((o) => o.wait((w) => { if (w.notBefore <= t) w.notBefore = 0; })).catch(() => {});
     }
+  }
+
+  /** The collector refused the batch for good (a non-retryable 4xx): it is lost, so it is counted
+   *  with the drops it carried, for the next batch to report (the collector never saw them). */
+  function refused(item: OutboxItem): void {
+    stats.rejected++;
+    addDropped(lostWith([item]));
+    done(item.id);
   }
 
   function failed(r: Extract<SendResult, { ok: false }>): void {
@@ -196,7 +235,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const i = queue.indexOf(item);
       if (r.ok || !r.retry) {
         if (i >= 0) queue.splice(i, 1);
-        if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+        if (r.ok) succeeded(item.id); else refused(item);
         continue;
       }
       failed(r);
@@ -213,7 +252,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       const r = await post(item);
       if (r.ok || !r.retry) {
         await o.delete(item.id);
-        if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+        if (r.ok) succeeded(item.id); else refused(item);
         continue;
       }
       failed(r);
@@ -223,8 +262,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
 
   // The outbox is shared by every tab of the origin: one drains it at a time, and the
   // next lists it only after the first deleted what it sent (no batch sent twice).
-  const lockName = `inferscope-telemetry ${url}`;
-  const exclusive = () => (locks ? locks.request(lockName, () => runDrain()) : runDrain());
+  const exclusive = <T>(run: () => Promise<T>) => (locks ? locks.request(lockName, run) as Promise<T> : run());
 
   // A drain asked for while one runs (a batch was persisted after it listed the outbox)
   // runs once more afterwards, so nothing waits in the outbox for the next timer.
@@ -232,7 +270,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
   function drain(): Promise<void> {
     if (draining) { again = true; return draining; }
     draining = (async () => {
-      do { again = false; await exclusive().catch(() => {}); } while (again && !disposed && now() >= notBefore);
+      do { again = false; await exclusive(runDrain).catch(() => {}); } while (again && !disposed && now() >= notBefore);
     })().finally(() => { draining = null; });
     return draining;
   }
@@ -247,7 +285,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
         const i = queue.indexOf(item);
         if (r.ok || !r.retry) {
           if (i >= 0) queue.splice(i, 1);
-          if (r.ok) succeeded(item.id); else { stats.rejected++; done(item.id); }
+          if (r.ok) succeeded(item.id); else refused(item);
         } else {
           failed(r);
           if (i < 0) void persist(item); // the page lives on: keep it in the outbox
@@ -278,6 +316,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       return pumping;
     },
     sendOnUnload(extra) {
+      clockCheck();
       if (extra) loose.set(extra.id, extra);
       // First make it durable, synchronously: the page may be gone before anything async lands.
       const fresh = [...loose.values()].filter((i) => !stashed.has(i.id));
@@ -303,6 +342,12 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       }
     },
     drain,
+    adopt(handed) {
+      // Under the drain lock (direct mode; in worker mode the page holds it around this call): a
+      // stash that several open tabs hear of at once is moved by one, and the others find it empty.
+      const move = () => outbox.then((o) => moveStash(o, handed));
+      return (handed ? move() : exclusive(move)).then((ids) => { if (ids.length && !disposed) void drain(); return ids; }, () => []);
+    },
     online() {
       // Reconnected: the backoff measured the outage, not the collector; a Retry-After stands.
       attempt = 0;
@@ -313,7 +358,7 @@ export function createDelivery(opts: DeliveryOptions): Delivery {
       schedule(Math.max(notBefore - t, (retry.random ?? Math.random)() * Math.min(1000, retry.baseMs ?? 1000)));
     },
     settled: () => pumping ?? Promise.resolve(),
-    get backingOff() { return now() < notBefore; },
+    get backingOff() { clockCheck(); return now() < notBefore; },
     takeDropped() {
       const d = { queue: queueDropped, outbox: outboxDropped };
       queueDropped = 0;

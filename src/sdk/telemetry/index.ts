@@ -97,6 +97,7 @@ export function createTelemetry(options?: TelemetryOptions | false, installIdFro
     onHidden: () => { try { delivery.sendOnUnload(nextItem()); } catch { /* never throw from a page event */ } },
     onVisible: () => delivery.resetUnload(),
     onOnline: () => delivery.online(),
+    onStash: (stash) => delivery.adopt(stash),
   });
   if (webVitals) void pageEvents.vitals((name, id, value) => { recorder.recordVital(name, id, value); changed(); }, () => !disposed);
 

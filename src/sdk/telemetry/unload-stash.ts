@@ -4,7 +4,8 @@
 // never runs once the page is gone. localStorage writes are synchronous, so what is not
 // yet delivered is copied here at the moment the page hides; the next start moves it
 // into the IndexedDB outbox and sends it (the collector deduplicates by batch id when
-// the keepalive send made it too). Bounded; what does not fit is counted, never silent.
+// the keepalive send made it too); pages of the origin already open do the same as soon as it
+// is written (their `storage` event, lifecycle.ts; Delivery.adopt). Bounded; what does not fit is counted, never silent.
 import { lostWith, type OutboxItem } from './outbox.js';
 
 export interface Stash {
@@ -17,8 +18,9 @@ export interface Stash {
  *  `release` removes the items (and the drop counts given) once they are in the outbox. */
 export interface HandedStash extends Stash { release(ids: string[]): void }
 
+export const STASH_PREFIX = 'inferscope-telemetry ';
 /** The localStorage key of the stash for one collector URL (the same in both modes). */
-export const stashKeyOf = (url: string) => `inferscope-telemetry ${url}`;
+export const stashKeyOf = (url: string) => STASH_PREFIX + url;
 
 /** Default bound on the stash, in body characters (localStorage holds about 5M per origin). */
 export const MAX_STASH_CHARS = 512 * 1024;

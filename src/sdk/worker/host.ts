@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { createClient, type Client } from '../client.js';
 import { InferScopeError } from '../errors.js';
+import { mark } from '../mark.js';
 import { checkTelemetryOptions, type TelemetryOptions } from '../telemetry/options.js';
 import type { Model } from '../model.js';
 import { relayedPageEvents } from './page-events.js';
@@ -70,6 +71,7 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
 
   return {
     init(options, onEvent, passes, savePass, onPending, stash, release) {
+      mark('worker-init');
       page = relayedPageEvents(onPending && ((...a) => { void onPending(...a); }), stash && release && { ...stash, release: (ids) => void Promise.resolve(release(ids)).catch(() => {}) });
       const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
       client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true,
@@ -135,5 +137,6 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
     visible: () => page.visible(),
     online: () => page.online(),
     vital: (name, id, value) => page.vital(name, id, value),
+    adopt: (stash) => page.adopt(stash),
   };
 }

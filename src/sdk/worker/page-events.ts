@@ -3,7 +3,7 @@
 // hidden() / visible() / vital() here, and telemetry subscribes through `pageEvents`.
 import type { LifecycleHandlers } from '../telemetry/lifecycle.js';
 import type { OutboxItem } from '../telemetry/outbox.js';
-import type { HandedStash } from '../telemetry/unload-stash.js';
+import type { HandedStash, Stash } from '../telemetry/unload-stash.js';
 import type { PageEvents } from '../telemetry/options.js';
 import type { VitalName } from '../telemetry/recorder.js';
 import type { VitalSink } from '../telemetry/vitals.js';
@@ -13,6 +13,9 @@ export interface RelayedPageEvents extends PageEvents {
   visible(): void;
   online(): void;
   vital(name: VitalName, id: string, value: number): void;
+  /** Another page stashed batches at unload; the page read the stash (holding the drain lock) and
+   *  hands it over: moved into the outbox here. Resolves the ids moved, for the page to unstash. */
+  adopt(stash: Stash): Promise<string[]>;
 }
 
 /** `pending`: where the open telemetry window goes for the page to hold (worker mode);
@@ -35,5 +38,10 @@ export function relayedPageEvents(pending?: PageEvents['pending'], stash?: Hande
     visible() { for (const h of watchers) h.onVisible(); },
     online() { for (const h of watchers) h.onOnline(); },
     vital(name, id, value) { for (const s of sinks) if (s.isActive()) s.sink(name, id, value); },
+    async adopt(stash) {
+      const ids: string[] = [];
+      for (const h of watchers) ids.push(...(await h.onStash?.(stash) ?? []));
+      return ids;
+    },
   };
 }

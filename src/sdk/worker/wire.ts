@@ -74,6 +74,8 @@ export interface WorkerHost {
   visible(): void;
   online(): void;
   vital(name: VitalName, id: string, value: number): void;
+  /** Another page's unload stash, read by this page under the drain lock: moved into the outbox; resolves the ids moved. */
+  adopt(stash: Stash): Promise<string[]>;
 }
 
 /** An error as it crosses: InferScopeError keeps its code and message. */
