@@ -46,7 +46,7 @@ async function report(model: string): Promise<ModelReport> {
   return (await res.json()) as ModelReport;
 }
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: T = await get();
   while (!ok(last)) {
