@@ -165,7 +165,7 @@ async function runCase(name: string, round: number, dir: string, cfg: string, db
  * PostgreSQL, all loaded at once, so both see the same machine (on a shared VM the load moves
  * CPU per batch 2x between rounds; the ratio within a round moves far less). The two trees
  * swap places every round: with a fixed order the second tree's replicas measured ~6 % more
- * CPU per batch than the first with the same code (2026-12-07, load 11-13), as its load
+ * CPU per batch than the first whichever code it ran (2026-12-07, load 11-13), probably as its load
  * generators start after the first's. Prints B/A per round and the median.
  */
 async function pairedAB(roots: string[], cfg: string): Promise<void> {
