@@ -24,8 +24,9 @@ export default defineConfig({
     include: ['test/browser/**/*.test.ts'],
     // Fixture models (built by the suite into .tmp/fixtures) must exist before the browser asks.
     globalSetup: ['test/support/fixtures-setup.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    // Only turn a hang into a failure; sized for a loaded CI machine (see vitest.config.ts).
+    testTimeout: 240_000,
+    hookTimeout: 240_000,
     fileParallelism: false,
     browser: {
       enabled: true,

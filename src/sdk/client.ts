@@ -72,8 +72,9 @@ export interface ClientOptions {
   testHooks?: BackendTestHooks;
   /** @internal set by the worker (src/sdk/worker/host.ts): start the first backend now, not at the first load. */
   startBackend?: boolean;
-  /** @internal set by the worker: the page's copy of the remembered self-test passes (worker/worker-passes.ts). */
-  selfTestPasses?: PassStore;
+  /** @internal set by the worker: the page's copy of its localStorage entries the SDK keeps (worker/worker-passes.ts):
+   *  remembered self-test passes and last-version hints. */
+  pageStore?: PassStore;
 }
 
 export interface Client {
@@ -127,7 +128,7 @@ export function createClient(options: ClientOptions = {}): Client {
     throw new InferScopeError('BACKEND_UNAVAILABLE', `backendPolicy must be 'auto', 'first-working' or 'fastest'; got ${JSON.stringify(backendPolicy)}`);
   }
   const caps = detectCapabilities();
-  const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, remember: idbFactory !== false && (options.selfTestPasses ?? true), fetch: fetchFn, hooks: testHooks };
+  const ctx = { caps, assetsUrl, initTimeoutMs, selfTest, remember: idbFactory !== false && (options.pageStore ?? true), fetch: fetchFn, hooks: testHooks };
   const readiness = new Map<BackendName, Promise<Readiness>>();
   // In worker mode the first backend (import, init, self-test) starts with the client: off the
   // page's main thread, so the app's own start-up before load() pays for it instead of the load.
@@ -142,7 +143,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const delivery = createDelivery({
     // Resolved against the page once: errors and stored keys name the same URL in both modes
     // (worker mode resolves it before it crosses, or it would resolve against the worker script).
-    manifestUrl: manifestUrl && caps.hasLocation && URL.canParse(manifestUrl, location.href) ? new URL(manifestUrl, location.href).href : manifestUrl, manifestMaxAgeMs, stallTimeoutMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined,
+    manifestUrl: manifestUrl && caps.hasLocation && URL.canParse(manifestUrl, location.href) ? new URL(manifestUrl, location.href).href : manifestUrl, manifestMaxAgeMs, stallTimeoutMs, persist, fetch: fetchFn, telemetry, onEvent: onDeliveryEvent, installId: telemetryOptions ? telemetryOptions.installId : undefined, hints: options.pageStore,
     cache: cache === false || (idbFactory === false && !cache.idbFactory) ? false : { ...cache, idbFactory: cache.idbFactory ?? (idbFactory || undefined) },
   });
   const channels = createChannels({

@@ -165,7 +165,7 @@ describe.each([{ mode: 'direct', q: '' }, { mode: 'worker', q: '?mode=worker' }]
   beforeAll(async () => {
     query = q;
     collector = await startReleaseCollector(mode);
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => { await collector?.close(); });
   afterEach(async () => { for (const c of contexts.splice(0)) await c.close().catch(() => {}); });
 

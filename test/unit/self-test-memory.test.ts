@@ -191,18 +191,20 @@ describe('worker mode: the page keeps the passes for the worker (page-passes.ts,
   });
   afterEach(() => { vi.unstubAllGlobals(); });
 
-  test('only the passes cross to the worker; what the worker records or removes lands in localStorage, other keys never', () => {
-    const key = fc.oneof(fc.string(), fc.string().map((s) => PREFIX + s));
+  // The last-version hints (delivery/last-version.ts) cross the same way (worker-last-version.test.ts).
+  const ours = (k: string) => k.startsWith(PREFIX) || k.startsWith('inferscope:last:');
+  test('only the passes and last-version hints cross to the worker; what the worker writes or removes lands in localStorage, other keys never', () => {
+    const key = fc.oneof(fc.string(), fc.string().map((s) => PREFIX + s), fc.string().map((s) => `inferscope:last:${s}`), fc.string().map((s) => `inferscope:${s}`));
     fc.assert(fc.property(fc.dictionary(key, fc.string()), fc.array(fc.tuple(key, fc.option(fc.string()))), (start, ops) => {
       ls.clear();
       for (const [k, v] of Object.entries(start)) ls.set(k, v);
       const [entries, save] = pagePasses() as [Record<string, string>, (k: string, v: string | null) => void];
-      expect(entries).toEqual(Object.fromEntries(Object.entries(start).filter(([k]) => k.startsWith(PREFIX))));
+      expect(entries).toEqual(Object.fromEntries(Object.entries(start).filter(([k]) => ours(k))));
       const want = new Map(ls);
       const store = workerPasses(entries, save);
       for (const [k, v] of ops) {
         if (v === null) store.removeItem(k); else store.setItem(k, v);
-        if (k.startsWith(PREFIX)) { if (v === null) want.delete(k); else want.set(k, v); }
+        if (ours(k)) { if (v === null) want.delete(k); else want.set(k, v); }
         expect(store.getItem(k)).toBe(v);
       }
       expect(ls).toEqual(want);

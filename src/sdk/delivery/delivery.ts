@@ -33,6 +33,8 @@ export interface DeliveryOptions {
   stallTimeoutMs?: number;
   /** Use this anonymous id for rollout buckets instead of the stored random one. */
   installId?: string;
+  /** Where the last-version hints live (last-version.ts); default localStorage. */
+  hints?: Pick<Storage, 'getItem' | 'setItem'>;
   telemetry?: Pick<Telemetry, 'recordCache'>;
   onEvent?: (e: DeliveryEvent) => void;
 }
@@ -53,7 +55,7 @@ export interface Delivered<T> extends Fetched {
 
 export function createDelivery({
   manifestUrl, manifestMaxAgeMs = 5 * 60_000, cache = {}, persist = false,
-  fetch: rawFetch = globalThis.fetch.bind(globalThis), stallTimeoutMs = 30_000, installId, telemetry, onEvent,
+  fetch: rawFetch = globalThis.fetch.bind(globalThis), stallTimeoutMs = 30_000, installId, telemetry, onEvent, hints,
 }: DeliveryOptions = {}) {
   // dispose() aborts the downloads still running, so their install locks are released.
   const life = new AbortController();
@@ -186,7 +188,7 @@ export function createDelivery({
     // is read. The manifest's read is issued first: IndexedDB answers in order, and it must not
     // queue behind the weights.
     const lastKey = 'url' in target ? '' : `${manifestUrl}|${target.id}|${target.channel ?? 'stable'}`;
-    const guess = lastKey ? readLastVersion(lastKey) : null;
+    const guess = lastKey ? readLastVersion(lastKey, hints) : null;
     if (guess && !manifests && manifestUrl) storedManifest ??= db().then(readStoredManifest);
     const early = guess && db().then((d) => (d ? readModel(d, modelKey((target as { id: string }).id, guess.version), guess.shas.map((sha256) => ({ sha256, path: '', bytes: 0 })), true) : null));
     early?.catch(() => {});
@@ -199,7 +201,7 @@ export function createDelivery({
       try {
         const guessed = guess && early && sameFiles(guess, ref.version, ref.entry?.files) ? early : undefined;
         const [f, value] = await fetchCompiled(ref, compile, opts, guessed);
-        if (lastKey && ref.entry) writeLastVersion(lastKey, ref.version, ref.entry.files);
+        if (lastKey && ref.entry) writeLastVersion(lastKey, ref.version, ref.entry.files, hints);
         if (ref.variant !== 'direct' && f.source === 'network') await retire(ref.id, f.ref.version);
         return { ...f, value, ms: now() - t0, candidateFallback };
       } catch (err) {

@@ -1,8 +1,10 @@
-// The page's half of the remembered self-test passes in worker mode (src/sdk/worker/worker-passes.ts
-// is the worker's): read them from localStorage for init(), write back what the worker records or
-// removes. Only keys under the prefix cross, either way. (The prefix is self-test-memory.ts's,
-// written out here: importing that file would bring tfjs onto the page.)
-const PREFIX = 'inferscope:selftest:';
+// The page's half of the localStorage entries the SDK keeps, in worker mode (src/sdk/worker/worker-passes.ts
+// is the worker's, which has no localStorage): the remembered self-test passes and the last-version
+// hints (delivery/last-version.ts: without them the worker's warm load reads the version's record only
+// after the manifest). Read for init(), written back as the worker records or removes them. Only keys
+// under these prefixes cross, either way. (The prefixes are self-test-memory.ts's and last-version.ts's,
+// written out here: importing those files would bring tfjs and delivery onto the page.)
+const ours = (k: unknown): k is string => typeof k === 'string' && /^inferscope:(selftest|last):/.test(k);
 
 type Save = (key: string, value: string | null) => void;
 
@@ -13,10 +15,10 @@ export function pagePasses(): [Record<string, string>, Save] | [] {
     const entries: Record<string, string> = {};
     for (let i = 0; i < ls.length; i++) {
       const k = ls.key(i);
-      if (k?.startsWith(PREFIX)) entries[k] = ls.getItem(k)!;
+      if (ours(k)) entries[k] = ls.getItem(k)!;
     }
     const save: Save = (k, v) => {
-      if (typeof k !== 'string' || !k.startsWith(PREFIX)) return;
+      if (!ours(k)) return;
       try { if (typeof v === 'string') ls.setItem(k, v); else ls.removeItem(k); } catch { /* full: tested next time */ }
     };
     return [entries, save];

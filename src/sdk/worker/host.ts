@@ -75,7 +75,7 @@ export function createHost(local: WorkerLocalOptions = {}): WorkerHost {
       page = relayedPageEvents(onPending && ((...a) => { void onPending(...a); }), stash && release && { ...stash, release: (ids) => void Promise.resolve(release(ids)).catch(() => {}) });
       const telemetry = options.telemetry ? { ...options.telemetry, ...local.telemetry, pageEvents: page } : options.telemetry;
       client = createClient({ ...options, fetch: local.fetch, telemetry, onDeliveryEvent: onEvent && ((e) => void onEvent(e)), startBackend: true,
-        selfTestPasses: passes && typeof passes === 'object' ? workerPasses(passes, savePass && ((k, v) => void savePass(k, v))) : undefined });
+        pageStore: passes && typeof passes === 'object' ? workerPasses(passes, savePass && ((k, v) => void savePass(k, v))) : undefined });
       return telemetry && telemetry.endpoint ? checkTelemetryOptions(telemetry as TelemetryOptions & { endpoint: string }) : undefined;
     },
     async load(target, options, onProgress, abortId) {

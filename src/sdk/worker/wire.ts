@@ -37,15 +37,15 @@ export interface ModelState { backend: BackendName; fallbacks: Fallback[]; versi
 export interface ModelInfo extends ModelState { handle: number; id: string; format: 'graph-model' | 'layers-model' }
 
 /** ClientOptions minus what cannot be cloned (functions, factories) and the worker choice itself. */
-export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | 'onDeliveryEvent' | 'testHooks' | 'worker' | 'workerFallback' | 'cache' | 'selfTestPasses'> & {
+export type WorkerClientOptions = Omit<ClientOptions, 'fetch' | 'idbFactory' | 'onDeliveryEvent' | 'testHooks' | 'worker' | 'workerFallback' | 'cache' | 'pageStore'> & {
   idbFactory?: false;
   cache?: { maxBytes?: number } | false;
 };
 export type WireLoadOptions = Omit<IdLoadOptions, 'onProgress' | 'signal'>;
 export type WireUrlTarget = Omit<UrlLoadOptions, 'onProgress' | 'signal'>;
 
-/** init()'s self-test pass arguments from the page (src/sdk/proxy/page-passes.ts): the stored
- *  passes, and where the worker reports each one it records or removes (value null). */
+/** init()'s arguments from the page's localStorage (src/sdk/proxy/page-passes.ts): the SDK's stored
+ *  self-test passes and last-version hints, and where the worker reports each one it writes or removes (value null). */
 export type PassInitArgs = [passes?: Record<string, string>, savePass?: (key: string, value: string | null) => void];
 
 /** init()'s telemetry arguments from the page (src/sdk/proxy/page-telemetry.ts). */

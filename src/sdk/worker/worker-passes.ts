@@ -1,7 +1,8 @@
-// A worker has no localStorage, so the remembered self-test passes (self-test-memory.ts) live on
-// the page: it hands the ones it holds to the worker with init() (src/sdk/proxy/page-passes.ts),
-// and every pass the worker records or removes is posted back for the page to write. The keys and
-// the expiry are checked here, from the worker's own user agent, GPU and tfjs, as in direct mode.
+// A worker has no localStorage, so the remembered self-test passes (self-test-memory.ts) and the
+// last-version hints (delivery/last-version.ts) live on the page: it hands the ones it holds to the
+// worker with init() (src/sdk/proxy/page-passes.ts), and every entry the worker writes or removes is
+// posted back for the page to write. The pass keys and expiry are checked here, from the worker's own
+// user agent, GPU and tfjs, as in direct mode; a hint is only a guess the manifest confirms.
 import type { PassStore } from '../self-test-memory.js';
 
 /** The page's entries as a store; `save(key, value)` tells the page (null: removed). */
