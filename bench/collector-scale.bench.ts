@@ -13,9 +13,10 @@
 // bins, feedback, loads, vitals; each request carries a fresh batch id, so replay detection
 // short-cuts nothing; every acknowledged batch is checked to be stored.
 // Env: BENCH_SECONDS (default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 48,
-// split over the targets), BENCH_WARMUP_SECONDS (default 2), BENCH_CASES (comma list of
+// split over the targets), BENCH_WARMUP_SECONDS (default 2, per collector process), BENCH_CASES (comma list of
 // fastify,sqlite,postgres; default all), BENCH_REPLICAS (default 3), BENCH_COLLECTOR_ROOT (run the collector from another
 // checkout, e.g. a worktree of an older commit with node_modules linked, for an A/B).
+// BENCH_AB=<rootA>,<rootB>: instead of the cases, a paired A/B of the replicas case (see pairedAB).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,7 +36,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 // from what running 3 collectors + PostgreSQL + the load generator on this 2-core VM adds.
 const REPLICAS = Number(process.env.BENCH_REPLICAS ?? 3);
 const CASES = ['fastify', 'sqlite', 'postgres'].filter((c) => !process.env.BENCH_CASES || process.env.BENCH_CASES.split(',').includes(c));
-requireSystem('collector-scale', CASES.includes('postgres') ? ['postgresql'] : []);
+requireSystem('collector-scale', CASES.includes('postgres') || process.env.BENCH_AB ? ['postgresql'] : []);
 const ROOT = join(import.meta.dirname, '..');
 const COLLECTOR_ROOT = process.env.BENCH_COLLECTOR_ROOT ?? ROOT;
 const KEY = 'pk_bench_000000001';
@@ -43,6 +44,7 @@ const ADMIN = 'bench-admin-token-0123456789';
 const ID = 'X'.repeat(24);
 const BODIES = scaleBatchesJson(ROOT, ID);
 const TARGET = { collector: 0.5, postgres: 0.3 };
+const AB = process.env.BENCH_AB?.split(',');
 
 /** [own, waited-for children] user + system CPU seconds of a process (Linux), or [NaN, NaN]. */
 function cpu(pid: number): [number, number] {
@@ -85,18 +87,24 @@ app.post('/v1/batches', (req, reply) => { reply.code(204).send(); });
 app.listen({ port: 0, host: '127.0.0.1' }).then((a) => console.log('listening on ' + a));`;
 
 let variant = 0;
-/** Load on every target at once (connections split evenly); totals over all of them. */
-async function load(urls: string[], seconds: number): Promise<{ ok: number; total: number; failed: number; p99: number }> {
+/** Load on every target at once (connections split evenly); per target. */
+async function loadEach(urls: string[], seconds: number): Promise<{ ok: number; total: number; failed: number; p99: number }[]> {
   const per = Math.max(1, Math.round(CONNECTIONS / urls.length));
   const rs = await Promise.all(urls.map((url) => autocannon({
     url: `${url}/v1/batches?key=${KEY}`, connections: per, duration: seconds,
     requests: [{ method: 'POST', headers: { 'content-type': 'application/json' }, setupRequest: (req) => ({ ...req, body: BODIES[variant++ % BODIES.length]!.replace(ID, randomBytes(12).toString('hex')) }) }],
   })));
+  return rs.map((r) => ({ ok: r['2xx'], total: r.requests.total, failed: r.non2xx + r.errors + r.timeouts, p99: r.latency.p99 }));
+}
+
+/** Load on every target at once (connections split evenly); totals over all of them. */
+async function load(urls: string[], seconds: number): Promise<{ ok: number; total: number; failed: number; p99: number }> {
+  const rs = await loadEach(urls, seconds);
   return {
-    ok: rs.reduce((a, r) => a + r['2xx'], 0),
-    total: rs.reduce((a, r) => a + r.requests.total, 0),
-    failed: rs.reduce((a, r) => a + r.non2xx + r.errors + r.timeouts, 0),
-    p99: Math.max(...rs.map((r) => r.latency.p99)),
+    ok: rs.reduce((a, r) => a + r.ok, 0),
+    total: rs.reduce((a, r) => a + r.total, 0),
+    failed: rs.reduce((a, r) => a + r.failed, 0),
+    p99: Math.max(...rs.map((r) => r.p99)),
   };
 }
 
@@ -122,7 +130,10 @@ async function runCase(name: string, round: number, dir: string, cfg: string, db
   const urls = servers.map((s) => s.url);
   const count = () => (name === 'fastify' ? Promise.resolve(0) : stored(urls[0]!));
   try {
-    if (WARMUP > 0) await load(urls, WARMUP);
+    // The warm-up is per process: split over 3 replicas, 2 s gave each a third of the single
+    // collector's warm-up batches, and round 1 of the replicas case read highest in every quiet run
+    // (0.63-0.64 ms against 0.47-0.60 later): JIT warm-up, not the steady state a deployment runs in.
+    if (WARMUP > 0) await load(urls, WARMUP * servers.length);
     // Batches still in flight when the warm-up ended may commit after it: wait until the
     // stored count stops moving, so they are not counted against the measured run.
     let before = await count();
@@ -152,10 +163,60 @@ async function runCase(name: string, round: number, dir: string, cfg: string, db
   }
 }
 
+/**
+ * Paired A/B of the replicas case: REPLICAS collectors from each of two checkouts on one
+ * PostgreSQL, all loaded at once, so both see the same machine (on a shared VM the load moves
+ * CPU per batch 2x between rounds; the ratio within a round moves far less). The two trees
+ * swap places every round: with a fixed order the second tree's replicas measured ~6 % more
+ * CPU per batch than the first whichever code it ran (2026-12-07, load 11-13), probably as its load
+ * generators start after the first's. Prints B/A per round and the median.
+ */
+async function pairedAB(roots: string[], cfg: string): Promise<void> {
+  const db = await startPostgres();
+  const trees: { url: string; proc: ChildProcess }[][] = [];
+  try {
+    for (const root of roots) {
+      trees.push(await Promise.all(Array.from({ length: REPLICAS }, () => startChild(['--import', 'tsx', join(root, 'src/collector/main.ts'), '--config', cfg, '--port', '0', '--postgres', db.url]))));
+    }
+    await load(trees.flat().map((s) => s.url), Math.max(WARMUP, 2));
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = round % 2 ? [1, 0] : [0, 1];
+      const servers = order.flatMap((t) => trees[t]!);
+      const c0 = servers.map((s) => cpu(s.proc.pid!)[0]);
+      const r = await loadEach(servers.map((s) => s.url), SECONDS);
+      const c1 = servers.map((s) => cpu(s.proc.pid!)[0]);
+      if (r.some((x) => x.failed)) throw new Error(`paired A/B: requests failed or got non-2xx answers`);
+      // CPU per batch of each tree (in `order`), then put back as [A, B].
+      const per = order.map((_, i) => {
+        let secs = 0;
+        let n = 0;
+        for (let j = i * REPLICAS; j < (i + 1) * REPLICAS; j++) { secs += c1[j]! - c0[j]!; n += r[j]!.total; }
+        return (secs * 1000) / n;
+      });
+      const [a, b] = order[0] === 0 ? per : [per[1]!, per[0]!];
+      ratios.push(b! / a!);
+      process.stderr.write(`round ${round + 1} (${order[0] === 0 ? 'A' : 'B'} first): A ${a!.toFixed(3)} ms, B ${b!.toFixed(3)} ms per batch, B/A ${(b! / a!).toFixed(3)}, load ${readFileSync('/proc/loadavg', 'utf8').split(' ')[0]}\n`);
+    }
+    console.log(JSON.stringify({
+      bench: 'collector-scale', case: `paired A/B, ${REPLICAS} replicas each on one PostgreSQL: collector CPU per batch B/A`, value: Number(median(ratios).toFixed(3)), unit: 'ratio',
+      baseline: roots[0], candidate: roots[1], target: 'none (comparison)', pass: null, roundValues: ratios.map((x) => Number(x.toFixed(3))), rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS,
+    }));
+  } finally {
+    await Promise.all(trees.flat().map((s) => stop(s.proc)));
+    await db.stop();
+  }
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'inferscope-scale-'));
   const cfg = join(dir, 'collector.json');
   writeFileSync(cfg, JSON.stringify({ adminToken: ADMIN, apps: [{ id: 'bench', keys: [KEY], origins: ['*'], rateLimit: { max: 1e9, windowSeconds: 60 } }] }));
+  if (AB) {
+    if (AB.length !== 2) throw new Error('BENCH_AB takes two checkout roots: BENCH_AB=<before>,<after>');
+    try { await pairedAB(AB, cfg); } finally { rmSync(dir, { recursive: true, force: true }); }
+    return;
+  }
   const db = CASES.includes('postgres') ? await startPostgres() : null;
   const runs: Record<string, Run[]> = { fastify: [], sqlite: [], postgres: [] };
   try {

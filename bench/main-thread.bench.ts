@@ -11,7 +11,9 @@
 //             given moment runs: the input-delay a click would see)
 // and the digits CNN (models/manifest.json, float32 channel) round trip on wasm, ROUND_TRIPS calls per
 // mode in alternating blocks of 20 (mean per call per block; median over blocks), beside a bare
-// postMessage echo worker as the floor. Where worker mode's warm time goes: the worker script's
+// postMessage echo worker as the floor; on a third page, the same round trip with every step stamped on
+// both threads (main-thread-trace.ts; BENCH_VERBOSE prints the steps), telemetry on and off, and the
+// after-idle and keep-busy experiments. Where worker mode's warm time goes: the worker script's
 // compile + evaluation alone (a module worker importing inferscope.worker.js), and load + first
 // prediction when the page made its client EARLY_WAIT_MS before (reported, not judged). Targets from issue #14: long-task time worker/direct <= 0.05, event-lag
 // p98 in worker mode <= 16 ms, digits round trip worker/direct <= 1.15 and <= 0.3 ms added, warm time
@@ -28,11 +30,18 @@ import { REPO_ROOT, serveStatic } from '../test/support/fixtures-server.js';
 import { sha256 } from '../test/unit/delivery-fixtures.js';
 import { requireSystem } from './require-system.js';
 import { lagSummary, median } from './main-thread-stats.js';
+import { breakdown, DIRECT_STEPS, ECHO_STEPS, ECHO_WORKER, field, TRACE_PAGE, TRACED_WORKER, WORKER_STEPS, type Stamps } from './main-thread-trace.js';
 
 const PREDICTIONS = Number(process.env.BENCH_PREDICTIONS ?? 60);
 const WARM_REPS = Number(process.env.BENCH_WARM_REPS ?? 3);
 const ROUND_TRIPS = Number(process.env.BENCH_ROUND_TRIPS ?? 200);
 const EARLY_WAIT_MS = Number(process.env.BENCH_EARLY_WAIT_MS ?? 1000);
+// The round-trip cases alone (digits CNN, the floor, the traced breakdown): a ~20 s run instead of ~60.
+const ROUND_TRIP_ONLY = process.env.BENCH_ROUND_TRIP_ONLY === '1';
+// The experiment of the traced breakdown: the worker keeps its event loop busy this long after each answer.
+const BUSY_MS = Number(process.env.BENCH_BUSY_MS ?? 3);
+// Another build's dist/ (e.g. copied before an SDK change): its worker runs beside this one on the traced page.
+const BASELINE_DIST = process.env.BENCH_BASELINE_DIST;
 const SIZE = 224;
 // Filter-count multiplier of the synthetic model. At 1 (16-64 filters) one direct-mode wasm
 // prediction took 13.6 ms on a quiet machine: no long task at all in either mode, so the long-task
@@ -183,6 +192,7 @@ window.bench = {
     return (now() - s) / k;
   },
 };
+${TRACE_PAGE}
 </script>`;
 
 // Cached like a CDN serves them (an hour): on a warm visit the bundle and the worker script come from
@@ -193,6 +203,13 @@ const server = await serveStatic({
   override: (path) => {
     if (path === '/bench-main-thread.html') return { body: PAGE };
     if (path === '/models/bench-main-thread.json') return { type: 'application/json', body: JSON.stringify(manifest) };
+    if (path.startsWith('/bench-collector/')) return { status: 204, body: '' };
+    if (BASELINE_DIST && path.startsWith('/dist-base/')) {
+      const file = join(BASELINE_DIST, path.slice('/dist-base/'.length));
+      return existsSync(file) ? { type: file.endsWith('.wasm') ? 'application/wasm' : 'text/javascript', body: readFileSync(file) } : { status: 404, body: 'not found' };
+    }
+    if (path === '/bench-traced-worker.js') return { type: 'text/javascript', body: TRACED_WORKER };
+    if (path === '/bench-echo-stamped.js') return { type: 'text/javascript', body: ECHO_WORKER };
     if (path === '/bench-echo.js') return { type: 'text/javascript', body: 'onmessage = () => { const y = new Float32Array(10); postMessage(y, [y.buffer]); };' };
     const m = /^\/models\/bench-synth\/1\/(.+)$/.exec(path);
     const f = m && synth.get(m[1]!);
@@ -228,6 +245,7 @@ const call = <T>(mode: Mode, fn: string, ...args: unknown[]): Promise<T> =>
 const reload = async (mode: Mode) => { await pages[mode].reload(); await pages[mode].waitForFunction(() => 'bench' in globalThis); };
 
 type First = { ms: number; backend: string };
+type Run = { longTaskMs: number; longTasks: [number, number][]; lags: number[]; predictMs: number[]; spanMs: number };
 // The warm load's timeline: the SDK's `inferscope:*` User Timing marks (src/sdk/mark.ts) on the page
 // and, in worker mode, in the worker (prefixed w:), with the driver's bench:* marks, all as ms after
 // bench:start on one clock (each thread's performance.timeOrigin + startTime). First mark of each name.
@@ -248,40 +266,41 @@ const medianMarks = (runs: Marks[]): [string, number][] =>
 const fmtMarks = (xs: [string, number][]) => xs.map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ');
 const cold: Record<Mode, number> = { direct: 0, worker: 0 };
 const warm: Record<Mode, number[]> = { direct: [], worker: [] };
-for (const mode of MODES) {
-  const c = await call<First>(mode, 'first', mode === 'worker', 'synth');
-  if (c.backend !== 'wasm') throw new Error(`${mode}: the model ran on ${c.backend}, not wasm`);
-  cold[mode] = c.ms;
-}
-for (let i = 0; i < WARM_REPS; i++) {
-  for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
-    await reload(mode);
-    warm[mode].push((await call<First>(mode, 'first', mode === 'worker', 'synth')).ms);
-    marks[mode].push(await timeline(mode));
-    if (process.env.BENCH_VERBOSE) console.error(`${mode} warm ${i + 1} timeline ms: ${fmtMarks(Object.entries(marks[mode].at(-1)!))}`);
-  }
-}
-// Where worker mode's warm time goes, part 1: the worker script's compile + evaluation alone, on
-// a freshly reloaded page (the same HTTP-cached file the SDK's worker starts from).
 const scriptStart: number[] = [];
-for (let i = 0; i < WARM_REPS; i++) { await reload('worker'); scriptStart.push(await call<number>('worker', 'scriptStart')); }
-// An app that creates its client while the page starts and loads the model later: the worker
-// starts while the page does its own work (EARLY_WAIT_MS here); load + first prediction timed.
 const early: Record<Mode, number[]> = { direct: [], worker: [] };
-for (let i = 0; i < WARM_REPS; i++) {
-  for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
-    await pages[mode].goto(`${server.url}/bench-main-thread.html?early=${mode}`);
-    await pages[mode].waitForFunction(() => 'bench' in globalThis);
-    await pages[mode].waitForTimeout(EARLY_WAIT_MS);
-    early[mode].push((await call<First>(mode, 'firstEarly', 'synth')).ms);
-  }
-}
-for (const mode of MODES) { await pages[mode].goto(`${server.url}/bench-main-thread.html`); await pages[mode].waitForFunction(() => 'bench' in globalThis); }
-for (const mode of MODES) await call<First>(mode, 'first', mode === 'worker', 'synth');
-// The predictions run one mode at a time (each page is left loaded after its last warm run).
-type Run = { longTaskMs: number; longTasks: [number, number][]; lags: number[]; predictMs: number[]; spanMs: number };
 const runs = {} as Record<Mode, Run>;
-for (const mode of MODES) runs[mode] = await call<Run>(mode, 'predictions', PREDICTIONS);
+if (!ROUND_TRIP_ONLY) {
+  for (const mode of MODES) {
+    const c = await call<First>(mode, 'first', mode === 'worker', 'synth');
+    if (c.backend !== 'wasm') throw new Error(`${mode}: the model ran on ${c.backend}, not wasm`);
+    cold[mode] = c.ms;
+  }
+  for (let i = 0; i < WARM_REPS; i++) {
+    for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
+      await reload(mode);
+      warm[mode].push((await call<First>(mode, 'first', mode === 'worker', 'synth')).ms);
+      marks[mode].push(await timeline(mode));
+      if (process.env.BENCH_VERBOSE) console.error(`${mode} warm ${i + 1} timeline ms: ${fmtMarks(Object.entries(marks[mode].at(-1)!))}`);
+    }
+  }
+  // Where worker mode's warm time goes, part 1: the worker script's compile + evaluation alone, on
+  // a freshly reloaded page (the same HTTP-cached file the SDK's worker starts from).
+  for (let i = 0; i < WARM_REPS; i++) { await reload('worker'); scriptStart.push(await call<number>('worker', 'scriptStart')); }
+  // An app that creates its client while the page starts and loads the model later: the worker
+  // starts while the page does its own work (EARLY_WAIT_MS here); load + first prediction timed.
+  for (let i = 0; i < WARM_REPS; i++) {
+    for (const mode of i % 2 ? [...MODES].reverse() : MODES) {
+      await pages[mode].goto(`${server.url}/bench-main-thread.html?early=${mode}`);
+      await pages[mode].waitForFunction(() => 'bench' in globalThis);
+      await pages[mode].waitForTimeout(EARLY_WAIT_MS);
+      early[mode].push((await call<First>(mode, 'firstEarly', 'synth')).ms);
+    }
+  }
+  for (const mode of MODES) { await pages[mode].goto(`${server.url}/bench-main-thread.html`); await pages[mode].waitForFunction(() => 'bench' in globalThis); }
+  for (const mode of MODES) await call<First>(mode, 'first', mode === 'worker', 'synth');
+  // The predictions run one mode at a time (each page is left loaded after its last warm run).
+  for (const mode of MODES) runs[mode] = await call<Run>(mode, 'predictions', PREDICTIONS);
+}
 // Digits CNN round trip: both pages load it, then alternate blocks of 20 calls.
 for (const mode of MODES) await call<First>(mode, 'first', mode === 'worker', 'digits', 'float32');
 const trips: Record<Mode, number[]> = { direct: [], worker: [] };
@@ -293,28 +312,66 @@ for (let done = 0; done < ROUND_TRIPS; done += 20) {
   for (const mode of (done / 20) % 2 ? [...MODES].reverse() : MODES) trips[mode].push(await call<number>(mode, 'roundTrips', Math.min(20, ROUND_TRIPS - done)));
   floor.push(await call<number>('worker', 'echoTrips', Math.min(20, ROUND_TRIPS - done)));
   gap.push(await call<number>('direct', 'gapTrips', Math.min(20, ROUND_TRIPS - done)));
+}// The round trip taken apart (main-thread-trace.ts): a third page with a traced direct client and
+// a traced worker client; blocks of 20 alternate between them, the direct client after idle gaps,
+// the worker kept busy BUSY_MS after each answer, and two stamped echo workers (global scope, port).
+const tracePage = await contexts[MODES.indexOf('worker')]!.newPage();
+tracePage.on('pageerror', (e) => console.error('trace page:', e.message));
+tracePage.on('worker', (w) => { w.on('console', (m) => console.error('trace worker:', m.text())); });
+tracePage.on('console', (m) => { if (m.type() === 'error' || process.env.BENCH_VERBOSE) console.error('trace page:', m.text()); });
+await tracePage.goto(`${server.url}/bench-main-thread.html`);
+await tracePage.waitForFunction(() => 'benchTrace' in globalThis);
+const tcall = <T>(fn: string, ...args: unknown[]): Promise<T> =>
+  tracePage.evaluate(([f, a]) => (globalThis as any).benchTrace[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+// Each client loads the digits CNN; telemetry on (an endpoint on this server) or off; `dist`: the
+// worker from BENCH_BASELINE_DIST, for a same-page A/B of an SDK change against the build before it.
+const traceClients: Record<string, { worker: boolean; telemetry: boolean; dist?: string }> = {
+  direct: { worker: false, telemetry: false }, worker: { worker: true, telemetry: false },
+  directTel: { worker: false, telemetry: true }, workerTel: { worker: true, telemetry: true },
+  ...(BASELINE_DIST ? { workerBase: { worker: true, telemetry: false, dist: '/dist-base' }, workerTelBase: { worker: true, telemetry: true, dist: '/dist-base' } } : {}),
+};
+await tcall('setup', '/models/bench-main-thread.json', traceClients);
+const traceRun: Record<string, (k: number) => Promise<Stamps[]>> = {
+  ...Object.fromEntries(Object.keys(traceClients).map((name) => [name, (k: number) => tcall<Stamps[]>('trips', name, k)])),
+  directGap: (k) => tcall('trips', 'direct', k, { pause: 0 }),
+  // Calls spaced as a page's would be (a 2 ms timer before each): work a worker does after an
+  // answer (telemetry's copy for the page) then runs in the pause, not before the next call.
+  workerTelSpaced: (k) => tcall('trips', 'workerTel', k, { pause: 2 }),
+  ...(BASELINE_DIST ? { workerTelBaseSpaced: (k: number) => tcall<Stamps[]>('trips', 'workerTelBase', k, { pause: 2 }) } : {}),
+  workerBusy: (k) => tcall('trips', 'worker', k, { busy: BUSY_MS }),
+  workerPageBusy: (k) => tcall('trips', 'worker', k, { pageBusy: true }),
+  echoWorker: (k) => tcall('echo', 'worker', k),
+  echoPort: (k) => tcall('echo', 'port', k),
+};
+const traceCases = Object.keys(traceRun);
+const traced: Record<string, Stamps[]> = Object.fromEntries(traceCases.map((c) => [c, [] as Stamps[]]));
+for (const c of traceCases) await traceRun[c](20); // warm-up, not counted
+for (let done = 0; done < ROUND_TRIPS; done += 20) {
+  for (const c of (done / 20) % 2 ? [...traceCases].reverse() : traceCases) traced[c].push(...(await traceRun[c](Math.min(20, ROUND_TRIPS - done))));
 }
 for (const c of contexts) await c.close();
 await browser?.close();
 await server.close();
 for (const d of profiles) rmSync(d, { recursive: true, force: true });
-
 const line = (kase: string, value: number, unit: string, baseline: number, target: string, pass: boolean | null, extra: object = {}) =>
   console.log(JSON.stringify({ bench: 'main-thread', case: kase, value: round(value, 2), unit, baseline: round(baseline, 2), ratio: baseline ? round(value / baseline) : null, target, pass, ...extra }));
 const fmt = (xs: number[]) => xs.map((x) => x.toFixed(1)).join(' ');
-const lag = { direct: lagSummary(runs.direct.lags), worker: lagSummary(runs.worker.lags) };
-console.error(`synth model ${synth.get('weights.bin')!.byteLength} B weights; cold ms direct ${cold.direct.toFixed(0)} worker ${cold.worker.toFixed(0)}; warm ms direct ${fmt(warm.direct)} | worker ${fmt(warm.worker)}; worker script start ms ${fmt(scriptStart)}; client made early, load ms direct ${fmt(early.direct)} | worker ${fmt(early.worker)}`);
-for (const mode of MODES) console.error(`${mode} warm timeline, median ms after bench:start (w: = in the worker): ${fmtMarks(medianMarks(marks[mode]))}`);
-for (const mode of MODES) {
-  const r = runs[mode];
-  console.error(`${mode}: ${PREDICTIONS} predictions over ${(r.spanMs / 1000).toFixed(1)} s, predict median ${median(r.predictMs).toFixed(1)} ms; long tasks ${r.longTasks.length} totalling ${r.longTaskMs.toFixed(0)} ms; lag samples ${lag[mode].n}, p50 ${lag[mode].p50.toFixed(1)} p98 ${lag[mode].p98.toFixed(1)} max ${lag[mode].max.toFixed(1)} ms; digits round trip median of block means ${median(trips[mode]).toFixed(3)} ms`);
-  if (process.env.BENCH_VERBOSE) console.error(`${mode} long tasks [start, ms]: ${JSON.stringify(r.longTasks.map(([a, b]) => [Math.round(a), Math.round(b)]))}; predict ms: ${fmt(r.predictMs)}`);
+if (!ROUND_TRIP_ONLY) {
+  const lag = { direct: lagSummary(runs.direct.lags), worker: lagSummary(runs.worker.lags) };
+  console.error(`synth model ${synth.get('weights.bin')!.byteLength} B weights; cold ms direct ${cold.direct.toFixed(0)} worker ${cold.worker.toFixed(0)}; warm ms direct ${fmt(warm.direct)} | worker ${fmt(warm.worker)}; worker script start ms ${fmt(scriptStart)}; client made early, load ms direct ${fmt(early.direct)} | worker ${fmt(early.worker)}`);
+  for (const mode of MODES) console.error(`${mode} warm timeline, median ms after bench:start (w: = in the worker): ${fmtMarks(medianMarks(marks[mode]))}`);
+  for (const mode of MODES) {
+    const r = runs[mode];
+    console.error(`${mode}: ${PREDICTIONS} predictions over ${(r.spanMs / 1000).toFixed(1)} s, predict median ${median(r.predictMs).toFixed(1)} ms; long tasks ${r.longTasks.length} totalling ${r.longTaskMs.toFixed(0)} ms; lag samples ${lag[mode].n}, p50 ${lag[mode].p50.toFixed(1)} p98 ${lag[mode].p98.toFixed(1)} max ${lag[mode].max.toFixed(1)} ms`);
+    if (process.env.BENCH_VERBOSE) console.error(`${mode} long tasks [start, ms]: ${JSON.stringify(r.longTasks.map(([a, b]) => [Math.round(a), Math.round(b)]))}; predict ms: ${fmt(r.predictMs)}`);
+  }
+  // Long-task time while predicting. Direct mode must have some for the ratio to mean anything.
+  const lt = runs.worker.longTaskMs / runs.direct.longTaskMs;
+  line('long-task-ms-while-predicting-worker-vs-direct', runs.worker.longTaskMs, 'ms', runs.direct.longTaskMs, '<= 0.05', runs.direct.longTaskMs > 0 && lt <= 0.05,
+    { predictions: PREDICTIONS, predictMsDirect: round(median(runs.direct.predictMs), 1), predictMsWorker: round(median(runs.worker.predictMs), 1) });
+  line('event-lag-p98-while-predicting-worker', lag.worker.p98, 'ms', lag.direct.p98, '<= 16 ms', lag.worker.p98 <= 16, { samples: lag.worker.n });
 }
-// Long-task time while predicting. Direct mode must have some for the ratio to mean anything.
-const lt = runs.worker.longTaskMs / runs.direct.longTaskMs;
-line('long-task-ms-while-predicting-worker-vs-direct', runs.worker.longTaskMs, 'ms', runs.direct.longTaskMs, '<= 0.05', runs.direct.longTaskMs > 0 && lt <= 0.05,
-  { predictions: PREDICTIONS, predictMsDirect: round(median(runs.direct.predictMs), 1), predictMsWorker: round(median(runs.worker.predictMs), 1) });
-line('event-lag-p98-while-predicting-worker', lag.worker.p98, 'ms', lag.direct.p98, '<= 16 ms', lag.worker.p98 <= 16, { samples: lag.worker.n });
+console.error(`digits round trip, median of block means: direct ${median(trips.direct).toFixed(3)} ms, worker ${median(trips.worker).toFixed(3)} ms`);
 const dr = median(trips.direct), wr = median(trips.worker);
 line('digits-cnn-wasm-round-trip-worker-vs-direct', wr, 'ms', dr, '<= 1.15', wr / dr <= 1.15, { samples: ROUND_TRIPS });
 line('digits-cnn-wasm-round-trip-added', wr - dr, 'ms', dr, '<= 0.3 ms added', wr - dr <= 0.3, { samples: ROUND_TRIPS });
@@ -323,11 +380,45 @@ line('message-round-trip-floor', median(floor), 'ms', wr - dr, 'reported: the le
 // The other platform part: the direct page's prediction when its thread idled just before, as the
 // worker's thread does before every call (BENCHMARKS.md main-thread, "Round trip: the message layer").
 line('digits-cnn-wasm-direct-predict-after-idle-gap', median(gap), 'ms', dr, 'reported: a direct prediction after an idle gap vs back to back', null, { samples: ROUND_TRIPS });
-const ww = median(warm.worker), wd = median(warm.direct);
-line('warm-first-prediction-worker-vs-direct', ww, 'ms', wd, '<= 1.10', ww / wd <= 1.10, { reps: WARM_REPS });
-const ss = median(scriptStart);
-line('warm-worker-script-start', ss, 'ms', ww, 'reported: share of the warm worker first prediction', null, { reps: WARM_REPS });
-line('warm-first-prediction-worker-vs-direct-without-script-start', ww - ss, 'ms', wd, 'reported: the rest of the warm path', null, { reps: WARM_REPS });
-const ew = median(early.worker), ed = median(early.direct);
-line('warm-load-and-first-prediction-client-made-early-worker-vs-direct', ew, 'ms', ed, 'reported: createClient while the page starts, load() later', null, { reps: WARM_REPS, waitMs: EARLY_WAIT_MS });
-line('cold-first-prediction-worker-vs-direct', cold.worker, 'ms', cold.direct, 'reported (diagnostic)', null);
+
+const steps = (name: string, rows: { step: string; ms: number }[]) => console.error(`${name}:\n${rows.map((r) => `  ${r.ms.toFixed(3).padStart(7)} ms  ${r.step}`).join('\n')}`);
+const total = (rows: { step: string; ms: number }[]) => rows.find((r) => r.step === 'total')?.ms ?? NaN;
+const stepsOf = (c: string) => (c.startsWith('echo') ? ECHO_STEPS : c.startsWith('worker') ? WORKER_STEPS : DIRECT_STEPS);
+const bd = Object.fromEntries(traceCases.map((c) => [c, breakdown(traced[c]!, stepsOf(c))]));
+const title: Record<string, string> = {
+  direct: 'direct mode, back to back', worker: 'worker mode', directGap: 'direct mode, a 0 ms timer before each call',
+  workerBusy: `worker mode, the worker's event loop kept busy ${BUSY_MS} ms after each answer`,
+  directTel: 'direct mode, telemetry on', workerPageBusy: 'worker mode, the page kept busy while it waits (diagnostic)', workerTel: 'worker mode, telemetry on',
+  workerBase: `worker mode, the worker of ${BASELINE_DIST}`, workerTelSpaced: 'worker mode, telemetry on, a 2 ms timer before each call',
+  workerTelBaseSpaced: `worker mode, telemetry on, a 2 ms timer before each call, the worker of ${BASELINE_DIST}`, workerTelBase: `worker mode, telemetry on, the worker of ${BASELINE_DIST}`,
+  echoWorker: "bare echo on the worker's postMessage", echoPort: 'bare echo on a MessageChannel port',
+};
+if (process.env.BENCH_VERBOSE) {
+  console.error(`round trip taken apart (traced page; each step: mean of each 20-call block, median of ${Math.ceil(ROUND_TRIPS / 20)} blocks, so the steps need not add up to the total):`);
+  for (const c of traceCases) {
+    steps(title[c] ?? c, bd[c]!);
+    if (!c.startsWith('echo')) console.error(`  (dispose calls inside the call ${field(traced[c]!, 'dpSum').toFixed(3)} ms${c.startsWith('worker') ? `; the input's dispose after the answer ${field(traced[c]!, 'dpAfter').toFixed(3)} ms; page functions called per call ${field(traced[c]!, 'cbN').toFixed(2)}` : ''})`);
+  }
+}
+// The traced page's cases (reported): the same round trips with each step stamped, and two A/Bs.
+line('digits-cnn-wasm-round-trip-traced-worker-vs-direct', total(bd.worker!), 'ms', total(bd.direct!), 'reported: the traced clients (BENCH_VERBOSE prints each step)', null, { samples: ROUND_TRIPS });
+line('digits-cnn-wasm-round-trip-traced-worker-busy-vs-idle', total(bd.workerBusy!), 'ms', total(bd.worker!), `reported: the worker's event loop kept busy ${BUSY_MS} ms after each answer`, null, { samples: ROUND_TRIPS });
+line('digits-cnn-wasm-round-trip-traced-worker-page-busy-vs-idle', total(bd.workerPageBusy!), 'ms', total(bd.worker!), 'reported: the page kept busy while it waits (diagnostic)', null, { samples: ROUND_TRIPS });
+line('digits-cnn-wasm-traced-direct-after-idle-gap', total(bd.directGap!), 'ms', total(bd.direct!), 'reported: direct, a 0 ms timer before each call', null, { samples: ROUND_TRIPS });
+line('digits-cnn-wasm-round-trip-traced-telemetry-on-worker-vs-direct', total(bd.workerTel!), 'ms', total(bd.directTel!), 'reported: both clients with telemetry on', null, { samples: ROUND_TRIPS });
+if (BASELINE_DIST) {
+  line('digits-cnn-wasm-round-trip-traced-worker-vs-baseline-dist', total(bd.worker!), 'ms', total(bd.workerBase!), `reported: this build's worker vs ${BASELINE_DIST}'s, same page`, null, { samples: ROUND_TRIPS });
+  line('digits-cnn-wasm-round-trip-traced-telemetry-on-worker-vs-baseline-dist', total(bd.workerTel!), 'ms', total(bd.workerTelBase!), `reported: the same with telemetry on`, null, { samples: ROUND_TRIPS });
+  line('digits-cnn-wasm-round-trip-traced-telemetry-on-spaced-worker-vs-baseline-dist', total(bd.workerTelSpaced!), 'ms', total(bd.workerTelBaseSpaced!), `reported: the same, a 2 ms timer before each call`, null, { samples: ROUND_TRIPS });
+}
+line('message-round-trip-floor-port-vs-worker', total(bd.echoPort!), 'ms', total(bd.echoWorker!), "reported: bare echo on a MessageChannel port vs the worker's postMessage", null, { samples: ROUND_TRIPS });
+if (!ROUND_TRIP_ONLY) {
+  const ww = median(warm.worker), wd = median(warm.direct);
+  line('warm-first-prediction-worker-vs-direct', ww, 'ms', wd, '<= 1.10', ww / wd <= 1.10, { reps: WARM_REPS });
+  const ss = median(scriptStart);
+  line('warm-worker-script-start', ss, 'ms', ww, 'reported: share of the warm worker first prediction', null, { reps: WARM_REPS });
+  line('warm-first-prediction-worker-vs-direct-without-script-start', ww - ss, 'ms', wd, 'reported: the rest of the warm path', null, { reps: WARM_REPS });
+  const ew = median(early.worker), ed = median(early.direct);
+  line('warm-load-and-first-prediction-client-made-early-worker-vs-direct', ew, 'ms', ed, 'reported: createClient while the page starts, load() later', null, { reps: WARM_REPS, waitMs: EARLY_WAIT_MS });
+  line('cold-first-prediction-worker-vs-direct', cold.worker, 'ms', cold.direct, 'reported (diagnostic)', null);
+}

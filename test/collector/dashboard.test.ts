@@ -59,7 +59,7 @@ describe('dashboard page', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${c.url}/#token=${ADMIN}`);
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready]', { timeout: 90_000 });
     expect(await page.getAttribute('body', 'data-ready')).toBe('1');
     expect(page.url()).not.toContain(ADMIN); // the token is removed from the address bar
     mkdirSync(join(ROOT, 'artifacts'), { recursive: true });
@@ -82,11 +82,11 @@ describe('dashboard page', () => {
     page.on('pageerror', (e) => errors.push(e.message));
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     await page.goto(`${c.url}/#token=${ADMIN}`);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
     for (const [label, ms] of DASHBOARD_RANGES) {
       const before = Date.now();
       await page.selectOption('#range', String(ms));
-      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
       await page.screenshot({ path: join(ROOT, `artifacts/collector-dashboard-${label.replace(' ', '')}.png`), fullPage: true });
       for (const id of ['c-latency', 'c-predictions', 'c-errors']) {
         const x = await page.$eval(`#${id}`, (el) => ({ min: Number((el as HTMLElement).dataset.xMin), max: Number((el as HTMLElement).dataset.xMax), step: Number((el as HTMLElement).dataset.stepMs) }));
@@ -110,7 +110,7 @@ describe('dashboard page', () => {
     const errors: string[] = [];
     page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
     await page.goto(`${c.url}/`);
-    await page.waitForSelector('body[data-ready="signin"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready="signin"]', { timeout: 90_000 });
     // Headless Chromium does not fetch icons itself; a browser window would, and got a 404.
     expect(await page.evaluate(async () => { const r = await fetch('/favicon.ico'); return [r.status, r.headers.get('content-type')]; })).toEqual([200, 'image/svg+xml']);
     expect(await page.isVisible('#signin')).toBe(true);
@@ -121,12 +121,12 @@ describe('dashboard page', () => {
     await page.screenshot({ path: join(ROOT, 'artifacts/collector-dashboard-signin.png') });
     await page.fill('#token', 'wrong-token-0123456789');
     await page.click('#go');
-    await page.waitForSelector('body[data-ready="error"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready="error"]', { timeout: 90_000 });
     expect(await page.textContent('#signin-error')).toMatch(/admin token is wrong/);
     expect(await page.isVisible('#signin')).toBe(true);
     await page.fill('#token', ADMIN);
     await page.click('#go');
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
     expect(await page.isVisible('#signin')).toBe(false);
     expect(await page.isVisible('#board')).toBe(true);
     expect(await page.textContent('#kpis')).toContain('predictions');
@@ -137,7 +137,7 @@ describe('dashboard page', () => {
   it('says so when the token is wrong', async () => {
     const page = await browser.newPage();
     await page.goto(`${c.url}/#token=wrong-token`);
-    await page.waitForSelector('body[data-ready]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready]', { timeout: 90_000 });
     expect(await page.getAttribute('body', 'data-ready')).toBe('error');
     expect(await page.textContent('#status')).toMatch(/admin token is wrong/);
   });

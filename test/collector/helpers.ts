@@ -98,8 +98,9 @@ export function admin(url: string): Promise<Response> {
   return fetch(url, { headers: { authorization: `Bearer ${ADMIN}` } });
 }
 
-/** Polls fn until it returns something other than undefined, or throws after ms naming what it waited for. */
-export async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 20_000, stepMs = 50): Promise<T> {
+/** Polls fn until it returns something other than undefined, or throws after ms naming what it waited for.
+ *  The limit only ends a wait that never succeeds: 60 s, as a loaded CI machine needs (was 20 s). */
+export async function until<T>(fn: () => Promise<T | undefined>, what: string, ms = 60_000, stepMs = 50): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();

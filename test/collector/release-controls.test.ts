@@ -39,7 +39,7 @@ const buttons = (page: Page, row: string) => page.locator(`#releases ${row} butt
 
 async function press(page: Page, row: string, label: string, status: string) {
   await page.locator(`#releases ${row} button.release-action`, { hasText: label }).click();
-  await page.waitForSelector(`#releases tr.release-state[data-status="${status}"]`, { timeout: 30_000 });
+  await page.waitForSelector(`#releases tr.release-state[data-status="${status}"]`, { timeout: 90_000 });
 }
 
 beforeAll(async () => {
@@ -57,10 +57,10 @@ describe('dashboard release controls', () => {
   it('start, pause, resume, roll back and promote from the dashboard; a wrong token changes nothing', async () => {
     const page = await browser.context.newPage();
     await page.goto(proc!.url);
-    await page.waitForSelector('body[data-ready="signin"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready="signin"]', { timeout: 90_000 });
     await page.fill('#token', ADMIN);
     await page.click('#go');
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 30_000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
 
     // Waiting for an admin start: only Start is offered.
     expect(await buttons(page, 'tr.release-unstarted')).toEqual(['Start']);
@@ -120,7 +120,7 @@ describe('dashboard release controls', () => {
     const admins = (await release(ROTATED)).decisions.filter((d) => d.actor === 'admin').length;
     page.once('dialog', (d) => { void d.accept(); });
     await page.locator('#releases tr.release-state button', { hasText: 'Roll back' }).click();
-    await page.waitForSelector('#signin:not([hidden])', { timeout: 30_000 });
+    await page.waitForSelector('#signin:not([hidden])', { timeout: 90_000 });
     expect(await page.locator('#signin-error').innerText()).toMatch(/the admin token is wrong/);
     expect(await page.locator('#board').isHidden()).toBe(true);
     const after = await release(ROTATED);

@@ -27,7 +27,7 @@ describe('dashboard release timeline', () => {
   it('shows the promoted state, the admin promotion and the folded holds', async () => {
     const page = await browser.newPage();
     await page.goto(`${c.url}/#token=${ADMIN}`);
-    await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
     const state = await page.locator('#releases tr.release-state').innerText();
     expect(state).toMatch(/now\s+stable \/ 1\.1\.0\s+promoted\s+100 %\s+steps 10, 50, 100 %/);
     const decisions = await page.locator('#releases tr.release-decision').allInnerTexts();
@@ -46,7 +46,7 @@ describe('dashboard: a candidate that waits for an admin start', () => {
       expect((await col.post(releaseBatch({ n: 60 }, { n: 5 }))).status).toBe(200);
       const page = await browser.newPage();
       await page.goto(`${col.url}/#token=${ADMIN}`);
-      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
       expect(await page.locator('#releases tr.release-unstarted').innerText()).toMatch(/now\s+stable \/ 1\.1\.0\s+waits for an admin start\s+0 %\s+steps 10, 50, 100 % \(POST \/v1\/releases\/digits\/stable\/start\)/);
       expect(await page.locator('#releases tr.release-decision').count()).toBe(0);
       await page.close();

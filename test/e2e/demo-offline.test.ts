@@ -32,7 +32,7 @@ describe('evaluation page offline', () => {
     page.on('pageerror', (e) => console.error('[page error]', e.message));
     await page.goto(`${demo.url}/`);
     await page.waitForSelector('body[data-ready="true"]');
-    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 90_000 });
     await pickModel(page, 'digits');
     await page.uncheck('#backend-webgpu');
     await page.uncheck('#backend-webgl');
@@ -43,7 +43,7 @@ describe('evaluation page offline', () => {
 
     await context.setOffline(true);
     await page.reload();
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 30_000 });
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 90_000 });
     expect(await page.evaluate(() => fetch('/sw-assets.json', { cache: 'no-store' }).then(() => 'served', () => 'failed'))).toBe('served'); // by the worker
     await pickModel(page, 'digits');
     await page.uncheck('#backend-webgpu');

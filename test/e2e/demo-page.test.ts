@@ -74,16 +74,16 @@ describe('evaluation page', () => {
   it('shows the decoded batch it sent, and the collector reports the same accuracy', async () => {
     const samples = Number((/(\d+) labelled samples/.exec((await page.textContent('#accuracy-source')) ?? '') ?? [])[1]);
     await page.click('#telemetry-flush');
-    await page.waitForFunction(() => document.querySelector('#telemetry-json')?.textContent?.includes('"batchId"'), undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelector('#telemetry-json')?.textContent?.includes('"batchId"'), undefined, { timeout: 90_000 });
     const batch = JSON.parse((await page.textContent('#telemetry-json'))!) as { v: number; batchId: string; models: { model: string }[] };
     expect(batch.v).toBe(1);
     expect(batch.batchId).toMatch(/^[0-9a-f]{16,}$/);
     expect(batch.models.map((m) => m.model)).toContain('digits');
     // Batches leave every 10 s too: the summary adds up every batch shown.
-    await page.waitForFunction((n) => Number(/for (\d+) predictions/.exec(document.querySelector('#telemetry-summary')?.textContent ?? '')?.[1]) >= n, samples, { timeout: 20_000 });
+    await page.waitForFunction((n) => Number(/for (\d+) predictions/.exec(document.querySelector('#telemetry-summary')?.textContent ?? '')?.[1]) >= n, samples, { timeout: 90_000 });
 
     await page.click('#report-refresh');
-    await page.waitForSelector('#report-accuracy', { timeout: 20_000 });
+    await page.waitForSelector('#report-accuracy', { timeout: 90_000 });
     expect(Number(await page.textContent('#report-predictions'))).toBeGreaterThanOrEqual(samples);
     // Same labels, same predictions: the collector's confusion counts give the page's accuracy.
     expect(percent(await page.textContent('#report-accuracy'))).toBe(percent(await page.textContent('#accuracy-value')));
@@ -96,10 +96,10 @@ describe('evaluation page', () => {
     await page.mouse.down();
     for (let i = 1; i <= 10; i++) await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * (0.15 + i * 0.07));
     await page.mouse.up();
-    await page.waitForSelector('#digit-result .big', { timeout: 20_000 });
+    await page.waitForSelector('#digit-result .big', { timeout: 90_000 });
     expect(await page.textContent('#digit-result .big')).toMatch(/^[0-9]$/);
     await page.click('#try button:has-text("Explain")');
-    await page.waitForSelector('#try canvas[title^="saliency"]', { timeout: 30_000 });
+    await page.waitForSelector('#try canvas[title^="saliency"]', { timeout: 90_000 });
     // The heatmap marks pixels: some red is painted on it.
     const red = await page.$eval('#try canvas[title^="saliency"]', (c) => {
       const d = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 280, 280).data;
@@ -119,7 +119,7 @@ describe('evaluation page', () => {
     const rows = await page.locator('#telemetry-list tbody tr').count();
     await page.route(`${collector.url}/v1/batches**`, (r) => r.abort('internetdisconnected'));
     await page.click('#telemetry-flush');
-    await page.waitForFunction((n) => document.querySelectorAll('#telemetry-list tbody tr').length > n, rows, { timeout: 20_000 });
+    await page.waitForFunction((n) => document.querySelectorAll('#telemetry-list tbody tr').length > n, rows, { timeout: 90_000 });
     const row = await page.$$eval('#telemetry-list tbody tr', (trs) => [...trs.at(-1)!.querySelectorAll('td')].map((td) => td.textContent));
     expect(row[1]).toBe('network error');
     expect(row[2]).toMatch(/^not sent/);
@@ -133,7 +133,7 @@ describe('evaluation page', () => {
     const rows = await page.locator('#telemetry-list tbody tr').count();
     await page.route(`${collector.url}/v1/batches**`, (r) => r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":{"code":"UNAVAILABLE","message":"try later"}}' }));
     await page.click('#telemetry-flush');
-    await page.waitForFunction((n) => [...document.querySelectorAll('#telemetry-list tbody tr')].slice(n).some((tr) => tr.children[1]?.textContent === '503'), rows, { timeout: 20_000 });
+    await page.waitForFunction((n) => [...document.querySelectorAll('#telemetry-list tbody tr')].slice(n).some((tr) => tr.children[1]?.textContent === '503'), rows, { timeout: 90_000 });
     await page.unroute(`${collector.url}/v1/batches**`);
     // Retries of earlier batches may arrive meanwhile: compare the summary with the table itself.
     const table = await page.$$eval('#telemetry-list tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent ?? '')));

@@ -93,10 +93,10 @@ describe('run in a worker', () => {
 
   it('section 6 shows the batches the worker sent (the worker\'s telemetry fetch posts them to the page)', async () => {
     await page.click('#telemetry-flush');
-    await page.waitForFunction(() => document.querySelector('#telemetry-json')?.textContent?.includes('"batchId"'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelector('#telemetry-json')?.textContent?.includes('"batchId"'), undefined, { timeout: 90_000 });
     const batch = JSON.parse((await page.textContent('#telemetry-json'))!) as { models: { model: string; predictions: number }[] };
     expect(batch.models.find((m) => m.model === 'digits')?.predictions).toBeGreaterThan(0);
-  }, 60_000);
+  }, 180_000);
 
   it('a dropped folder loads in the worker (it asks the page for the files) and predicts', async () => {
     const manifest = JSON.parse(readFileSync(join(MODELS, 'manifest.json'), 'utf8')) as Manifest;
@@ -112,7 +112,7 @@ describe('run in a worker', () => {
       return c.toDataURL('image/png').split(',')[1]!;
     }), 'base64');
     await page.setInputFiles('#image-input', { name: 'x.png', mimeType: 'image/png', buffer: png });
-    await page.waitForSelector('#image-result .big', { timeout: 30_000 });
+    await page.waitForSelector('#image-result .big', { timeout: 90_000 });
     expect(errors).toEqual([]);
   }, 180_000);
 });

@@ -46,7 +46,7 @@ async function report(model: string): Promise<ModelReport> {
   return (await res.json()) as ModelReport;
 }
 
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
+async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, timeoutMs = 60_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   let last: T = await get();
   while (!ok(last)) {
@@ -106,14 +106,14 @@ describe('dashboard and demo page', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
     await page.goto(`${collector.url}/#token=${ADMIN}`);
-    await page.waitForFunction(() => document.querySelectorAll('canvas').length > 0, undefined, { timeout: 20_000 });
+    await page.waitForFunction(() => document.querySelectorAll('canvas').length > 0, undefined, { timeout: 90_000 });
     await page.waitForTimeout(500);
     await page.screenshot({ path: 'artifacts/e2e-dashboard.png', fullPage: true });
     expect(await page.locator('canvas').count()).toBeGreaterThan(0);
     // Every range the dashboard offers, each drawn over its own span (checked in test/collector/dashboard.test.ts).
     for (const [label, ms] of DASHBOARD_RANGES) {
       await page.selectOption('#range', String(ms));
-      await page.waitForSelector('body[data-ready="1"]', { timeout: 20_000 });
+      await page.waitForSelector('body[data-ready="1"]', { timeout: 90_000 });
       expect(Number(await page.getAttribute('#c-predictions', 'data-x-max')) - Number(await page.getAttribute('#c-predictions', 'data-x-min'))).toBeCloseTo(ms, -3);
       await page.screenshot({ path: `artifacts/e2e-dashboard-${label.replace(' ', '')}.png`, fullPage: true });
     }
@@ -124,9 +124,9 @@ describe('dashboard and demo page', () => {
     await page.uncheck('#backend-webgpu'); // software WebGPU/WebGL here: slow, and not what this test is about
     await page.uncheck('#backend-webgl');
     await page.click('#load');
-    await page.waitForSelector('#model-info .big', { timeout: 45_000 });
+    await page.waitForSelector('#model-info .big', { timeout: 90_000 });
     await page.click('#accuracy-run');
-    await page.waitForSelector('#accuracy-value', { timeout: 45_000 });
+    await page.waitForSelector('#accuracy-value', { timeout: 90_000 });
     await page.screenshot({ path: 'artifacts/e2e-demo.png', fullPage: true });
     expect(await page.textContent('#model-info')).toMatch(/runs digits@/);
     await context.close();

@@ -52,7 +52,7 @@ async function stop(s: Started): Promise<void> {
 async function openDashboard(url: string) {
   const page = await browser.newPage();
   await page.goto(url);
-  await page.waitForSelector('body[data-ready]', { timeout: 30_000 });
+  await page.waitForSelector('body[data-ready]', { timeout: 90_000 });
   const seen = { ready: await page.getAttribute('body', 'data-ready'), signin: await page.isVisible('#signin'), status: await page.textContent('#status') };
   await page.close();
   return seen;

@@ -134,8 +134,8 @@ export async function openPage(context: BrowserContext, appUrl: string, query = 
   return page;
 }
 
-/** Poll `cond` every 50 ms for up to `ms`; throws naming `what` when it never holds. */
-export async function waitFor(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+/** Poll `cond` every 50 ms for up to `ms` (60 s: only a never fails it, on a loaded CI machine too); throws naming `what` when it never holds. */
+export async function waitFor(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

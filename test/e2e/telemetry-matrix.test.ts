@@ -86,7 +86,7 @@ async function counted(model: string): Promise<number> {
  * after `recovered`, and checks that no batch was counted twice: the count stays exact and
  * the collector said "counted" at most once per batch id.
  */
-async function delivered(name: string, p: FaultProxy, model: string, made: number, recovered: number, withinMs = 30_000): Promise<number> {
+async function delivered(name: string, p: FaultProxy, model: string, made: number, recovered: number, withinMs = 60_000): Promise<number> {
   let n = 0;
   while ((n = await counted(model)) < made) {
     if (Date.now() - recovered > withinMs) throw new Error(`${name}: the collector counted ${n} of ${made} predictions ${withinMs} ms after recovery`);

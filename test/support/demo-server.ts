@@ -114,6 +114,6 @@ export async function drawOnPad(page: import('playwright').Page, strokes: [numbe
     await page.mouse.up();
   }
   const gen = await page.getAttribute('#digit-pad', 'data-gen');
-  await page.waitForSelector(`#digit-result[data-gen="${gen}"] .big`, { timeout: 30_000 });
+  await page.waitForSelector(`#digit-result[data-gen="${gen}"] .big`, { timeout: 90_000 });
   return (await page.textContent('#digit-result .big'))!;
 }

@@ -168,7 +168,8 @@ export const FIXTURES: FixtureInfo[] = [
 /** Build every fixture once into FIXTURES_DIR (atomic rename, safe across parallel test files). */
 export async function ensureFixtures(): Promise<string> {
   const stamp = join(FIXTURES_DIR, 'STAMP');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === STAMP) return FIXTURES_DIR;
+  const current = () => existsSync(stamp) && readFileSync(stamp, 'utf8') === STAMP;
+  if (current()) return FIXTURES_DIR;
   const tmp = `${FIXTURES_DIR}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   for (const f of FIXTURES) {
@@ -177,9 +178,14 @@ export async function ensureFixtures(): Promise<string> {
     else buildGraph(dir, f.name === 'graph-conv' ? 'conv' : f.name === 'graph-async' ? 'async' : f.name === 'graph-einsum' ? 'einsum' : 'mlp', f.quant, f.shards);
   }
   writeFileSync(join(tmp, 'STAMP'), STAMP);
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === STAMP) { rmSync(tmp, { recursive: true, force: true }); return FIXTURES_DIR; }
-  rmSync(FIXTURES_DIR, { recursive: true, force: true });
   mkdirSync(dirname(FIXTURES_DIR), { recursive: true });
+  // First try to install without removing anything: on a fresh clone two test files build at
+  // once, and removing first let the later one delete the set the earlier had just installed
+  // while its tests read it. rename() fails when the folder exists (then another file won, or it
+  // is an old set: only that is replaced).
+  try { renameSync(tmp, FIXTURES_DIR); return FIXTURES_DIR; } catch { /* exists */ }
+  if (current()) { rmSync(tmp, { recursive: true, force: true }); return FIXTURES_DIR; }
+  rmSync(FIXTURES_DIR, { recursive: true, force: true });
   try { renameSync(tmp, FIXTURES_DIR); } catch { rmSync(tmp, { recursive: true, force: true }); }
   return FIXTURES_DIR;
 }

@@ -106,6 +106,9 @@ test('the verdict is remembered per device and model version: the next page load
   const m3 = await next.c.load({ url: url(), version: 'v2' });
   await m3.predict(image(1));
   expect(await next.passDone()).toMatchObject({ type: 'backend-timed', backend: 'cpu' });
+  // The positive marker for the claim above: a whole pass (v2's) has run since, and v1 was
+  // still not timed (a sleep alone proves little on a loaded machine, where few slices run).
+  expect(next.timed().map((e) => (e as { version?: string }).version)).toEqual(['v2']);
   await next.c.dispose();
 });
 
@@ -187,6 +190,7 @@ test('dispose() right after the first prediction: the pass never runs and writes
   expect(m2.backend).toBe('cpu');
   await m2.predict(image(1));
   expect(await next.passDone()).toMatchObject({ type: 'backend-switched', to: 'wasm' });
+  expect(first.timed()).toEqual([]); // still, after a whole pass of the next client has run
   await next.c.dispose();
 });
 
