@@ -158,6 +158,23 @@ describe('model.json fields', () => {
     }), { numRuns: 60 });
   }, 240_000);
 
+  test('a graph whose node list is emptied, loses its inputs or holds malformed nodes: MODEL_INVALID at load, not a model that refuses every predict', async () => {
+    const nodeEdits = fc.oneof(
+      fc.constant({ kind: 'empty' as const }),
+      fc.constant({ kind: 'no-placeholder' as const }),
+      fc.record({ kind: fc.constant('malformed' as const), at: fc.nat(), value: fc.constantFrom<unknown>(null, -1, 'a', [], {}, { name: 'x' }, { op: 'Const' }, { name: '', op: 'Const' }, { name: 7, op: 'Const' }, { name: 'x', op: 3 }) }),
+    );
+    await fc.assert(fc.asyncProperty(fc.constantFrom('graph-float32', 'graph-uint8'), nodeEdits, fc.boolean(), async (name, edit, viaManifest) => {
+      const f = files.get(name)!;
+      const json = structuredClone(f.json) as { modelTopology: { node: unknown[] } };
+      const nodes = json.modelTopology.node;
+      if (edit.kind === 'empty') nodes.length = 0;
+      else if (edit.kind === 'no-placeholder') json.modelTopology.node = nodes.filter((n) => (n as { op: string }).op !== 'Placeholder');
+      else nodes[edit.at % nodes.length] = edit.value;
+      expect(await attempt(name, json, f.shards, viaManifest)).toBe('MODEL_INVALID');
+    }), { numRuns: 40 });
+  }, 240_000);
+
   test('a weight listed twice is refused before it can load a model that never predicts', async () => {
     const f = files.get('graph-float32')!;
     const json = structuredClone(f.json) as { weightsManifest: { weights: { name: string }[] }[] };

@@ -15,8 +15,15 @@ const MAX_ELEMENTS = 2 ** 31;
 export function modelJsonProblem(json: unknown): string {
   if (!isObj(json)) return 'is not a JSON object';
   const t = json.modelTopology;
-  if (!isObj(t) || !(Array.isArray(t.node) || (typeof t.config === 'object' && t.config) || isObj(t.model_config))) {
+  if (!isObj(t) || !(Array.isArray(t.node) || isObj(t.config) || isObj(t.model_config))) {
     return 'has no modelTopology with graph nodes or a layers config';
+  }
+  // A graph without nodes, or without a Placeholder, loads as a model that takes no input and
+  // refuses every predict ("the model takes 0 inputs"): the file is what is wrong, so say so here.
+  if (Array.isArray(t.node)) {
+    const bad = (t.node as unknown[]).find((n) => !isObj(n) || typeof n.name !== 'string' || !n.name || typeof n.op !== 'string' || !n.op);
+    if (bad !== undefined) return `has graph node ${say(bad)}; each node needs a name and an op`;
+    if (!(t.node as { op: string }[]).some((n) => n.op === 'Placeholder')) return 'has a graph with no input (no Placeholder node)';
   }
   const wm = json.weightsManifest;
   if (!Array.isArray(wm)) return 'has no weightsManifest list';
