@@ -11,12 +11,13 @@ import { createTelemetry, type Telemetry, type TelemetryOptions } from '../../sr
 import { checkTelemetryOptions } from '../../src/sdk/telemetry/options.js';
 import { recordSynthetic } from './telemetry-synthetic.js';
 import type { TelemetryWorkerApi } from './telemetry-worker.js';
-import { onLCP } from 'web-vitals';
+import { onINP, onLCP } from 'web-vitals';
 
 const inWorker = new URLSearchParams(location.search).get('mode') === 'worker';
 let t: Telemetry | undefined;
 let remote: ReturnType<typeof wrap<TelemetryWorkerApi>> | undefined;
 let lcpReport: Promise<void> | undefined;
+let inpProcessed: Promise<void> | undefined;
 
 // Writes down every sendBeacon call and what Chromium answered, in localStorage so that the
 // next page can read it after this one is gone.
@@ -65,6 +66,13 @@ const tel = {
    *  so once lcpReported() resolves the SDK has had its LCP report too. */
   watchLcp() { lcpReport = new Promise((resolve) => onLCP(() => resolve())); },
   lcpReported: () => lcpReport,
+  /** The same for INP: web-vitals handles an interaction's entries in an idle callback, and one
+   *  still waiting when the page hides runs after its final report, so that interaction never
+   *  reaches any INP report (a tab closed within an idle period of a click). With
+   *  reportAllChanges this observer reports once it has handled the interaction; the SDK's,
+   *  registered first, has handled it by then too. */
+  watchInp() { inpProcessed = new Promise((resolve) => onINP(() => resolve(), { reportAllChanges: true })); },
+  inpProcessed: () => inpProcessed,
   /** sendBeacon calls so far (this page and earlier ones), then forgets them. */
   beacons(): { chars: number; ok: boolean }[] {
     const log = JSON.parse(localStorage.getItem('test-beacons') ?? '[]');
