@@ -3,16 +3,20 @@
 // so stopping the sink leaves the page loadable), and Debian's Chromium with a persistent
 // profile (IndexedDB survives reloads).
 import { build } from 'esbuild';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
-import type { BrowserContext } from 'playwright';
+import type { BrowserContext, Page } from 'playwright';
+import { startCollector, type RunningCollector } from '../../src/collector/server.js';
 import { validateBatch } from '../../src/protocol/wire.js';
 import type { Batch } from '../../src/protocol/wire-types.js';
-import { launchProfile } from '../support/chromium.js';
+import { launchProfile, type Browser } from '../support/chromium.js';
+import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -141,4 +145,61 @@ export async function waitFor(cond: () => boolean, what: string, ms = 60_000): P
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * The rig of the telemetry e2e tests against the real collector: the bundled page on its own
+ * origin, a collector (SQLite) that accepts only that origin (so every POST through a proxy's
+ * port is a real cross-origin request with a preflight), one Chromium profile, and fault proxies
+ * in front of the collector (each case its own: its own endpoint, outbox and stash).
+ */
+export interface CollectorRig {
+  app: { url: string; close(): Promise<void> };
+  collector: RunningCollector;
+  browser: Browser;
+  /** A fault proxy in front of the collector, answering `fault` until told otherwise. */
+  proxy(fault?: Fault | ((n: number) => Fault)): Promise<FaultProxy>;
+  /** Predictions of `model` the collector counted (0 before its first batch). */
+  counted(model: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+export async function startCollectorRig(id: string, adminToken: string, key: string): Promise<CollectorRig> {
+  const app = await startApp(await bundlePage());
+  const dir = mkdtempSync(join(tmpdir(), `inferscope-${id}-`));
+  const collector = await startCollector({ config: { adminToken, apps: [{ id, keys: [key], origins: [app.url] }] }, port: 0, db: join(dir, 'c.sqlite') });
+  const browser = await launch();
+  const proxies: FaultProxy[] = [];
+  return {
+    app, collector, browser,
+    async proxy(fault = 'pass') {
+      const p = await startFaultProxy(collector.url);
+      proxies.push(p);
+      await p.set(fault);
+      return p;
+    },
+    async counted(model) {
+      const r = await fetch(`${collector.url}/v1/models/${model}/report`, { headers: { authorization: `Bearer ${adminToken}` } });
+      if (r.status === 404) return 0;
+      return ((await r.json()) as { coverage?: { counted: number } }).coverage?.counted ?? 0;
+    },
+    async close() {
+      await browser.close();
+      for (const p of proxies) await p.close().catch(() => {});
+      await collector.close();
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Closes a tab as a person does (pagehide and visibilitychange run) and waits until it is gone:
+ * with runBeforeUnload, page.close() returns before the page has unloaded, so on a loaded machine
+ * the next page could start (and read the unload stash) before the closing page wrote it.
+ */
+export async function closeTab(page: Page): Promise<void> {
+  const gone = page.waitForEvent('close');
+  await page.close({ runBeforeUnload: true });
+  await gone;
 }

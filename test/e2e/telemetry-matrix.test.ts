@@ -6,14 +6,10 @@
 // Worker mode (describe.each below): the same cases with telemetry in a module worker and the
 // page's events (pagehide, visibilitychange, web-vitals) forwarded by the SDK's proxy code, as in
 // telemetry-chromium.test.ts; each mode counts its own models (suffix) in the one collector.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCollector, type RunningCollector } from '../../src/collector/server.js';
-import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
-import { bundlePage, launch, openPage as open, startApp, type Browser } from './telemetry-harness.js';
+import type { Fault, FaultProxy } from '../support/fault-proxy.js';
+import { closeTab, openPage as open, startCollectorRig, type Browser, type CollectorRig } from './telemetry-harness.js';
 
 declare const tel: any; // window.tel in the page (telemetry-page.ts)
 
@@ -22,34 +18,17 @@ const KEY = 'pk_e2e_telemetry_matrix';
 const fast = { appKey: KEY, flushIntervalMs: 60_000, retry: { baseMs: 200, maxMs: 1000 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let rig: CollectorRig;
 let browser: Browser;
-let app: { url: string; close(): Promise<void> };
-let collector: RunningCollector;
-let dir: string;
-const proxies: FaultProxy[] = [];
+let app: CollectorRig['app'];
 
-beforeAll(async () => {
-  app = await startApp(await bundlePage());
-  dir = mkdtempSync(join(tmpdir(), 'inferscope-matrix-'));
-  // Only the page's origin may post: the proxy's port is another origin, so every POST is a
-  // real cross-origin request with a preflight, answered by the collector's CORS setup.
-  collector = await startCollector({ config: { adminToken: ADMIN, apps: [{ id: 'matrix', keys: [KEY], origins: [app.url] }] }, port: 0, db: join(dir, 'c.sqlite') });
-  browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-  for (const p of proxies) await p.close().catch(() => {});
-  await collector?.close();
-  await app?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+// Only the page's origin may post: the proxy's port is another origin, so every POST is a
+// real cross-origin request with a preflight, answered by the collector's CORS setup.
+beforeAll(async () => { rig = await startCollectorRig('matrix', ADMIN, KEY); ({ browser, app } = rig); });
+afterAll(() => rig?.close());
 
-async function proxy(fault: Fault | ((n: number) => Fault) = 'pass'): Promise<FaultProxy> {
-  const p = await startFaultProxy(collector.url);
-  proxies.push(p);
-  await p.set(fault);
-  return p;
-}
+const proxy = (fault: Fault | ((n: number) => Fault) = 'pass') => rig.proxy(fault);
+const counted = (model: string) => rig.counted(model);
 
 /** Each case has its own proxy (so its own endpoint, outbox and stash) and its own model. */
 const start = (page: Page, p: FaultProxy, extra: object = {}) =>
@@ -58,28 +37,12 @@ const start = (page: Page, p: FaultProxy, extra: object = {}) =>
 // before the test closes the page (as an app's awaited predict() has).
 const record = (page: Page, model: string, n: number, from = 0, flush = true, labelChars = 0) =>
   page.evaluate(async ([m, k, f, fl, lc]) => { await tel.record(k, f, m, lc); if (fl) await tel.flush(); }, [model, n, from, flush, labelChars] as const);
-/**
- * Closes a tab as a person does (pagehide and visibilitychange run) and waits until it is gone:
- * with runBeforeUnload, page.close() returns before the page has unloaded, so on a loaded machine
- * the next page could start (and read the unload stash) before the closing page wrote it.
- */
-async function closeTab(page: Page): Promise<void> {
-  const gone = page.waitForEvent('close');
-  await page.close({ runBeforeUnload: true });
-  await gone;
-}
 async function reload(page: Page, p: FaultProxy, extra: object = {}) {
   await page.reload();
   await page.waitForFunction(() => 'tel' in globalThis);
   await start(page, p, extra); // the app starts telemetry again on the new page
 }
 
-async function counted(model: string): Promise<number> {
-  const r = await fetch(`${collector.url}/v1/models/${model}/report`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  if (r.status === 404) return 0;
-  const body = await r.json() as { coverage?: { counted: number } };
-  return body.coverage?.counted ?? 0;
-}
 
 /**
  * Waits until the collector counts `made` predictions of `model`, prints how long that took

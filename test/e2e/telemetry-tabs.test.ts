@@ -6,14 +6,9 @@
 // (Web Locks) and sends it. Proved in Chromium against the real collector (SQLite) through the
 // fault proxy, in direct and worker mode: the closed tab's predictions are counted exactly once,
 // without any page being opened after the close, and no batch id is accepted twice.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Page } from 'playwright';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startCollector, type RunningCollector } from '../../src/collector/server.js';
-import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
-import { bundlePage, launch, openPage, startApp, type Browser } from './telemetry-harness.js';
+import { closeTab, openPage, startCollectorRig, type Browser, type CollectorRig } from './telemetry-harness.js';
 
 declare const tel: any; // window.tel in the page (telemetry-page.ts)
 
@@ -22,45 +17,17 @@ const KEY = 'pk_e2e_telemetry_tabs';
 const fast = { appKey: KEY, flushIntervalMs: 600_000, retry: { baseMs: 200, maxMs: 1000 } };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+let rig: CollectorRig;
 let browser: Browser;
-let app: { url: string; close(): Promise<void> };
-let collector: RunningCollector;
-let dir: string;
-const proxies: FaultProxy[] = [];
-
-beforeAll(async () => {
-  app = await startApp(await bundlePage());
-  dir = mkdtempSync(join(tmpdir(), 'inferscope-tabs-'));
-  collector = await startCollector({ config: { adminToken: ADMIN, apps: [{ id: 'tabs', keys: [KEY], origins: [app.url] }] }, port: 0, db: join(dir, 'c.sqlite') });
-  browser = await launch();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  for (const p of proxies) await p.close().catch(() => {});
-  await collector?.close();
-  await app?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function counted(model: string): Promise<number> {
-  const r = await fetch(`${collector.url}/v1/models/${model}/report`, { headers: { authorization: `Bearer ${ADMIN}` } });
-  if (r.status === 404) return 0;
-  return ((await r.json()) as { coverage?: { counted: number } }).coverage?.counted ?? 0;
-}
-
-/** Closes a tab as a person does (pagehide, visibilitychange) and waits until it is gone. */
-async function closeTab(page: Page): Promise<void> {
-  const gone = page.waitForEvent('close');
-  await page.close({ runBeforeUnload: true });
-  await gone;
-}
+let app: CollectorRig['app'];
+beforeAll(async () => { rig = await startCollectorRig('tabs', ADMIN, KEY); ({ browser, app } = rig); }, 120_000);
+afterAll(() => rig?.close());
+const counted = (model: string) => rig.counted(model);
 
 describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', query: '?mode=worker', suffix: '-w' }])('tabs of one origin, $mode mode', ({ query, suffix }) => {
   test('collector down while a tab closes, two tabs stay open: they deliver its predictions once, no new page needed', async () => {
     const model = `m-stay${suffix}`;
-    const p = await startFaultProxy(collector.url);
-    proxies.push(p);
-    await p.set('refuse');
+    const p = await rig.proxy('refuse');
     const tabs: Page[] = [];
     for (let i = 0; i < 3; i++) {
       const t = await openPage(browser.context, app.url, query);
