@@ -46,14 +46,14 @@ async function settle(rounds = 30) {
  *  real time (performance.now is not faked), not by a count of loop turns: gzip runs on libuv's
  *  thread pool, and on a loaded 2-core machine it can take many turns to come back. */
 async function until(cond: () => boolean, what = 'condition') {
-  const deadline = performance.now() + 15_000;
+  const deadline = performance.now() + 60_000; // only ends a hang: a loaded CI machine took longer than 15 s
   while (!cond() && performance.now() < deadline) await new Promise((r) => setImmediate(r));
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 /** Like until(), but moves the fake clock in 250 ms steps while waiting, so backoff timers that
  *  were armed late (slow gzip/IDB on a loaded machine) still fire. Bounded by real time. */
 async function untilAdvancing(cond: () => boolean, what = 'condition') {
-  const deadline = performance.now() + 15_000;
+  const deadline = performance.now() + 60_000; // only ends a hang: a loaded CI machine took longer than 15 s
   while (!cond() && performance.now() < deadline) { await vi.advanceTimersByTimeAsync(250); await settle(5); }
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
