@@ -125,7 +125,10 @@ describe('checks on generated counts', () => {
     const small = { ...thresholds, shift: { ...thresholds.shift, minSamples: 30 } };
     let alarms = 0;
     let overLimit = 0;
-    const runs = 400;
+    // 20,000 draws, so the rate is measured to ±0.07 %: the G-test without Williams' correction
+    // false-alarmed 1.6 % (and at 400 draws this test failed ~2 % of runs); with it, 1.0 %.
+    // A fixed seed: the claim is about the rate, not about one lucky draw.
+    const runs = 20_000;
     fc.assert(fc.property(fc.integer({ min: 30, max: 200 }), fc.integer({ min: 30, max: 200 }), fc.integer(), (n1, n2, seed) => {
       let x = seed | 1;
       const rnd = () => ((x = Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5 | 0) >>> 0) / 2 ** 32;
@@ -133,9 +136,9 @@ describe('checks on generated counts', () => {
       const shift = byName(cs, 'shift');
       if ((shift.values.js ?? 0) > small.shift.maxJs) overLimit++;
       if (shift.status === 'fail') alarms++;
-    }), { numRuns: runs });
+    }), { numRuns: runs, seed: 20_261_207 });
     expect(overLimit).toBeGreaterThan(runs / 10); // the raw distance alone would have failed these
-    expect(alarms).toBeLessThanOrEqual(runs * 0.03);
+    expect(alarms / runs).toBeLessThanOrEqual(0.013);
   });
 
   it('a candidate that throws at every predict fails the error check even on a small sample', () => {
