@@ -87,9 +87,11 @@ describe.each([{ mode: 'direct', query: '' }, { mode: 'worker', query: '?mode=wo
       const page = await openPage(browser.context, app.url);
       await page.evaluate((o) => { tel.paint(); return tel.start(o); }, { endpoint: s.url, ...fast, webVitals }); // awaited: the SDK's observers come first
       await page.evaluate(() => tel.painted()); // FCP and LCP exist to be observed
-      await page.evaluate(() => tel.watchLcp());
+      await page.evaluate(() => { tel.watchLcp(); tel.watchInp(); });
       await page.mouse.click(5, 5); // input ends LCP observation: web-vitals reports it when idle
       await page.evaluate(() => tel.lcpReported()); // ... and has (the SDK's observer first)
+      // The click's INP handled while the page shows (telemetry-matrix closes without this wait).
+      await page.evaluate(() => tel.inpProcessed());
       await page.evaluate(() => tel.record(3));
       await page.close({ runBeforeUnload: true });
       await waitFor(() => s.accepted() === 3, 'the unload batch');
@@ -100,7 +102,7 @@ describe.each([{ mode: 'direct', query: '' }, { mode: 'worker', query: '?mode=wo
       for (const b of batches.values()) for (const [k, v] of Object.entries(b.vitals ?? {})) counts[k] = (counts[k] ?? 0) + v!.count;
       vitals.push(counts);
     }
-    expect(vitals[0]).toMatchObject({ TTFB: 1, FCP: 1, LCP: 1 }); // each once, as a sketch
+    expect(vitals[0]).toMatchObject({ TTFB: 1, FCP: 1, LCP: 1, INP: 1 }); // each once, as a sketch
     expect(vitals[1]).toEqual({});
   });
 

@@ -241,10 +241,11 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     await page.evaluate(() => tel.paint());
     await start(page, p, { webVitals: true });
     await page.evaluate(() => tel.painted()); // FCP and LCP exist to be observed
-    await page.evaluate(() => { tel.watchLcp(); tel.watchInp(); });
+    await page.evaluate(() => tel.watchLcp());
     await page.mouse.click(5, 5); // input ends LCP observation: web-vitals reports it when idle
     await page.evaluate(() => tel.lcpReported()); // ... and has (the SDK's observer first)
-    await page.evaluate(() => tel.inpProcessed()); // the click is in the SDK's INP before the tab closes
+    // No wait for the click's INP: web-vitals handles it in an idle callback that may still be
+    // waiting when the tab closes (it was, 4 of 4 quiet runs, before the SDK took INP's update at hide).
     await record(page, m('m-vitals'), 5, 0, false);
     await closeTab(page); // Chromium: pagehide, then visibilitychange (INP, CLS)
     await sleep(500);
