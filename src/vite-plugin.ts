@@ -13,6 +13,7 @@
  *
  * @example
  * // vite.config.ts
+ * import { defineConfig } from 'vite';
  * import { selfContainedWasmWorker } from 'inferscope/vite';
  * export default defineConfig({ plugins: [selfContainedWasmWorker()] });
  */
