@@ -4,6 +4,7 @@ export type { ErrorCode } from './sdk/errors.js';
 export type * from './protocol/manifest-types.js';
 export { createClient } from './sdk/client.js';
 export type { Client, ClientOptions } from './sdk/client.js';
+export type { TelemetryOptions } from './sdk/telemetry/options.js';
 export type { Model, Prediction } from './sdk/model.js';
 export type { UrlLoadOptions, IdLoadOptions } from './sdk/resolve-target.js';
 export type { LoadProgress } from './sdk/fetch-model.js';
