@@ -70,7 +70,7 @@ describe('3 replicas on one PostgreSQL', () => {
     await db.connect();
     try {
       for (let t0 = Date.now(); Number((await db.query('SELECT count(*) AS n FROM aggregate_parts')).rows[0].n) > 0;) {
-        if (Date.now() - t0 > 30_000) throw new Error('parts were not rolled up within 30 s');
+        if (Date.now() - t0 > 60_000) throw new Error('parts were not rolled up within 60 s');
         await new Promise((r) => setTimeout(r, 200));
       }
       expect(Number((await db.query("SELECT count(*) AS n FROM aggregates WHERE model = 'race'")).rows[0].n)).toBeGreaterThan(0);

@@ -68,7 +68,7 @@ describe('PostgreSQL store: insert-only parts and roll-up', () => {
     await c.connect();
     try {
       for (let t0 = Date.now(); Number((await c.query('SELECT count(*) AS n FROM aggregate_parts')).rows[0].n) > 0;) {
-        if (Date.now() - t0 > 30_000) throw new Error('parts were not rolled up within 30 s');
+        if (Date.now() - t0 > 60_000) throw new Error('parts were not rolled up within 60 s');
         await new Promise((r) => setTimeout(r, 50));
       }
       const { rows } = await c.query("SELECT state FROM aggregates WHERE model LIKE 'm%' AND version <> ''");

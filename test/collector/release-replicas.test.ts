@@ -6,7 +6,7 @@ import { startCollector, type RunningCollector } from '../../src/collector/serve
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { KEY_SHOP, admin, testConfig, until } from './helpers.js';
 
-const untilHere = <T>(fn: () => Promise<T | undefined>, what: string) => until(fn, what, 30_000, 50);
+const untilHere = <T>(fn: () => Promise<T | undefined>, what: string) => until(fn, what, 60_000, 50);
 import { fastReleases, releaseBatch, writeManifest } from './release-support.js';
 import { evaluationPasses } from '../support/release-passes.js';
 

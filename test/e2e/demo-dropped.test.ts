@@ -126,7 +126,7 @@ describe('dropped model folders', () => {
     await page.waitForSelector('#image-result .big');
     await page.evaluate(() => new Promise((r) => setTimeout(r, 50)));
     await load(); // disposing the previous client flushes its telemetry
-    const end = Date.now() + 30_000;
+    const end = Date.now() + 60_000;
     let models: string[] = [];
     while (Date.now() < end && !(models = await collectorModels()).includes('my-digits')) await new Promise((r) => setTimeout(r, 300));
     expect(models).toEqual(['my-digits']);

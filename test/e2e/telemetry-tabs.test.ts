@@ -43,7 +43,7 @@ describe.each([{ mode: 'direct', query: '', suffix: '' }, { mode: 'worker', quer
     const recovered = Date.now();
     let n = 0;
     while ((n = await counted(model)) < 40) {
-      if (Date.now() - recovered > 30_000) throw new Error(`the collector counted ${n} of 40 predictions 30 s after recovery, with ${staying.length} tabs of the origin open (POSTs: ${p.posts.length})`);
+      if (Date.now() - recovered > 60_000) throw new Error(`the collector counted ${n} of 40 predictions 60 s after recovery, with ${staying.length} tabs of the origin open (POSTs: ${p.posts.length})`);
       await sleep(100);
     }
     console.log(`[telemetry tabs] ${query || 'direct'}: 40 of 40 counted ${Date.now() - recovered} ms after recovery; POSTs ${JSON.stringify(p.posts.map((x) => [x.answer, x.counted]))}`);

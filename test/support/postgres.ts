@@ -56,14 +56,14 @@ export async function startPostgres({ logErrors = false }: StartPostgresOptions 
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`postgres exited early: ${stderr}`);
     try {
       execFileSync(join(BIN, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres'], { stdio: 'ignore' });
       break;
     } catch {
-      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`postgres did not become ready in 30 s: ${stderr}`); }
+      if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`postgres did not become ready in 90 s: ${stderr}`); }
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -31,12 +31,12 @@ export async function startPrometheus({ targets, ruleFiles = [] }: { targets: st
   let stderr = '';
   proc.stderr?.on('data', (d: Buffer) => { stderr += d.toString(); });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 90_000;
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`prometheus exited: ${stderr}`);
     const ok = await fetch(`${url}/-/ready`).then((r) => r.ok, () => false);
     if (ok) break;
-    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`prometheus not ready in 30 s: ${stderr}`); }
+    if (Date.now() > deadline) { proc.kill('SIGKILL'); throw new Error(`prometheus not ready in 90 s: ${stderr}`); }
     await new Promise((r) => setTimeout(r, 200));
   }
   let stopped: Promise<void> | null = null;

@@ -4,7 +4,7 @@
  * machine runs both test tiers, Chromium and PostgreSQL on 2 cores (load average 20 is normal),
  * and a passing run never waits for it.
  */
-export async function until(cond: () => boolean | Promise<boolean>, what: string, { ms = 30_000, stepMs = 20 } = {}): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what: string, { ms = 60_000, stepMs = 20 } = {}): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);

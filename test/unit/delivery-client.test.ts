@@ -101,7 +101,7 @@ describe.each(['direct', 'worker'])('%s mode', (mode) => {
       const seen = new Set<string>();
       // Until the swap, bounded by time not by a count of turns: v2 downloads, builds and passes
       // its self-test in the background, which takes seconds on a loaded machine.
-      for (const end = Date.now() + 30_000; model.version !== '2' && Date.now() < end;) {
+      for (const end = Date.now() + 60_000; model.version !== '2' && Date.now() < end;) {
         const r = await model.predict(x.slice());
         seen.add(Array.from(r.data).map((v) => v.toFixed(4)).join());
         await new Promise((res) => setTimeout(res, 10));

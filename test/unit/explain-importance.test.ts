@@ -91,7 +91,7 @@ test('collector: report and /metrics carry live importance, its rank correlation
     expect(post.status).toBeLessThan(300);
     const auth = { headers: { authorization: `Bearer ${admin}` } };
     let report: { versions: { version: string; importance: ReturnType<typeof importanceSection> }[] } | undefined;
-    for (const end = Date.now() + 30_000; Date.now() < end;) { // the writer commits in groups: wait for the row (by time, not 40 turns)
+    for (const end = Date.now() + 60_000; Date.now() < end;) { // the writer commits in groups: wait for the row (by time, not 40 turns)
       report = await (await fetch(`${c.url}/v1/models/penguins/report`, auth)).json();
       if (report?.versions?.[0]?.importance?.features?.length) break;
       await new Promise((r) => setTimeout(r, 100));

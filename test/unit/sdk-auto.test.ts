@@ -42,7 +42,7 @@ function auto(o: Partial<ClientOptions> = {}) {
   const events: DeliveryEvent[] = [];
   const c = createClient({ backends: ['cpu', 'wasm'], assetsUrl: WASM_DIR, idbFactory: false, onDeliveryEvent: (e) => events.push(e), ...o });
   const timed = () => events.filter((e) => e.type === 'backend-switched' || e.type === 'backend-timed');
-  const passDone = async (ms = 30_000) => {
+  const passDone = async (ms = 60_000) => {
     const t0 = Date.now();
     while (!timed().length) {
       if (Date.now() - t0 > ms) throw new Error(`no backend-timed / backend-switched event in ${ms} ms; events: ${JSON.stringify(events)}`);

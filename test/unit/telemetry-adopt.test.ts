@@ -51,7 +51,7 @@ test('generated: 1-5 open tabs adopt one stash at once; every batch is POSTed on
     // Every open tab hears the write, each after its own small delay.
     const moved = await Promise.all(open.map((d, i) => new Promise((r) => setTimeout(r, delays[i]!)).then(() => d.adopt())));
     // Bounded by time, not 100 turns of 5 ms: the sends take longer on a loaded CI machine.
-    for (const end = Date.now() + 30_000; posted.length < batches && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
+    for (const end = Date.now() + 60_000; posted.length < batches && Date.now() < end;) await new Promise((r) => setTimeout(r, 5));
     await Promise.all(open.map((d) => d.drain()));
     expect(posted.sort()).toEqual([...ids].sort());
     expect(moved.flat().sort()).toEqual([...ids].sort()); // one tab moved each batch

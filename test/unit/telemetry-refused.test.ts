@@ -25,7 +25,7 @@ test('generated: a refused batch and the drops it carried are reported by the ne
       if (path === 'queue') await d.send(item);
       else if (path === 'unload') d.sendOnUnload(item);
       // Bounded by time, not 400 turns of 2 ms: the outbox and the send take longer on a loaded CI machine.
-      for (const end = Date.now() + 30_000; (calls === 0 || d.stats.rejected === 0) && Date.now() < end;) await new Promise((r) => setTimeout(r, 2));
+      for (const end = Date.now() + 60_000; (calls === 0 || d.stats.rejected === 0) && Date.now() < end;) await new Promise((r) => setTimeout(r, 2));
       expect(calls, 'not retried').toBe(1);
       expect(d.stats.rejected).toBe(1);
       expect(d.takeDropped()).toEqual({ queue: q, outbox: o + 1 });
