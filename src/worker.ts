@@ -18,6 +18,9 @@ const held: MessageEvent[] = [];
 // loading. The first backend it lists (when the page lists them) has its chunk requested now, beside
 // the SDK's, rather than when init() runs after it (backends.ts imports the same module then, and
 // checks what this skips): the warm timeline showed the wasm chunk's import 20-50 ms after init.
+// The module names repeat backends.ts's importBackend on purpose: a module both import is bundled
+// into the SDK's chunk, and this entry would then import that whole chunk statically (tried: the
+// entry began with `import … from "./worker-chunks/main-….js"`), losing the code cache and the preload.
 function preloadBackend(e: MessageEvent): void {
   const [, method, args] = Array.isArray(e.data) ? e.data : [];
   const list = method === 'init' ? (args?.[0] as { backends?: unknown } | undefined)?.backends : undefined;
