@@ -17,6 +17,7 @@ import { validateBatch } from '../../src/protocol/wire.js';
 import type { Batch } from '../../src/protocol/wire-types.js';
 import { launchProfile, type Browser } from '../support/chromium.js';
 import { startFaultProxy, type Fault, type FaultProxy } from '../support/fault-proxy.js';
+import { until } from '../support/until.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -138,14 +139,8 @@ export async function openPage(context: BrowserContext, appUrl: string, query = 
   return page;
 }
 
-/** Poll `cond` every 50 ms for up to `ms` (60 s: only a never fails it, on a loaded CI machine too); throws naming `what` when it never holds. */
-export async function waitFor(cond: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** Poll `cond` every 50 ms (until() with a 60 s bound: only a never fails it); throws naming `what` when it never holds. */
+export const waitFor = (cond: () => boolean, what: string, ms = 60_000): Promise<void> => until(cond, what, { ms, stepMs: 50 });
 
 /**
  * The rig of the telemetry e2e tests against the real collector: the bundled page on its own
